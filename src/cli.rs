@@ -1,0 +1,71 @@
+//! Command-line arguments (clap types only).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "migproj",
+    version,
+    about = "Project international migrant stocks and remittance flows from scenario files",
+    long_about = "migproj turns scenario files (TOML) into projections of international migrant stocks \
+by destination region, age, sex and duration of stay, and of the remittances they send home. \
+Each region is seeded and calibrated to its stock in the base and calibration years (1990 and \
+2000 in the shipped scenarios); remittances are calibrated to the world figures of those years.\n\n\
+Exit codes: 0 success, 2 bad input (scenario, table, arguments), 1 a run that failed for other \
+reasons (an output folder that cannot be written).",
+    after_help = "Examples:\n  migproj run scenarios/baseline.toml          # writes output/baseline/\n  migproj check scenarios/*.toml\n  migproj new my-scenario                       # writes my-scenario.toml"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run scenarios and write their tables to OUT/NAME/
+    Run(RunArgs),
+    /// Check scenario files and report every problem; runs nothing, writes nothing
+    Check {
+        /// Scenario files (TOML)
+        #[arg(required = true, value_name = "SCENARIO")]
+        scenarios: Vec<PathBuf>,
+    },
+    /// Write a commented scenario template NAME.toml that runs as it is
+    New {
+        /// Scenario name: a-z, 0-9, '-', '_' (also the file name and the output folder name)
+        name: String,
+        /// Folder to write NAME.toml into
+        #[arg(long, default_value = ".", value_name = "DIR")]
+        dir: PathBuf,
+        /// Overwrite NAME.toml if it exists
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario files (TOML); each writes OUT/NAME/ where NAME is `scenario.name`
+    #[arg(required = true, value_name = "SCENARIO")]
+    pub scenarios: Vec<PathBuf>,
+    /// Folder that receives one sub-folder per scenario
+    #[arg(long, default_value = "output", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Number of Monte Carlo trajectories (overrides `uncertainty.trajectories`)
+    #[arg(long, value_name = "N")]
+    pub trajectories: Option<usize>,
+    /// Random seed (overrides `uncertainty.seed`)
+    #[arg(long, value_name = "SEED")]
+    pub seed: Option<u64>,
+    /// Worker threads for the Monte Carlo (default: all cores)
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Skip the Monte Carlo: write the deterministic tables only
+    #[arg(long)]
+    pub deterministic: bool,
+    /// No progress bar or summary lines on stderr
+    #[arg(long, short)]
+    pub quiet: bool,
+}

@@ -1,0 +1,128 @@
+//! The commands behind the CLI: `run`, `check`, `new`.
+
+use std::path::Path;
+use std::time::Instant;
+
+use crate::calibrate::CalibrationError;
+use crate::cli::{Cli, Command, RunArgs};
+use crate::error::{Diagnostic, Error, Result};
+use crate::output::folder::OutputFolder;
+use crate::output::tables;
+use crate::scenario::{load_scenario, LoadedScenario};
+use crate::simulate::{run_deterministic, DeterministicRun};
+
+pub fn dispatch(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Run(args) => run(&args),
+        Command::Check { scenarios } => check(&scenarios),
+        Command::New { name, dir, force } => new_scenario(&name, &dir, force),
+    }
+}
+
+/// Loads every scenario first, so that a bad file stops the batch before anything is written.
+fn load_all(paths: &[std::path::PathBuf]) -> Result<Vec<LoadedScenario>> {
+    let mut loaded = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        match load_scenario(path) {
+            Ok(scenario) => loaded.push(scenario),
+            Err(err) => errors.push(err),
+        }
+    }
+    match errors.len() {
+        0 => Ok(loaded),
+        1 => Err(errors.remove(0)),
+        _ => Err(Error::InputPlain(errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))),
+    }
+}
+
+pub fn check(paths: &[std::path::PathBuf]) -> Result<()> {
+    for loaded in load_all(paths)? {
+        println!("{}: ok ({}, {} region{}, {}-{})", loaded.source.path.display(), loaded.scenario.name, loaded.scenario.regions.len(), if loaded.scenario.regions.len() == 1 { "" } else { "s" }, loaded.scenario.base_year, loaded.scenario.end_year);
+    }
+    Ok(())
+}
+
+/// Turns a calibration failure into an error located at the key behind it.
+pub fn calibration_error(loaded: &LoadedScenario, err: CalibrationError) -> Error {
+    let scenario = &loaded.scenario;
+    match err {
+        CalibrationError::Unreachable { region, target, lowest, highest } => {
+            let name = &scenario.regions[region].name;
+            let span = scenario.spans.region_stock[region].clone();
+            loaded.error_at(
+                Diagnostic::at(span, format!(
+                    "no arrival growth in -0.5..=0.5 per year takes region \"{name}\" from {} in {} to {} in {}: the model reaches {} to {} in {}",
+                    crate::output::number(scenario.regions[region].stock_base_persons),
+                    scenario.base_year,
+                    crate::output::number(target),
+                    scenario.calibration_year,
+                    crate::output::number(lowest.round()),
+                    crate::output::number(highest.round()),
+                    scenario.calibration_year,
+                ))
+                .with_help("deaths and departures limit how fast a stock can fall; check the two figures, or lower `departure` rates"),
+            )
+        }
+        CalibrationError::NoRemitters { year } => {
+            let span = scenario.spans.remittances_received.clone().unwrap_or(0..0);
+            loaded.error_at(Diagnostic::at(span, format!(
+                "no migrant remits in {year} (`remittances.age_range` and `remittances.propensity` leave no effective remitters), so remittances cannot be calibrated"
+            )))
+        }
+    }
+}
+
+/// Runs the deterministic projection of a loaded scenario.
+pub fn project(loaded: &LoadedScenario) -> Result<DeterministicRun> {
+    run_deterministic(&loaded.scenario).map_err(|e| calibration_error(loaded, e))
+}
+
+pub fn run(args: &RunArgs) -> Result<()> {
+    let scenarios = load_all(&args.scenarios)?;
+    for loaded in &scenarios {
+        let started = Instant::now();
+        let run = project(loaded)?;
+        let scenario = &loaded.scenario;
+        let projection = tables::projection_csv(scenario, &run)?;
+        let structure = tables::structure_csv(scenario, &run)?;
+        let calibration = tables::calibration_csv(scenario, &run)?;
+        let folder = OutputFolder::create(&args.out, &scenario.name)?;
+        folder.write("projection.csv", &projection)?;
+        folder.write("structure.csv", &structure)?;
+        folder.write("calibration.csv", &calibration)?;
+        let wall = started.elapsed().as_secs_f64();
+        let extra = serde_json::json!({ "monte_carlo": serde_json::Value::Null });
+        folder.write("run.json", &tables::run_json(loaded, wall, extra))?;
+        let target = folder.commit()?;
+        if !args.quiet {
+            eprintln!(
+                "{}: wrote {} ({} region{}, {}-{}, data revision {}) in {:.2} s",
+                loaded.source.path.display(),
+                target.display(),
+                scenario.regions.len(),
+                if scenario.regions.len() == 1 { "" } else { "s" },
+                scenario.base_year,
+                scenario.end_year,
+                scenario.data_revision,
+                wall
+            );
+        }
+    }
+    Ok(())
+}
+
+pub fn new_scenario(name: &str, dir: &Path, force: bool) -> Result<()> {
+    if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') {
+        return Err(Error::InputPlain(format!(
+            "error: the scenario name must be 1 to 64 characters from a-z, 0-9, '-', '_' (it names the file and the output folder), found \"{name}\""
+        )));
+    }
+    let path = dir.join(format!("{name}.toml"));
+    if path.exists() && !force {
+        return Err(Error::InputPlain(format!("error: `{}` exists; pass --force to overwrite it", path.display())));
+    }
+    std::fs::write(&path, crate::scenario::template::template(name)).map_err(|e| Error::environment("cannot write", &path, e))?;
+    eprintln!("wrote {} (run it with: migproj run {})", path.display(), path.display());
+    Ok(())
+}

@@ -1,0 +1,230 @@
+//! Errors people read: located diagnostics for scenario and table files, and the library's
+//! typed error with its exit code (2 for bad input, 1 when a run fails for other reasons).
+
+use std::fmt::Write as _;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// A text file that diagnostics point into: its path as the user named it, and its text.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+impl SourceFile {
+    pub fn new(path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            text: text.into(),
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
+        let before = &self.text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let col = self.text[line_start..offset].chars().count() + 1;
+        (line, col)
+    }
+
+    /// The text of 1-based line `line`, without its line ending.
+    pub fn line_text(&self, line: usize) -> &str {
+        self.text
+            .split('\n')
+            .nth(line.saturating_sub(1))
+            .unwrap_or("")
+            .trim_end_matches('\r')
+    }
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// One problem in an input file, located by a byte span (or nowhere, for a file as a whole).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub message: String,
+    pub span: Option<Range<usize>>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn at(span: Range<usize>, message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            span: Some(span),
+            help: None,
+        }
+    }
+
+    pub fn whole_file(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            span: None,
+            help: None,
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// Renders diagnostics in the cargo/rustc style: message, `--> file:line:col`, the source
+/// line with a caret under the span, and an optional help line.
+pub fn render_diagnostics(file: &SourceFile, diagnostics: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        render_one(&mut out, file, diagnostic);
+    }
+    out
+}
+
+fn render_one(out: &mut String, file: &SourceFile, diagnostic: &Diagnostic) {
+    let _ = writeln!(out, "error: {}", diagnostic.message);
+    match &diagnostic.span {
+        None => {
+            let _ = writeln!(out, "  --> {}", file.path.display());
+        }
+        Some(span) => {
+            let (line, col) = file.line_col(span.start);
+            let _ = writeln!(out, "  --> {}:{}:{}", file.path.display(), line, col);
+            let text = file.line_text(line);
+            let gutter = line.to_string().len();
+            let pad = " ".repeat(gutter);
+            // The caret covers the span on its first line (at least one character).
+            let line_chars = text.chars().count();
+            let span_chars = file.text[floor_char_boundary(&file.text, span.start.min(file.text.len()))
+                ..floor_char_boundary(&file.text, span.end.min(file.text.len()))]
+                .split('\n')
+                .next()
+                .unwrap_or("")
+                .chars()
+                .count();
+            let width = span_chars.clamp(1, (line_chars + 1).saturating_sub(col - 1).max(1));
+            let _ = writeln!(out, "{pad} |");
+            let _ = writeln!(out, "{line} | {}", printable(text));
+            let _ = writeln!(out, "{pad} | {}{}", " ".repeat(col - 1), "^".repeat(width));
+        }
+    }
+    if let Some(help) = &diagnostic.help {
+        let _ = writeln!(out, "  = help: {help}");
+    }
+}
+
+/// Control characters and other unprintables in an echoed source line are shown escaped, so
+/// that a binary file cannot scramble the terminal.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() && c != '\t' { '\u{FFFD}' } else { c })
+        .collect()
+}
+
+/// Everything that can go wrong, with the exit code a command-line user sees.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A scenario, table or output file the user gave has problems; the text is rendered.
+    #[error("{rendered}{count_line}")]
+    Input {
+        rendered: String,
+        count_line: String,
+    },
+    /// A single input problem that has no source location (a missing file, a directory).
+    #[error("{0}")]
+    InputPlain(String),
+    /// The environment failed us: an output folder that cannot be written, a full disk.
+    #[error("{0}")]
+    Environment(String),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Input { .. } | Error::InputPlain(_) => 2,
+            Error::Environment(_) => 1,
+        }
+    }
+
+    /// Builds an input error from located diagnostics in one file.
+    pub fn from_diagnostics(file: &SourceFile, diagnostics: &[Diagnostic], what: &str) -> Self {
+        let n = diagnostics.len();
+        let count_line = format!(
+            "{} problem{}; {what}",
+            n,
+            if n == 1 { "" } else { "s" }
+        );
+        Error::Input {
+            rendered: render_diagnostics(file, diagnostics),
+            count_line,
+        }
+    }
+
+    pub fn environment(context: impl std::fmt::Display, path: &Path, err: std::io::Error) -> Self {
+        Error::Environment(format!("{context} `{}`: {err}", path.display()))
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Levenshtein distance, for "did you mean" suggestions.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for i in 1..=a.len() {
+        current[0] = i;
+        for j in 1..=b.len() {
+            let substitution = previous[j - 1] + usize::from(a[i - 1] != b[j - 1]);
+            current[j] = substitution.min(previous[j] + 1).min(current[j - 1] + 1);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[b.len()]
+}
+
+/// The closest candidate to `word`, if it is close enough to be a likely typo.
+pub fn suggest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
+    let lower = word.to_lowercase();
+    candidates
+        .iter()
+        .map(|c| (edit_distance(&lower, c), *c))
+        .filter(|(distance, c)| *distance <= (c.len().max(word.len()) / 3).max(1))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_single_edits() {
+        assert_eq!(edit_distance("remitance", "remittances"), 2);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("same", "same"), 0);
+    }
+
+    #[test]
+    fn suggestions_only_for_close_words() {
+        assert_eq!(suggest("remitance", &["remittances", "region"]), Some("remittances"));
+        assert_eq!(suggest("zzzzzz", &["remittances", "region"]), None);
+    }
+
+    #[test]
+    fn line_and_column_are_one_based_in_characters() {
+        let file = SourceFile::new("x.toml", "a = 1\nbé = 2\n");
+        assert_eq!(file.line_col(0), (1, 1));
+        assert_eq!(file.line_col(6), (2, 1));
+        // 'é' is two bytes: the '=' after "bé " is the 4th character.
+        assert_eq!(file.line_col(10), (2, 4));
+    }
+}

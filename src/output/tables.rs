@@ -1,0 +1,201 @@
+//! The CSV tables of a deterministic run (projection, structure, calibration) and the run
+//! manifest. Every number is checked to be finite before it is written.
+
+use super::number;
+use crate::error::{Error, Result};
+use crate::model::{AGE_GROUPS, N_AGES, N_SEXES, SEX_LABELS};
+use crate::scenario::{age_group_label, Scenario};
+use crate::simulate::{duration_group_label, duration_groups, entity_names, median_age, variable_names, DeterministicRun};
+
+/// A CSV being built in memory; written to disk only when complete.
+pub struct CsvBuffer {
+    file_name: &'static str,
+    writer: csv::Writer<Vec<u8>>,
+}
+
+impl CsvBuffer {
+    pub fn new(file_name: &'static str, header: &[String]) -> Result<Self> {
+        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+        writer.write_record(header).map_err(|e| Error::Environment(format!("cannot build {file_name}: {e}")))?;
+        Ok(Self { file_name, writer })
+    }
+
+    pub fn row(&mut self, fields: &[String]) -> Result<()> {
+        self.writer
+            .write_record(fields)
+            .map_err(|e| Error::Environment(format!("cannot build {}: {e}", self.file_name)))
+    }
+
+    pub fn into_bytes(self) -> Result<Vec<u8>> {
+        self.writer
+            .into_inner()
+            .map_err(|e| Error::Environment(format!("cannot build {}: {e}", self.file_name)))
+    }
+}
+
+/// A finite number as text, or an error that names the table, column and row.
+pub fn finite(x: f64, table: &str, column: &str, row: &str) -> Result<String> {
+    if x.is_finite() {
+        Ok(number(x))
+    } else {
+        Err(Error::Environment(format!(
+            "refusing to write {table}: `{column}` is {x} for {row}; the scenario's figures make the model overflow or divide by zero (check the stock, remittance and comparison figures)"
+        )))
+    }
+}
+
+/// projection.csv: one row per region (and World) and year.
+pub fn projection_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<u8>> {
+    let variables = variable_names(scenario);
+    let entities = entity_names(scenario);
+    let mut header: Vec<String> = ["region", "year"].iter().map(|s| s.to_string()).collect();
+    header.extend(variables[..8].iter().cloned());
+    header.push("female_share".into());
+    header.push("median_age".into());
+    header.extend(variables[8..].iter().cloned());
+    header.push("data_revision".into());
+    let mut csv = CsvBuffer::new("projection.csv", &header)?;
+    let n_regions = scenario.regions.len();
+    for (entity, name) in entities.iter().enumerate() {
+        for (t, year) in scenario.years().enumerate() {
+            let (female, by_age): (f64, [f64; N_AGES]) = if entity < n_regions {
+                (run.detail[entity].female[t], run.detail[entity].by_age[t])
+            } else {
+                let mut by_age = [0.0; N_AGES];
+                for detail in &run.detail {
+                    for (sum, x) in by_age.iter_mut().zip(&detail.by_age[t]) {
+                        *sum += x;
+                    }
+                }
+                (run.detail.iter().map(|d| d.female[t]).sum(), by_age)
+            };
+            let row_label = format!("{name} in {year}");
+            let values = &run.derived[entity];
+            let stock = values[0][t];
+            let mut fields = vec![name.clone(), year.to_string()];
+            for (v, column) in variables[..8].iter().enumerate() {
+                fields.push(finite(values[v][t], "projection.csv", column, &row_label)?);
+            }
+            fields.push(if stock > 0.0 { finite(female / stock, "projection.csv", "female_share", &row_label)? } else { String::new() });
+            fields.push(median_age(&by_age).map(number).unwrap_or_default());
+            for (v, column) in variables.iter().enumerate().skip(8) {
+                fields.push(finite(values[v][t], "projection.csv", column, &row_label)?);
+            }
+            fields.push(scenario.data_revision.clone());
+            csv.row(&fields)?;
+        }
+    }
+    csv.into_bytes()
+}
+
+/// structure.csv: persons by sex, five-year age group and duration group, for the base year,
+/// the calibration year and every tenth year after.
+pub fn structure_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<u8>> {
+    let header: Vec<String> = ["region", "year", "sex", "age_group", "duration_group", "persons", "data_revision"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut csv = CsvBuffer::new("structure.csv", &header)?;
+    let groups = duration_groups(scenario.max_duration);
+    let entities = entity_names(scenario);
+    let n_regions = scenario.regions.len();
+    let snapshots = run.detail[0].structure.len();
+    for (entity, name) in entities.iter().enumerate() {
+        for snapshot in 0..snapshots {
+            let year = run.detail[0].structure[snapshot].0;
+            let counts: Vec<f64> = if entity < n_regions {
+                run.detail[entity].structure[snapshot].1.clone()
+            } else {
+                let mut sum = vec![0.0; run.detail[0].structure[snapshot].1.len()];
+                for detail in &run.detail {
+                    for (s, x) in sum.iter_mut().zip(&detail.structure[snapshot].1) {
+                        *s += x;
+                    }
+                }
+                sum
+            };
+            for sex in 0..N_SEXES {
+                for age_group in 0..AGE_GROUPS {
+                    for (g, group) in groups.iter().enumerate() {
+                        let persons = counts[(sex * AGE_GROUPS + age_group) * groups.len() + g];
+                        csv.row(&[
+                            name.clone(),
+                            year.to_string(),
+                            SEX_LABELS[sex].to_string(),
+                            age_group_label(age_group),
+                            duration_group_label(*group),
+                            finite(persons, "structure.csv", "persons", &format!("{name} in {year}"))?,
+                            scenario.data_revision.clone(),
+                        ])?;
+                    }
+                }
+            }
+        }
+    }
+    csv.into_bytes()
+}
+
+fn relative_error(achieved: f64, target: f64) -> String {
+    if target == 0.0 {
+        number((achieved - target).abs())
+    } else {
+        number((achieved - target).abs() / target.abs())
+    }
+}
+
+/// calibration.csv: every calibrated parameter with the target it was fitted to.
+pub fn calibration_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<u8>> {
+    let header: Vec<String> = ["region", "parameter", "value", "target", "achieved", "relative_error"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut csv = CsvBuffer::new("calibration.csv", &header)?;
+    let cal = run.rates.calibration_index;
+    for (r, region) in scenario.regions.iter().enumerate() {
+        let c = &run.calibration.regions[r];
+        let base_stock: f64 = c.initial_state.iter().sum();
+        csv.row(&[region.name.clone(), format!("stock_{}", scenario.base_year), number(base_stock), number(region.stock_base_persons), number(base_stock), relative_error(base_stock, region.stock_base_persons)])?;
+        csv.row(&[region.name.clone(), "arrival_growth".into(), number(c.arrival_growth), number(region.stock_calibration_persons), number(c.achieved_calibration_stock), relative_error(c.achieved_calibration_stock, region.stock_calibration_persons)])?;
+        csv.row(&[region.name.clone(), format!("arrivals_{}", scenario.base_year), number(c.arrivals_base), String::new(), String::new(), String::new()])?;
+    }
+    let world = run.derived.len() - 1;
+    let received = &run.derived[world][5];
+    let rem = run.calibration.remittances;
+    let world_name = if scenario.regions.len() > 1 { "World".to_string() } else { scenario.regions[0].name.clone() };
+    csv.row(&[world_name.clone(), format!("remittance_per_remitter_{}", scenario.base_year), number(rem.amount_base_usd), number(scenario.remittances.received_base_usd), number(received[0]), relative_error(received[0], scenario.remittances.received_base_usd)])?;
+    csv.row(&[world_name.clone(), format!("remittance_per_remitter_{}", scenario.calibration_year), number(rem.amount_calibration_usd), number(scenario.remittances.received_calibration_usd), number(received[cal]), relative_error(received[cal], scenario.remittances.received_calibration_usd)])?;
+    csv.row(&[world_name.clone(), "remittance_growth".into(), number(rem.growth), String::new(), String::new(), String::new()])?;
+    let report_years = [scenario.base_year, scenario.calibration_year, scenario.end_year];
+    for solved in run.rates.solved_mortality.iter().filter(|s| report_years.contains(&s.year)) {
+        csv.row(&[
+            world_name.clone(),
+            format!("gompertz_beta_{}_{}", SEX_LABELS[solved.sex], solved.year),
+            number(solved.beta),
+            number(solved.target_e0),
+            number(solved.achieved_e0),
+            relative_error(solved.achieved_e0, solved.target_e0),
+        ])?;
+    }
+    csv.into_bytes()
+}
+
+/// run.json: provenance of a run (the only output with paths and times in it).
+pub fn run_json(loaded: &crate::scenario::LoadedScenario, wall_time_seconds: f64, extra: serde_json::Value) -> Vec<u8> {
+    let mut manifest = serde_json::json!({
+        "migproj_version": env!("CARGO_PKG_VERSION"),
+        "scenario": {
+            "path": loaded.source.path.display().to_string(),
+            "sha256": loaded.sha256_hex,
+            "name": loaded.scenario.name,
+            "title": loaded.scenario.title,
+        },
+        "data_revision": loaded.scenario.data_revision,
+        "wall_time_seconds": wall_time_seconds,
+    });
+    if let (Some(map), serde_json::Value::Object(extra)) = (manifest.as_object_mut(), extra) {
+        map.extend(extra);
+    }
+    let mut bytes = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}

@@ -1,0 +1,286 @@
+//! Scenario files: `check` turns TOML text (parsed with spans) into a [`Scenario`] that can
+//! hold only valid values (probabilities in 0..=1, years in order, regions named once), or
+//! into every problem in the file at once, each located. MODEL.md section 10 is the format.
+
+mod check;
+mod csv_table;
+pub mod template;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+pub use check::check_scenario_text;
+
+use crate::error::{Error, Result, SourceFile};
+use crate::model::{AGE_GROUPS, MAX_AGE};
+
+/// A growth rate that is either a number per year or the calibrated trend continued.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Growth {
+    Calibrated,
+    Fixed(f64),
+}
+
+/// One `[[region]]`: its two stock figures and its own options.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Region {
+    pub name: String,
+    pub stock_base_persons: f64,
+    pub stock_calibration_persons: f64,
+    /// Female share of arrivals for this region; `None` uses `arrivals.female_share`.
+    pub female_share: Option<f64>,
+    /// Observed stocks `(year, persons)`, drawn on charts, never used in calibration.
+    pub observed: Vec<(i32, f64)>,
+}
+
+/// Mortality: Gompertz-Makeham solved to life expectancy (MODEL.md section 2), or a table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mortality {
+    GompertzMakeham {
+        makeham: f64,
+        gompertz_slope: f64,
+        e0_female: f64,
+        e0_male: f64,
+        improvement_per_year: f64,
+    },
+    /// q by single age 0..=MAX_AGE, `[sex][age]` with sex 0 = female, 1 = male.
+    Table { q: [Vec<f64>; 2], path: PathBuf },
+}
+
+/// A multiplier in force from a year on, for one region or all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub from_year: i32,
+    pub multiplier: f64,
+    /// Index into `Scenario::regions`; `None` means every region.
+    pub region: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Departure {
+    pub initial: f64,
+    pub long_run: f64,
+    pub decay: f64,
+    pub changes: Vec<Change>,
+}
+
+/// The age-sex schedule of arrivals (MODEL.md section 4).
+#[derive(Debug, Clone, PartialEq)]
+pub enum AgeSchedule {
+    RogersCastro {
+        a1: f64,
+        alpha1: f64,
+        a2: f64,
+        alpha2: f64,
+        mu2: f64,
+        lambda2: f64,
+        c: f64,
+    },
+    /// Weights by `[sex][age]` (sex 0 = female), normalized to sum to 1 over both sexes.
+    Table { weights: [Vec<f64>; 2], path: PathBuf },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pulse {
+    pub year: i32,
+    pub persons: f64,
+    pub region: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arrivals {
+    pub female_share: f64,
+    pub growth: Growth,
+    pub age_schedule: AgeSchedule,
+    pub changes: Vec<Change>,
+    pub pulses: Vec<Pulse>,
+}
+
+/// Propensity to remit by duration of stay (MODEL.md section 7).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Propensity {
+    Constant { value: f64 },
+    Exponential { initial: f64, long_run: f64, decay: f64 },
+    Hump { peak: f64, peak_duration: f64 },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Remittances {
+    pub received_base_usd: f64,
+    pub received_calibration_usd: f64,
+    /// Ages that remit, both ends included.
+    pub age_range: (usize, usize),
+    pub propensity: Propensity,
+    /// Cost points `(year, share of the amount sent)`, sorted by year; empty means no cost.
+    pub cost: Vec<(f64, f64)>,
+    pub growth: Growth,
+}
+
+/// A comparison series (official aid, say): name and `(year, value)` points, sorted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComparisonSeries {
+    pub name: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Threshold {
+    Above,
+    Below,
+}
+
+/// An event whose probability the Monte Carlo reports: `variable` of `region` in `year`
+/// above or below a value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub variable: String,
+    /// `None` is the World (the sum over regions).
+    pub region: Option<usize>,
+    pub year: i32,
+    pub threshold: Threshold,
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Uncertainty {
+    pub trajectories: usize,
+    pub seed: u64,
+    pub growth_sd: f64,
+    pub ar1: f64,
+    pub shock_sd: f64,
+    pub region_correlation: f64,
+    pub departure_sd: f64,
+    pub remittance_growth_sd: f64,
+    pub remittance_shock_sd: f64,
+    pub events: Vec<Event>,
+}
+
+/// Where some keys stand in the file, for errors found after checking (calibration).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KeySpans {
+    pub region_stock: Vec<Range<usize>>,
+    pub life_expectancy: Option<Range<usize>>,
+    pub remittances_received: Option<Range<usize>>,
+}
+
+/// A checked scenario: every value in range, every reference resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub title: String,
+    pub base_year: i32,
+    pub calibration_year: i32,
+    pub end_year: i32,
+    pub data_revision: String,
+    pub max_duration: usize,
+    pub regions: Vec<Region>,
+    /// World population points `(year, persons)`, sorted by year.
+    pub world_population: Vec<(f64, f64)>,
+    pub mortality: Mortality,
+    pub departure: Departure,
+    pub arrivals: Arrivals,
+    pub remittances: Remittances,
+    pub comparison: Vec<ComparisonSeries>,
+    pub uncertainty: Uncertainty,
+    pub spans: KeySpans,
+}
+
+impl Scenario {
+    /// Years reported, base to end inclusive.
+    pub fn years(&self) -> impl Iterator<Item = i32> + Clone {
+        self.base_year..=self.end_year
+    }
+
+    pub fn n_years(&self) -> usize {
+        (self.end_year - self.base_year + 1) as usize
+    }
+
+    /// Years whose age-sex-duration structure goes into structure.csv: the base year, the
+    /// calibration year and every tenth year after it.
+    pub fn structure_years(&self) -> Vec<i32> {
+        let mut years = vec![self.base_year, self.calibration_year];
+        let mut year = self.calibration_year + 10;
+        while year <= self.end_year {
+            years.push(year);
+            year += 10;
+        }
+        years
+    }
+}
+
+/// A scenario as loaded from disk: the checked values and the file they came from.
+#[derive(Debug, Clone)]
+pub struct LoadedScenario {
+    pub scenario: Scenario,
+    pub source: SourceFile,
+    pub sha256_hex: String,
+}
+
+impl LoadedScenario {
+    /// An error located in this scenario file (used for calibration failures).
+    pub fn error_at(&self, diagnostic: crate::error::Diagnostic) -> Error {
+        Error::from_diagnostics(&self.source, &[diagnostic], "nothing was run")
+    }
+}
+
+/// Reads and checks a scenario file. Every problem is reported at once.
+pub fn load_scenario(path: &Path) -> Result<LoadedScenario> {
+    let bytes = read_input_file(path, "scenario file")?;
+    let text = match String::from_utf8(bytes.clone()) {
+        Ok(text) => text,
+        Err(err) => {
+            let offset = err.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(&bytes).into_owned();
+            let file = SourceFile::new(path, lossy);
+            let diagnostic = crate::error::Diagnostic::at(
+                offset..offset + 1,
+                "the scenario file is not UTF-8 text (TOML files must be UTF-8)",
+            );
+            return Err(Error::from_diagnostics(&file, &[diagnostic], "nothing was run"));
+        }
+    };
+    let sha256_hex = sha256_hex(text.as_bytes());
+    let source = SourceFile::new(path, text);
+    let base_dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+    match check_scenario_text(&source, &base_dir) {
+        Ok(scenario) => Ok(LoadedScenario {
+            scenario,
+            source,
+            sha256_hex,
+        }),
+        Err(diagnostics) => Err(Error::from_diagnostics(&source, &diagnostics, "nothing was run")),
+    }
+}
+
+/// Reads a file the user named, with one-line errors for the usual ways that fails.
+pub fn read_input_file(path: &Path, what: &str) -> Result<Vec<u8>> {
+    if path.is_dir() {
+        return Err(Error::InputPlain(format!(
+            "error: `{}` is a directory, not a {what}",
+            path.display()
+        )));
+    }
+    std::fs::read(path).map_err(|err| {
+        let reason = match err.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            _ => err.to_string(),
+        };
+        Error::InputPlain(format!("error: cannot read {what} `{}`: {reason}", path.display()))
+    })
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Labels of the five-year age groups of structure.csv and charts.
+pub fn age_group_label(group: usize) -> String {
+    if group + 1 == AGE_GROUPS {
+        format!("{MAX_AGE}+")
+    } else {
+        format!("{}-{}", group * 5, group * 5 + 4)
+    }
+}

@@ -1,0 +1,79 @@
+//! The commented scenario template written by `migproj new`.
+
+/// The template for scenario `name`: the baseline assumptions with every key explained.
+pub fn template(name: &str) -> String {
+    TEMPLATE.replace("{name}", name)
+}
+
+const TEMPLATE: &str = r#"# A migproj scenario. Every key below is optional unless marked "required"; the values shown
+# are the defaults where a default exists. Run it with:  migproj run {name}.toml
+# Units: persons, years, current US dollars, probabilities per year.
+
+[scenario]
+name = "{name}"                      # required: output folder name (a-z, 0-9, '-', '_')
+title = "My scenario"                # shown on charts; defaults to the name
+base_year = 1990                     # required: year of the first stock figure
+calibration_year = 2000              # required: year of the second stock figure
+end_year = 2050                      # required: last year projected
+data_revision = "IMR 2002"           # required: printed on every table and chart
+max_duration = 50                    # last (open) duration-of-stay group, years
+
+# One [[region]] per destination region. `stock` holds exactly the base and calibration
+# years (persons). Optional: female_share (of arrivals, overrides arrivals.female_share) and
+# observed = { year = persons } (drawn on charts, never used in calibration).
+[[region]]
+name = "World"
+stock = { 1990 = 154e6, 2000 = 175e6 }       # UN DESA, International Migration Report 2002
+
+[world_population]                   # required: persons, interpolated log-linearly
+points = { 1990 = 5327804908, 2000 = 6171704705, 2050 = 8.9e9 }   # WPP 2024; WPP 2002 for 2050
+
+[mortality]                          # Gompertz-Makeham solved to life expectancy at birth
+makeham = 0.0005                     # age-independent hazard (alpha)
+gompertz_slope = 0.09                # gamma
+life_expectancy = { female = 77.0, male = 71.0 }   # in the base year
+improvement = 0.15                   # years of life expectancy gained per calendar year
+# table = "mortality.csv"            # instead: CSV age,female,male of death probabilities
+
+[departure]                          # h(d) = long_run + (initial - long_run) exp(-decay d)
+initial = 0.10
+long_run = 0.03
+decay = 0.25
+# [[departure.change]]               # multiply h from a year on (optional region = "...")
+# from = 2005
+# multiplier = 1.5
+
+[arrivals]
+female_share = 0.49
+growth = "calibrated"                # or a number per year, from the calibration year on
+# age_schedule = { a1 = 0.04, alpha1 = 0.10, a2 = 0.06, alpha2 = 0.10, mu2 = 22, lambda2 = 0.40, c = 0.003 }
+# [[arrivals.change]]                # multiply arrivals from a year (>= calibration_year)
+# from = 2010
+# multiplier = 0.8
+# [[arrivals.pulse]]                 # extra arrivals in one year (refugees, say)
+# year = 2015
+# persons = 1e6
+
+[remittances]
+received = { 1990 = 68440818634, 2000 = 121769727355 }   # required: WDI, world, current US$
+age_range = [15, 64]                 # ages that remit, both ends included
+propensity = { model = "constant", value = 0.6 }
+# propensity = { model = "exponential", initial = 0.8, long_run = 0.4, decay = 0.1 }
+# propensity = { model = "hump", peak = 0.7, peak_duration = 8 }
+cost = { 2009 = 0.10, 2016 = 0.074, 2023 = 0.0618, 2030 = 0.03 }   # share of the amount sent
+growth = "calibrated"                # growth of the amount per remitter after calibration
+
+[comparison]                         # series to compare remittances with (current US$)
+oda = { 1990 = 54788199829, 2000 = 51558738770 }   # WDI net ODA received, low and middle income
+
+[uncertainty]                        # leave this table out for a deterministic run only
+trajectories = 1000
+seed = 20030701
+growth_sd = 0.01
+ar1 = 0.7
+shock_sd = 0.02
+region_correlation = 0.5
+departure_sd = 0.2
+remittance_growth_sd = 0.01
+remittance_shock_sd = 0.03
+"#;

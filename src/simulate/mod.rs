@@ -1,0 +1,299 @@
+//! Runners: the deterministic projection (this file), the Monte Carlo runner and its
+//! summaries. They own the time loop and the observers; the model owns the arithmetic.
+
+pub mod monte_carlo;
+pub mod project;
+pub mod quantiles;
+
+use rayon::prelude::*;
+
+use crate::calibrate::{calibrate, Calibration, CalibrationError};
+use crate::model::rates::Rates;
+use crate::model::remittance::effective_remitters;
+use crate::model::{Dims, AGE_GROUPS, MAX_AGE, N_AGES, N_SEXES};
+use crate::scenario::{Growth, Scenario};
+use project::{arrivals_path, project_region};
+
+/// The yearly series of one region that every derived figure is computed from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CoreSeries {
+    pub stock: Vec<f64>,
+    pub arrivals: Vec<f64>,
+    pub deaths: Vec<f64>,
+    pub departures: Vec<f64>,
+    /// Effective remitters `E_t`.
+    pub remitters: Vec<f64>,
+}
+
+impl CoreSeries {
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            stock: Vec::with_capacity(n),
+            arrivals: Vec::with_capacity(n),
+            deaths: Vec::with_capacity(n),
+            departures: Vec::with_capacity(n),
+            remitters: Vec::with_capacity(n),
+        }
+    }
+}
+
+/// The variables of projection.csv and summary.csv that exist for every run and trajectory,
+/// before the `ratio_to_<name>` columns.
+pub const CORE_VARIABLES: [&str; 8] = [
+    "stock",
+    "arrivals",
+    "deaths",
+    "departures",
+    "remittances_sent",
+    "remittances_received",
+    "fees",
+    "share_of_world",
+];
+
+/// Names of every derived variable of a scenario, in column order.
+pub fn variable_names(scenario: &Scenario) -> Vec<String> {
+    CORE_VARIABLES
+        .iter()
+        .map(|s| s.to_string())
+        .chain(scenario.comparison.iter().map(|c| format!("ratio_to_{}", c.name)))
+        .collect()
+}
+
+/// Entities of the output tables: the regions, then `World` when there are several.
+pub fn entity_names(scenario: &Scenario) -> Vec<String> {
+    let mut names: Vec<String> = scenario.regions.iter().map(|r| r.name.clone()).collect();
+    if names.len() > 1 {
+        names.push("World".to_string());
+    }
+    names
+}
+
+/// Derived variables `[entity][variable][year]` from the core series of each region and the
+/// amount per remitter `m_t`: sent `E m`, received `sent (1 - cost)`, fees `sent cost`,
+/// share `S / W`, ratios `received / series`; the World (several regions) sums first.
+pub fn derive(rates: &Rates, regions: &[CoreSeries], amount_usd: &[f64]) -> Vec<Vec<Vec<f64>>> {
+    let n_years = rates.n_years;
+    let mut entities: Vec<&CoreSeries> = regions.iter().collect();
+    let world;
+    if regions.len() > 1 {
+        world = sum_series(regions, n_years);
+        entities.push(&world);
+    }
+    entities
+        .iter()
+        .map(|core| {
+            let sent: Vec<f64> = (0..n_years).map(|t| core.remitters[t] * amount_usd[t]).collect();
+            let received: Vec<f64> = (0..n_years).map(|t| sent[t] * (1.0 - rates.cost[t])).collect();
+            let fees: Vec<f64> = (0..n_years).map(|t| sent[t] * rates.cost[t]).collect();
+            let share: Vec<f64> = (0..n_years).map(|t| core.stock[t] / rates.world_population[t]).collect();
+            let mut variables = vec![
+                core.stock.clone(),
+                core.arrivals.clone(),
+                core.deaths.clone(),
+                core.departures.clone(),
+                sent,
+                received.clone(),
+                fees,
+                share,
+            ];
+            for series in &rates.comparison {
+                variables.push((0..n_years).map(|t| received[t] / series[t]).collect());
+            }
+            variables
+        })
+        .collect()
+}
+
+fn sum_series(regions: &[CoreSeries], n_years: usize) -> CoreSeries {
+    let sum = |pick: fn(&CoreSeries) -> &Vec<f64>| -> Vec<f64> {
+        (0..n_years).map(|t| regions.iter().map(|r| pick(r)[t]).sum()).collect()
+    };
+    CoreSeries {
+        stock: sum(|c| &c.stock),
+        arrivals: sum(|c| &c.arrivals),
+        deaths: sum(|c| &c.deaths),
+        departures: sum(|c| &c.departures),
+        remitters: sum(|c| &c.remitters),
+    }
+}
+
+/// Amount per remitter `m_t`: `m_base exp(g_m (t - base))` through the calibration year,
+/// then growing at `remittances.growth` (or the calibrated rate) from `m_cal`.
+pub fn deterministic_amounts(scenario: &Scenario, rates: &Rates, calibration: &Calibration) -> Vec<f64> {
+    let remittance = calibration.remittances;
+    let growth_after = match scenario.remittances.growth {
+        Growth::Calibrated => remittance.growth,
+        Growth::Fixed(g) => g,
+    };
+    let cal = rates.calibration_index;
+    (0..rates.n_years)
+        .map(|t| {
+            if t <= cal {
+                remittance.amount_base_usd * (remittance.growth * t as f64).exp()
+            } else {
+                remittance.amount_calibration_usd * (growth_after * (t - cal) as f64).exp()
+            }
+        })
+        .collect()
+}
+
+/// Arrival growth `g_u` of region `region` in the deterministic run: `g_hat` before the
+/// calibration year, `arrivals.growth` (or `g_hat`) from then on.
+pub fn deterministic_growth(scenario: &Scenario, rates: &Rates, calibration: &Calibration, region: usize) -> impl Fn(usize) -> f64 {
+    let g_hat = calibration.regions[region].arrival_growth;
+    let after = match scenario.arrivals.growth {
+        Growth::Calibrated => g_hat,
+        Growth::Fixed(g) => g,
+    };
+    let cal = rates.calibration_index;
+    move |u| if u < cal { g_hat } else { after }
+}
+
+/// Detail the deterministic run keeps beyond the core series: sex, age and duration.
+#[derive(Debug, Clone, Default)]
+pub struct RegionDetail {
+    /// Female migrants, `[year]`.
+    pub female: Vec<f64>,
+    /// Migrants by single age (both sexes), `[year][age]`.
+    pub by_age: Vec<[f64; N_AGES]>,
+    /// Stock by `[sex][age group][duration group]` for the structure years, `(year, counts)`.
+    pub structure: Vec<(i32, Vec<f64>)>,
+    /// The state in the calibration year (the Monte Carlo starts from it).
+    pub state_at_calibration: Vec<f64>,
+}
+
+/// The deterministic projection of a scenario.
+#[derive(Debug, Clone)]
+pub struct DeterministicRun {
+    pub rates: Rates,
+    pub calibration: Calibration,
+    pub core: Vec<CoreSeries>,
+    pub detail: Vec<RegionDetail>,
+    pub amount_usd: Vec<f64>,
+    /// Derived variables `[entity][variable][year]` (see [`derive`]).
+    pub derived: Vec<Vec<Vec<f64>>>,
+}
+
+/// Duration groups: 0-4, 5-9, ... in five-year steps below `D`, then the open group `D+`.
+pub fn duration_groups(max_duration: usize) -> Vec<(usize, Option<usize>)> {
+    let mut groups = Vec::new();
+    let mut lo = 0;
+    while lo < max_duration {
+        groups.push((lo, Some((lo + 4).min(max_duration - 1))));
+        lo += 5;
+    }
+    groups.push((max_duration, None));
+    groups
+}
+
+pub fn duration_group_label(group: (usize, Option<usize>)) -> String {
+    match group {
+        (lo, Some(hi)) if lo == hi => lo.to_string(),
+        (lo, Some(hi)) => format!("{lo}-{hi}"),
+        (lo, None) => format!("{lo}+"),
+    }
+}
+
+/// Sums a region's state into `[sex][age group][duration group]`.
+pub fn group_structure(state: &[f64], dims: Dims) -> Vec<f64> {
+    let groups = duration_groups(dims.max_duration);
+    let group_of_duration: Vec<usize> = (0..=dims.max_duration)
+        .map(|d| groups.iter().position(|&(lo, hi)| d >= lo && hi.is_none_or(|h| d <= h)).unwrap_or(groups.len() - 1))
+        .collect();
+    let mut out = vec![0.0; N_SEXES * AGE_GROUPS * groups.len()];
+    for sex in 0..N_SEXES {
+        for age in 0..=MAX_AGE {
+            let age_group = (age / 5).min(AGE_GROUPS - 1);
+            for d in 0..=dims.max_duration {
+                out[(sex * AGE_GROUPS + age_group) * groups.len() + group_of_duration[d]] += state[dims.index(sex, age, d)];
+            }
+        }
+    }
+    out
+}
+
+/// Runs the deterministic projection: calibrate, then project every region from its base-year
+/// state through the step out of the end year.
+pub fn run_deterministic(scenario: &Scenario) -> Result<DeterministicRun, CalibrationError> {
+    let rates = Rates::new(scenario);
+    let calibration = calibrate(scenario, &rates)?;
+    let structure_years = scenario.structure_years();
+    let dims = rates.dims;
+    let (core, detail): (Vec<CoreSeries>, Vec<RegionDetail>) = (0..scenario.regions.len())
+        .into_par_iter()
+        .map(|r| {
+            let region_cal = &calibration.regions[r];
+            let arrivals = arrivals_path(&rates, r, region_cal.arrivals_base, deterministic_growth(scenario, &rates, &calibration, r));
+            let mut core = CoreSeries::with_capacity(rates.n_years);
+            let mut detail = RegionDetail::default();
+            project_region(&rates, r, (0, rates.n_years), &region_cal.initial_state, &arrivals, 1.0, |t, state, flows, arrivals_t| {
+                core.stock.push(state.iter().sum());
+                core.arrivals.push(arrivals_t);
+                core.deaths.push(flows.deaths);
+                core.departures.push(flows.departures);
+                core.remitters.push(effective_remitters(state, dims, rates.remitting_ages, &rates.propensity));
+                detail.female.push(state[..N_AGES * dims.n_durations()].iter().sum());
+                let mut by_age = [0.0; N_AGES];
+                for sex in 0..N_SEXES {
+                    for (age, count) in by_age.iter_mut().enumerate() {
+                        *count += state[dims.index(sex, age, 0)..][..dims.n_durations()].iter().sum::<f64>();
+                    }
+                }
+                detail.by_age.push(by_age);
+                let year = rates.year(t);
+                if structure_years.contains(&year) {
+                    detail.structure.push((year, group_structure(state, dims)));
+                }
+                if t == rates.calibration_index {
+                    detail.state_at_calibration = state.to_vec();
+                }
+            });
+            (core, detail)
+        })
+        .unzip();
+    let amount_usd = deterministic_amounts(scenario, &rates, &calibration);
+    let derived = derive(&rates, &core, &amount_usd);
+    Ok(DeterministicRun { rates, calibration, core, detail, amount_usd, derived })
+}
+
+/// Median age, interpolated within the single-year group [a, a+1) where the cumulative count
+/// passes half the total. `None` for an empty population.
+pub fn median_age(by_age: &[f64]) -> Option<f64> {
+    let total: f64 = by_age.iter().sum();
+    if total <= 0.0 {
+        return None;
+    }
+    let half = total / 2.0;
+    let mut below = 0.0;
+    for (age, &count) in by_age.iter().enumerate() {
+        if count > 0.0 && below + count >= half {
+            return Some(age as f64 + (half - below) / count);
+        }
+        below += count;
+    }
+    Some(by_age.len() as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_interpolates_within_the_age_group() {
+        // 10 aged 0, 10 aged 1: half = 10 reached at the end of age 0 -> 1.0
+        assert_eq!(median_age(&[10.0, 10.0]), Some(1.0));
+        // 10 aged 0, 30 aged 1: half = 20, 10 below age 1, 10 of 30 into it -> 1 + 1/3
+        assert!((median_age(&[10.0, 30.0]).unwrap() - (1.0 + 1.0 / 3.0)).abs() < 1e-15);
+        assert_eq!(median_age(&[0.0, 0.0]), None);
+    }
+
+    #[test]
+    fn duration_groups_end_open() {
+        let groups = duration_groups(50);
+        assert_eq!(groups.len(), 11);
+        assert_eq!(duration_group_label(groups[0]), "0-4");
+        assert_eq!(duration_group_label(groups[9]), "45-49");
+        assert_eq!(duration_group_label(groups[10]), "50+");
+        assert_eq!(duration_group_label(duration_groups(7)[1]), "5-6");
+    }
+}

@@ -1,0 +1,1 @@
+//! The Monte Carlo runner (MODEL.md section 9).

@@ -1,0 +1,1 @@
+//! Quantiles (R type 7) and means for the Monte Carlo summaries.
