@@ -47,8 +47,15 @@ pub struct Calibration {
 /// Why a calibration failed, with what the user needs to fix it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CalibrationError {
-    Unreachable { region: usize, target: f64, lowest: f64, highest: f64 },
-    NoRemitters { year: i32 },
+    Unreachable {
+        region: usize,
+        target: f64,
+        lowest: f64,
+        highest: f64,
+    },
+    NoRemitters {
+        year: i32,
+    },
 }
 
 /// The unscaled seed `x_B`: B steps from an empty state with base-year rates, the arrivals of
@@ -63,7 +70,13 @@ pub fn seed_state(rates: &Rates, region: usize, growth: f64) -> Vec<f64> {
         arrival_shares: &rates.arrival_shares[region],
     };
     for k in 0..SEED_STEPS {
-        step_region(&state, &mut next, dims, step_rates, (growth * k as f64).exp());
+        step_region(
+            &state,
+            &mut next,
+            dims,
+            step_rates,
+            (growth * k as f64).exp(),
+        );
         std::mem::swap(&mut state, &mut next);
     }
     state
@@ -71,7 +84,12 @@ pub fn seed_state(rates: &Rates, region: usize, growth: f64) -> Vec<f64> {
 
 /// The base-year state scaled to `stock_base` and the first year's arrivals, for growth g:
 /// `c = S_base / sum(x_B)`, `N_base = c x_B`, `I_base = c exp(g B)`.
-pub fn initial_state(rates: &Rates, region: usize, growth: f64, stock_base: f64) -> (Vec<f64>, f64) {
+pub fn initial_state(
+    rates: &Rates,
+    region: usize,
+    growth: f64,
+    stock_base: f64,
+) -> (Vec<f64>, f64) {
     let mut state = seed_state(rates, region, growth);
     let scale = stock_base / state.iter().sum::<f64>();
     state.iter_mut().for_each(|x| *x *= scale);
@@ -82,13 +100,28 @@ pub fn initial_state(rates: &Rates, region: usize, growth: f64, stock_base: f64)
 pub fn calibration_stock(rates: &Rates, region: usize, growth: f64, stock_base: f64) -> f64 {
     let (state, arrivals_base) = initial_state(rates, region, growth, stock_base);
     let arrivals = arrivals_path(rates, region, arrivals_base, |_| growth);
-    project_region(rates, region, (0, rates.calibration_index), &state, &arrivals, 1.0, |_, _, _, _| {})
-        .iter()
-        .sum()
+    project_region(
+        rates,
+        region,
+        (0, rates.calibration_index),
+        &state,
+        &arrivals,
+        1.0,
+        |_, _, _, _| {},
+    )
+    .iter()
+    .sum()
 }
 
 /// Brent's method for a root of `f` in `[a, b]` where `f(a)` and `f(b)` differ in sign.
-pub fn brent(f: impl Fn(f64) -> f64, mut a: f64, mut b: f64, mut fa: f64, mut fb: f64, tolerance: f64) -> f64 {
+pub fn brent(
+    f: impl Fn(f64) -> f64,
+    mut a: f64,
+    mut b: f64,
+    mut fa: f64,
+    mut fb: f64,
+    tolerance: f64,
+) -> f64 {
     if fa == 0.0 {
         return a;
     }
@@ -156,11 +189,18 @@ pub fn brent(f: impl Fn(f64) -> f64, mut a: f64, mut b: f64, mut fa: f64, mut fb
 }
 
 /// Calibrates one region's arrival growth to its calibration-year stock.
-pub fn calibrate_region(rates: &Rates, region: usize, stock_base: f64, stock_target: f64) -> Result<RegionCalibration, CalibrationError> {
-    let relative_gap = |g: f64| calibration_stock(rates, region, g, stock_base) / stock_target - 1.0;
+pub fn calibrate_region(
+    rates: &Rates,
+    region: usize,
+    stock_base: f64,
+    stock_target: f64,
+) -> Result<RegionCalibration, CalibrationError> {
+    let relative_gap =
+        |g: f64| calibration_stock(rates, region, g, stock_base) / stock_target - 1.0;
     let (lo, hi) = GROWTH_BRACKET;
     let (f_lo, f_hi) = (relative_gap(lo), relative_gap(hi));
-    if !(f_lo <= 0.0 && f_hi >= 0.0) || !f_lo.is_finite() || !f_hi.is_finite() {
+    let brackets_target = f_lo <= 0.0 && f_hi >= 0.0 && f_lo.is_finite() && f_hi.is_finite();
+    if !brackets_target {
         return Err(CalibrationError::Unreachable {
             region,
             target: stock_target,
@@ -184,24 +224,61 @@ pub fn calibrate(scenario: &Scenario, rates: &Rates) -> Result<Calibration, Cali
         .regions
         .par_iter()
         .enumerate()
-        .map(|(r, region)| calibrate_region(rates, r, region.stock_base_persons, region.stock_calibration_persons))
+        .map(|(r, region)| {
+            calibrate_region(
+                rates,
+                r,
+                region.stock_base_persons,
+                region.stock_calibration_persons,
+            )
+        })
         .collect::<Result<_, _>>()?;
     let cal = rates.calibration_index;
     let mut remitters_base = 0.0;
     let mut remitters_calibration = 0.0;
     for (r, region) in regions.iter().enumerate() {
-        remitters_base += effective_remitters(&region.initial_state, rates.dims, rates.remitting_ages, &rates.propensity);
+        remitters_base += effective_remitters(
+            &region.initial_state,
+            rates.dims,
+            rates.remitting_ages,
+            &rates.propensity,
+        );
         let g = region.arrival_growth;
         let arrivals = arrivals_path(rates, r, region.arrivals_base, |_| g);
-        let state_cal = project_region(rates, r, (0, cal), &region.initial_state, &arrivals, 1.0, |_, _, _, _| {});
-        remitters_calibration += effective_remitters(&state_cal, rates.dims, rates.remitting_ages, &rates.propensity);
+        let state_cal = project_region(
+            rates,
+            r,
+            (0, cal),
+            &region.initial_state,
+            &arrivals,
+            1.0,
+            |_, _, _, _| {},
+        );
+        remitters_calibration += effective_remitters(
+            &state_cal,
+            rates.dims,
+            rates.remitting_ages,
+            &rates.propensity,
+        );
     }
     let remittances = &scenario.remittances;
-    let (r_base, r_cal) = (remittances.received_base_usd, remittances.received_calibration_usd);
+    let (r_base, r_cal) = (
+        remittances.received_base_usd,
+        remittances.received_calibration_usd,
+    );
     let remittances = if r_base == 0.0 && r_cal == 0.0 {
-        RemittanceCalibration { amount_base_usd: 0.0, amount_calibration_usd: 0.0, growth: 0.0, remitters_base, remitters_calibration }
+        RemittanceCalibration {
+            amount_base_usd: 0.0,
+            amount_calibration_usd: 0.0,
+            growth: 0.0,
+            remitters_base,
+            remitters_calibration,
+        }
     } else {
-        for (remitters, year) in [(remitters_base, scenario.base_year), (remitters_calibration, scenario.calibration_year)] {
+        for (remitters, year) in [
+            (remitters_base, scenario.base_year),
+            (remitters_calibration, scenario.calibration_year),
+        ] {
             if remitters <= 0.0 {
                 return Err(CalibrationError::NoRemitters { year });
             }
@@ -216,5 +293,8 @@ pub fn calibrate(scenario: &Scenario, rates: &Rates) -> Result<Calibration, Cali
             remitters_calibration,
         }
     };
-    Ok(Calibration { regions, remittances })
+    Ok(Calibration {
+        regions,
+        remittances,
+    })
 }

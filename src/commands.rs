@@ -32,13 +32,33 @@ fn load_all(paths: &[std::path::PathBuf]) -> Result<Vec<LoadedScenario>> {
     match errors.len() {
         0 => Ok(loaded),
         1 => Err(errors.remove(0)),
-        _ => Err(Error::InputPlain(errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))),
+        _ => Err(Error::InputPlain(
+            errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )),
     }
 }
 
+/// Checks scenarios, including that each can be calibrated; writes nothing.
 pub fn check(paths: &[std::path::PathBuf]) -> Result<()> {
     for loaded in load_all(paths)? {
-        println!("{}: ok ({}, {} region{}, {}-{})", loaded.source.path.display(), loaded.scenario.name, loaded.scenario.regions.len(), if loaded.scenario.regions.len() == 1 { "" } else { "s" }, loaded.scenario.base_year, loaded.scenario.end_year);
+        project(&loaded)?;
+        println!(
+            "{}: ok ({}, {} region{}, {}-{})",
+            loaded.source.path.display(),
+            loaded.scenario.name,
+            loaded.scenario.regions.len(),
+            if loaded.scenario.regions.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            loaded.scenario.base_year,
+            loaded.scenario.end_year
+        );
     }
     Ok(())
 }
@@ -47,7 +67,12 @@ pub fn check(paths: &[std::path::PathBuf]) -> Result<()> {
 pub fn calibration_error(loaded: &LoadedScenario, err: CalibrationError) -> Error {
     let scenario = &loaded.scenario;
     match err {
-        CalibrationError::Unreachable { region, target, lowest, highest } => {
+        CalibrationError::Unreachable {
+            region,
+            target,
+            lowest,
+            highest,
+        } => {
             let name = &scenario.regions[region].name;
             let span = scenario.spans.region_stock[region].clone();
             loaded.error_at(
@@ -61,7 +86,11 @@ pub fn calibration_error(loaded: &LoadedScenario, err: CalibrationError) -> Erro
                     crate::output::number(highest.round()),
                     scenario.calibration_year,
                 ))
-                .with_help("deaths and departures limit how fast a stock can fall; check the two figures, or lower `departure` rates"),
+                .with_help(if target > highest {
+                    "arrivals growing at 50 per cent a year cannot raise the stock that fast; check that both figures are persons of the same revision"
+                } else {
+                    "deaths and departures limit how fast a stock can fall; check the two figures, or raise the `departure` rates"
+                }),
             )
         }
         CalibrationError::NoRemitters { year } => {
@@ -113,16 +142,29 @@ pub fn run(args: &RunArgs) -> Result<()> {
 }
 
 pub fn new_scenario(name: &str, dir: &Path, force: bool) -> Result<()> {
-    if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') {
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    {
         return Err(Error::InputPlain(format!(
             "error: the scenario name must be 1 to 64 characters from a-z, 0-9, '-', '_' (it names the file and the output folder), found \"{name}\""
         )));
     }
     let path = dir.join(format!("{name}.toml"));
     if path.exists() && !force {
-        return Err(Error::InputPlain(format!("error: `{}` exists; pass --force to overwrite it", path.display())));
+        return Err(Error::InputPlain(format!(
+            "error: `{}` exists; pass --force to overwrite it",
+            path.display()
+        )));
     }
-    std::fs::write(&path, crate::scenario::template::template(name)).map_err(|e| Error::environment("cannot write", &path, e))?;
-    eprintln!("wrote {} (run it with: migproj run {})", path.display(), path.display());
+    std::fs::write(&path, crate::scenario::template::template(name))
+        .map_err(|e| Error::environment("cannot write", &path, e))?;
+    eprintln!(
+        "wrote {} (run it with: migproj run {})",
+        path.display(),
+        path.display()
+    );
     Ok(())
 }

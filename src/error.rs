@@ -102,13 +102,14 @@ fn render_one(out: &mut String, file: &SourceFile, diagnostic: &Diagnostic) {
             let pad = " ".repeat(gutter);
             // The caret covers the span on its first line (at least one character).
             let line_chars = text.chars().count();
-            let span_chars = file.text[floor_char_boundary(&file.text, span.start.min(file.text.len()))
-                ..floor_char_boundary(&file.text, span.end.min(file.text.len()))]
-                .split('\n')
-                .next()
-                .unwrap_or("")
-                .chars()
-                .count();
+            let span_chars =
+                file.text[floor_char_boundary(&file.text, span.start.min(file.text.len()))
+                    ..floor_char_boundary(&file.text, span.end.min(file.text.len()))]
+                    .split('\n')
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .count();
             let width = span_chars.clamp(1, (line_chars + 1).saturating_sub(col - 1).max(1));
             let _ = writeln!(out, "{pad} |");
             let _ = writeln!(out, "{line} | {}", printable(text));
@@ -124,7 +125,13 @@ fn render_one(out: &mut String, file: &SourceFile, diagnostic: &Diagnostic) {
 /// that a binary file cannot scramble the terminal.
 fn printable(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_control() && c != '\t' { '\u{FFFD}' } else { c })
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
         .collect()
 }
 
@@ -156,11 +163,7 @@ impl Error {
     /// Builds an input error from located diagnostics in one file.
     pub fn from_diagnostics(file: &SourceFile, diagnostics: &[Diagnostic], what: &str) -> Self {
         let n = diagnostics.len();
-        let count_line = format!(
-            "{} problem{}; {what}",
-            n,
-            if n == 1 { "" } else { "s" }
-        );
+        let count_line = format!("{} problem{}; {what}", n, if n == 1 { "" } else { "s" });
         Error::Input {
             rendered: render_diagnostics(file, diagnostics),
             count_line,
@@ -215,7 +218,10 @@ mod tests {
 
     #[test]
     fn suggestions_only_for_close_words() {
-        assert_eq!(suggest("remitance", &["remittances", "region"]), Some("remittances"));
+        assert_eq!(
+            suggest("remitance", &["remittances", "region"]),
+            Some("remittances")
+        );
         assert_eq!(suggest("zzzzzz", &["remittances", "region"]), None);
     }
 

@@ -7,7 +7,15 @@ use crate::scenario::{AgeSchedule, Arrivals, Scenario};
 /// Rogers-Castro `m(x) = a1 exp(-alpha1 x) + a2 exp(-alpha2 (x - mu2) - exp(-lambda2 (x - mu2))) + c`.
 pub fn rogers_castro(schedule: &AgeSchedule, age: f64) -> f64 {
     match *schedule {
-        AgeSchedule::RogersCastro { a1, alpha1, a2, alpha2, mu2, lambda2, c } => {
+        AgeSchedule::RogersCastro {
+            a1,
+            alpha1,
+            a2,
+            alpha2,
+            mu2,
+            lambda2,
+            c,
+        } => {
             a1 * (-alpha1 * age).exp()
                 + a2 * (-alpha2 * (age - mu2) - (-lambda2 * (age - mu2)).exp()).exp()
                 + c
@@ -21,7 +29,9 @@ pub fn rogers_castro(schedule: &AgeSchedule, age: f64) -> f64 {
 pub fn age_sex_shares(schedule: &AgeSchedule, female_share: f64) -> [Vec<f64>; N_SEXES] {
     match schedule {
         AgeSchedule::RogersCastro { .. } => {
-            let m: Vec<f64> = (0..=MAX_AGE).map(|x| rogers_castro(schedule, x as f64)).collect();
+            let m: Vec<f64> = (0..=MAX_AGE)
+                .map(|x| rogers_castro(schedule, x as f64))
+                .collect();
             let total: f64 = m.iter().sum();
             [
                 m.iter().map(|v| female_share * v / total).collect(),
@@ -41,7 +51,9 @@ pub fn age_sex_shares(schedule: &AgeSchedule, female_share: f64) -> [Vec<f64>; N
 /// The arrival shares of region `region`, flattened `[sex * N_AGES + age]`.
 pub fn region_arrival_shares(scenario: &Scenario, region: usize) -> Vec<f64> {
     let arrivals: &Arrivals = &scenario.arrivals;
-    let female_share = scenario.regions[region].female_share.unwrap_or(arrivals.female_share);
+    let female_share = scenario.regions[region]
+        .female_share
+        .unwrap_or(arrivals.female_share);
     let [female, male] = age_sex_shares(&arrivals.age_schedule, female_share);
     let mut flat = Vec::with_capacity(N_SEXES * N_AGES);
     flat.extend(female);
@@ -66,7 +78,15 @@ mod tests {
     use super::*;
 
     fn defaults() -> AgeSchedule {
-        AgeSchedule::RogersCastro { a1: 0.04, alpha1: 0.10, a2: 0.06, alpha2: 0.10, mu2: 22.0, lambda2: 0.40, c: 0.003 }
+        AgeSchedule::RogersCastro {
+            a1: 0.04,
+            alpha1: 0.10,
+            a2: 0.06,
+            alpha2: 0.10,
+            mu2: 22.0,
+            lambda2: 0.40,
+            c: 0.003,
+        }
     }
 
     #[test]

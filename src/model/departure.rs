@@ -38,13 +38,22 @@ mod tests {
 
     #[test]
     fn defaults_give_about_a_third_leaving_within_five_years() {
-        let departure = Departure { initial: 0.10, long_run: 0.03, decay: 0.25, changes: vec![] };
+        let departure = Departure {
+            initial: 0.10,
+            long_run: 0.03,
+            decay: 0.25,
+            changes: vec![],
+        };
         let h = departure_probabilities(&departure, 2000, 0, 50, 1.0);
         assert!((h[0] - 0.10).abs() < 1e-15);
         // h(4) = 0.03 + 0.07 e^-1
         assert!((h[4] - (0.03 + 0.07 * (-1.0f64).exp())).abs() < 1e-15);
         let stay5: f64 = h[..5].iter().map(|x| 1.0 - x).product();
-        assert!((1.0 - stay5 - 0.32).abs() < 0.02, "left within 5 years: {}", 1.0 - stay5);
+        assert!(
+            (1.0 - stay5 - 0.32).abs() < 0.02,
+            "left within 5 years: {}",
+            1.0 - stay5
+        );
     }
 
     #[test]
@@ -54,13 +63,26 @@ mod tests {
             long_run: 0.03,
             decay: 0.25,
             changes: vec![
-                Change { from_year: 2005, multiplier: 2.0, region: None },
-                Change { from_year: 2010, multiplier: 1.5, region: Some(1) },
+                Change {
+                    from_year: 2005,
+                    multiplier: 2.0,
+                    region: None,
+                },
+                Change {
+                    from_year: 2010,
+                    multiplier: 1.5,
+                    region: Some(1),
+                },
             ],
         };
         assert_eq!(departure_probabilities(&departure, 2004, 0, 5, 1.0)[0], 0.6);
         assert_eq!(departure_probabilities(&departure, 2005, 0, 5, 1.0)[0], 1.0);
-        assert!((departure_probabilities(&departure, 2010, 0, 5, 1.0)[5] - 2.0 * (0.03 + 0.57 * (-1.25f64).exp())).abs() < 1e-15);
+        assert!(
+            (departure_probabilities(&departure, 2010, 0, 5, 1.0)[5]
+                - 2.0 * (0.03 + 0.57 * (-1.25f64).exp()))
+            .abs()
+                < 1e-15
+        );
         assert!((changes_in_force(&departure.changes, 2010, 1) - 3.0).abs() < 1e-15);
     }
 }

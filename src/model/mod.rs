@@ -5,9 +5,9 @@
 pub mod arrivals;
 pub mod departure;
 pub mod mortality;
+pub mod rates;
 pub mod remittance;
 pub mod series;
-pub mod rates;
 pub mod step;
 
 /// Oldest single age; the last age group is the open "100 and over".

@@ -59,10 +59,17 @@ impl Rates {
         let death_probability: Vec<Vec<f64>> = years
             .iter()
             .map(|&year| match &scenario.mortality {
-                Mortality::GompertzMakeham { makeham, gompertz_slope, e0_female, e0_male, improvement_per_year } => {
+                Mortality::GompertzMakeham {
+                    makeham,
+                    gompertz_slope,
+                    e0_female,
+                    e0_male,
+                    improvement_per_year,
+                } => {
                     let mut q = Vec::with_capacity(N_SEXES * N_AGES);
                     for (sex, e0) in [*e0_female, *e0_male].into_iter().enumerate() {
-                        let target = e0 + improvement_per_year * f64::from(year - scenario.base_year);
+                        let target =
+                            e0 + improvement_per_year * f64::from(year - scenario.base_year);
                         // The checker verified every year's target is reachable.
                         let beta = solve_beta(*makeham, *gompertz_slope, target).unwrap_or(1.0);
                         solved_mortality.push(SolvedMortality {
@@ -83,7 +90,15 @@ impl Rates {
             .iter()
             .map(|&year| {
                 (0..n_regions)
-                    .map(|r| departure_probabilities(&scenario.departure, year, r, scenario.max_duration, 1.0))
+                    .map(|r| {
+                        departure_probabilities(
+                            &scenario.departure,
+                            year,
+                            r,
+                            scenario.max_duration,
+                            1.0,
+                        )
+                    })
                     .collect()
             })
             .collect();
@@ -98,7 +113,13 @@ impl Rates {
         let remittances = &scenario.remittances;
         let cost = years
             .iter()
-            .map(|&y| if remittances.cost.is_empty() { 0.0 } else { linear_flat(&remittances.cost, f64::from(y)) })
+            .map(|&y| {
+                if remittances.cost.is_empty() {
+                    0.0
+                } else {
+                    linear_flat(&remittances.cost, f64::from(y))
+                }
+            })
             .collect();
         Rates {
             dims,
@@ -108,17 +129,27 @@ impl Rates {
             n_regions,
             death_probability,
             departure_probability,
-            arrival_shares: (0..n_regions).map(|r| region_arrival_shares(scenario, r)).collect(),
+            arrival_shares: (0..n_regions)
+                .map(|r| region_arrival_shares(scenario, r))
+                .collect(),
             arrival_multiplier,
             arrival_pulse,
             propensity: propensity_by_duration(&remittances.propensity, scenario.max_duration),
             remitting_ages: remittances.age_range,
             cost,
-            world_population: years.iter().map(|&y| log_linear_extended(&scenario.world_population, f64::from(y))).collect(),
+            world_population: years
+                .iter()
+                .map(|&y| log_linear_extended(&scenario.world_population, f64::from(y)))
+                .collect(),
             comparison: scenario
                 .comparison
                 .iter()
-                .map(|s| years.iter().map(|&y| linear_flat(&s.points, f64::from(y))).collect())
+                .map(|s| {
+                    years
+                        .iter()
+                        .map(|&y| linear_flat(&s.points, f64::from(y)))
+                        .collect()
+                })
                 .collect(),
             solved_mortality,
         }

@@ -10,10 +10,15 @@ pub fn propensity_by_duration(propensity: &Propensity, max_duration: usize) -> V
             let d = d as f64;
             match *propensity {
                 Propensity::Constant { value } => value,
-                Propensity::Exponential { initial, long_run, decay } => {
-                    long_run + (initial - long_run) * (-decay * d).exp()
-                }
-                Propensity::Hump { peak, peak_duration } => {
+                Propensity::Exponential {
+                    initial,
+                    long_run,
+                    decay,
+                } => long_run + (initial - long_run) * (-decay * d).exp(),
+                Propensity::Hump {
+                    peak,
+                    peak_duration,
+                } => {
                     let u = (d + 1.0) / (peak_duration + 1.0);
                     peak * u * (1.0 - u).exp()
                 }
@@ -23,7 +28,12 @@ pub fn propensity_by_duration(propensity: &Propensity, max_duration: usize) -> V
 }
 
 /// Effective remitters `E = sum over a in age_range, s, d of N[s, a, d] pi(d)` of one region.
-pub fn effective_remitters(state: &[f64], dims: Dims, age_range: (usize, usize), pi: &[f64]) -> f64 {
+pub fn effective_remitters(
+    state: &[f64],
+    dims: Dims,
+    age_range: (usize, usize),
+    pi: &[f64],
+) -> f64 {
     let n_dur = dims.n_durations();
     let mut total = 0.0;
     for sex in 0..N_SEXES {
@@ -41,7 +51,13 @@ mod tests {
 
     #[test]
     fn hump_peaks_at_its_duration() {
-        let pi = propensity_by_duration(&Propensity::Hump { peak: 0.7, peak_duration: 8.0 }, 50);
+        let pi = propensity_by_duration(
+            &Propensity::Hump {
+                peak: 0.7,
+                peak_duration: 8.0,
+            },
+            50,
+        );
         assert!((pi[8] - 0.7).abs() < 1e-15);
         assert!(pi[7] < pi[8] && pi[9] < pi[8]);
         // d = 0: u = 1/9, 0.7 * u * e^(1-u)
@@ -50,7 +66,14 @@ mod tests {
 
     #[test]
     fn exponential_starts_at_initial() {
-        let pi = propensity_by_duration(&Propensity::Exponential { initial: 0.8, long_run: 0.4, decay: 0.1 }, 10);
+        let pi = propensity_by_duration(
+            &Propensity::Exponential {
+                initial: 0.8,
+                long_run: 0.4,
+                decay: 0.1,
+            },
+            10,
+        );
         assert!((pi[0] - 0.8).abs() < 1e-15);
         assert!((pi[10] - (0.4 + 0.4 * (-1.0f64).exp())).abs() < 1e-15);
     }

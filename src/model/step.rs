@@ -50,7 +50,11 @@ pub fn step_region(
             let mut row_persons = 0.0;
             let mut row_departures = 0.0;
             // Durations 0..D-1 move to d+1.
-            for ((target, &persons), &h_d) in to[1..].iter_mut().zip(&from[..last_dur]).zip(&h[..last_dur]) {
+            for ((target, &persons), &h_d) in to[1..]
+                .iter_mut()
+                .zip(&from[..last_dur])
+                .zip(&h[..last_dur])
+            {
                 let survivors = persons * p;
                 row_persons += persons;
                 row_departures += survivors * h_d;
@@ -67,7 +71,8 @@ pub fn step_region(
     }
     for sex in 0..N_SEXES {
         for age in 0..N_AGES {
-            new[dims.index(sex, age, 0)] = arrivals_persons * rates.arrival_shares[sex * N_AGES + age];
+            new[dims.index(sex, age, 0)] =
+                arrivals_persons * rates.arrival_shares[sex * N_AGES + age];
         }
     }
     flows
@@ -92,14 +97,16 @@ pub fn reference_step(
                 let survivors = n * (1.0 - q);
                 let h = rates.departure_probability[d];
                 flows.departures += survivors * h;
-                let target = dims.index(sex, (age + 1).min(MAX_AGE), (d + 1).min(dims.max_duration));
+                let target =
+                    dims.index(sex, (age + 1).min(MAX_AGE), (d + 1).min(dims.max_duration));
                 new[target] += survivors * (1.0 - h);
             }
         }
     }
     for sex in 0..N_SEXES {
         for age in 0..N_AGES {
-            new[dims.index(sex, age, 0)] = arrivals_persons * rates.arrival_shares[sex * N_AGES + age];
+            new[dims.index(sex, age, 0)] =
+                arrivals_persons * rates.arrival_shares[sex * N_AGES + age];
         }
     }
     (new, flows)
@@ -113,7 +120,11 @@ mod tests {
         let mut shares = vec![0.0; N_SEXES * N_AGES];
         shares[25] = 0.5; // female aged 25
         shares[N_AGES + 30] = 0.5; // male aged 30
-        (vec![q; N_SEXES * N_AGES], vec![h; dims.n_durations()], shares)
+        (
+            vec![q; N_SEXES * N_AGES],
+            vec![h; dims.n_durations()],
+            shares,
+        )
     }
 
     /// Three cohorts worked by hand, q = 0.01 and h = 0.1 everywhere:
@@ -129,7 +140,11 @@ mod tests {
         old[dims.index(1, 100, 4)] = 500.0;
         old[dims.index(1, 99, 3)] = 200.0;
         let (q, h, shares) = uniform_rates(0.01, 0.1, dims);
-        let rates = StepRates { death_probability: &q, departure_probability: &h, arrival_shares: &shares };
+        let rates = StepRates {
+            death_probability: &q,
+            departure_probability: &h,
+            arrival_shares: &shares,
+        };
         let mut new = vec![f64::NAN; dims.cells()];
         let flows = step_region(&old, &mut new, dims, rates, 100.0);
         assert!((new[dims.index(0, 31, 3)] - 891.0).abs() < 1e-9);
@@ -146,11 +161,21 @@ mod tests {
     #[test]
     fn fast_step_equals_reference_on_a_full_state() {
         let dims = Dims::new(50);
-        let old: Vec<f64> = (0..dims.cells()).map(|i| ((i * 7919) % 1000) as f64 * 0.37).collect();
-        let q: Vec<f64> = (0..N_SEXES * N_AGES).map(|i| 0.001 + (i % N_AGES) as f64 * 0.003).collect();
-        let h: Vec<f64> = (0..=50).map(|d| 0.03 + 0.07 * (-0.25 * d as f64).exp()).collect();
+        let old: Vec<f64> = (0..dims.cells())
+            .map(|i| ((i * 7919) % 1000) as f64 * 0.37)
+            .collect();
+        let q: Vec<f64> = (0..N_SEXES * N_AGES)
+            .map(|i| 0.001 + (i % N_AGES) as f64 * 0.003)
+            .collect();
+        let h: Vec<f64> = (0..=50)
+            .map(|d| 0.03 + 0.07 * (-0.25 * d as f64).exp())
+            .collect();
         let shares = vec![1.0 / (N_SEXES * N_AGES) as f64; N_SEXES * N_AGES];
-        let rates = StepRates { death_probability: &q, departure_probability: &h, arrival_shares: &shares };
+        let rates = StepRates {
+            death_probability: &q,
+            departure_probability: &h,
+            arrival_shares: &shares,
+        };
         let mut new = vec![0.0; dims.cells()];
         let fast = step_region(&old, &mut new, dims, rates, 1234.5);
         let (reference, slow) = reference_step(&old, dims, rates, 1234.5);

@@ -23,18 +23,25 @@ fn process_alive(pid: u32) -> bool {
 impl OutputFolder {
     /// Prepares `parent/name`: takes the lock and creates the staging folder.
     pub fn create(parent: &Path, name: &str) -> Result<Self> {
-        fs::create_dir_all(parent).map_err(|e| Error::environment("cannot create the output folder", parent, e))?;
+        fs::create_dir_all(parent)
+            .map_err(|e| Error::environment("cannot create the output folder", parent, e))?;
         let target = parent.join(name);
         let lock = parent.join(format!(".{name}.lock"));
         let pid = std::process::id();
         for _attempt in 0..2 {
-            match fs::OpenOptions::new().write(true).create_new(true).open(&lock) {
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&lock)
+            {
                 Ok(mut file) => {
                     let _ = writeln!(file, "{pid}");
                     break;
                 }
                 Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let holder = fs::read_to_string(&lock).ok().and_then(|s| s.trim().parse::<u32>().ok());
+                    let holder = fs::read_to_string(&lock)
+                        .ok()
+                        .and_then(|s| s.trim().parse::<u32>().ok());
                     match holder {
                         Some(other) if process_alive(other) && other != pid => {
                             return Err(Error::Environment(format!(
@@ -49,18 +56,34 @@ impl OutputFolder {
                         }
                     }
                 }
-                Err(err) => return Err(Error::environment("cannot write in the output folder", parent, err)),
+                Err(err) => {
+                    return Err(Error::environment(
+                        "cannot write in the output folder",
+                        parent,
+                        err,
+                    ))
+                }
             }
         }
         if !lock.exists() {
-            return Err(Error::Environment(format!("cannot take the lock `{}`", lock.display())));
+            return Err(Error::Environment(format!(
+                "cannot take the lock `{}`",
+                lock.display()
+            )));
         }
         let staging = parent.join(format!(".{name}.partial-{pid}"));
-        let folder = OutputFolder { target, staging, lock, committed: false };
+        let folder = OutputFolder {
+            target,
+            staging,
+            lock,
+            committed: false,
+        };
         if folder.staging.exists() {
             let _ = fs::remove_dir_all(&folder.staging);
         }
-        fs::create_dir_all(&folder.staging).map_err(|e| Error::environment("cannot create the output folder", &folder.staging, e))?;
+        fs::create_dir_all(&folder.staging).map_err(|e| {
+            Error::environment("cannot create the output folder", &folder.staging, e)
+        })?;
         Ok(folder)
     }
 
@@ -75,24 +98,36 @@ impl OutputFolder {
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).map_err(|e| Error::environment("cannot create", dir, e))?;
         }
-        let mut file = fs::File::create(&path).map_err(|e| Error::environment("cannot write", &path, e))?;
-        file.write_all(bytes).map_err(|e| Error::environment("cannot write", &path, e))?;
-        file.sync_all().map_err(|e| Error::environment("cannot write", &path, e))?;
+        let mut file =
+            fs::File::create(&path).map_err(|e| Error::environment("cannot write", &path, e))?;
+        file.write_all(bytes)
+            .map_err(|e| Error::environment("cannot write", &path, e))?;
+        file.sync_all()
+            .map_err(|e| Error::environment("cannot write", &path, e))?;
         Ok(())
     }
 
     /// Moves the complete staging folder into place, replacing any previous outputs.
     pub fn commit(mut self) -> Result<PathBuf> {
         let parent = self.target.parent().unwrap_or(Path::new("."));
-        let name = self.target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = self
+            .target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let old = parent.join(format!(".{name}.old-{}", std::process::id()));
         if self.target.exists() {
-            fs::rename(&self.target, &old).map_err(|e| Error::environment("cannot replace", &self.target, e))?;
+            fs::rename(&self.target, &old)
+                .map_err(|e| Error::environment("cannot replace", &self.target, e))?;
         }
         if let Err(err) = fs::rename(&self.staging, &self.target) {
             // Put the previous outputs back.
             let _ = fs::rename(&old, &self.target);
-            return Err(Error::environment("cannot move the outputs into", &self.target, err));
+            return Err(Error::environment(
+                "cannot move the outputs into",
+                &self.target,
+                err,
+            ));
         }
         let _ = fs::remove_dir_all(&old);
         self.committed = true;

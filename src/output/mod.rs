@@ -20,7 +20,13 @@ mod tests {
     fn numbers_round_trip_without_exponents() {
         assert_eq!(super::number(154e6), "154000000");
         assert_eq!(super::number(-0.0), "0");
-        for x in [0.1 + 0.2, 1.0 / 3.0, 68440818634.0, 2.5e-7, 1.7976931348623157e308] {
+        for x in [
+            0.1 + 0.2,
+            1.0 / 3.0,
+            68440818634.0,
+            2.5e-7,
+            1.7976931348623157e308,
+        ] {
             assert_eq!(super::number(x).parse::<f64>().unwrap(), x);
         }
     }

@@ -5,7 +5,10 @@ use super::number;
 use crate::error::{Error, Result};
 use crate::model::{AGE_GROUPS, N_AGES, N_SEXES, SEX_LABELS};
 use crate::scenario::{age_group_label, Scenario};
-use crate::simulate::{duration_group_label, duration_groups, entity_names, median_age, variable_names, DeterministicRun};
+use crate::simulate::{
+    duration_group_label, duration_groups, entity_names, median_age, variable_names,
+    DeterministicRun,
+};
 
 /// A CSV being built in memory; written to disk only when complete.
 pub struct CsvBuffer {
@@ -15,8 +18,12 @@ pub struct CsvBuffer {
 
 impl CsvBuffer {
     pub fn new(file_name: &'static str, header: &[String]) -> Result<Self> {
-        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
-        writer.write_record(header).map_err(|e| Error::Environment(format!("cannot build {file_name}: {e}")))?;
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        writer
+            .write_record(header)
+            .map_err(|e| Error::Environment(format!("cannot build {file_name}: {e}")))?;
         Ok(Self { file_name, writer })
     }
 
@@ -76,7 +83,11 @@ pub fn projection_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec
             for (v, column) in variables[..8].iter().enumerate() {
                 fields.push(finite(values[v][t], "projection.csv", column, &row_label)?);
             }
-            fields.push(if stock > 0.0 { finite(female / stock, "projection.csv", "female_share", &row_label)? } else { String::new() });
+            fields.push(if stock > 0.0 {
+                finite(female / stock, "projection.csv", "female_share", &row_label)?
+            } else {
+                String::new()
+            });
             fields.push(median_age(&by_age).map(number).unwrap_or_default());
             for (v, column) in variables.iter().enumerate().skip(8) {
                 fields.push(finite(values[v][t], "projection.csv", column, &row_label)?);
@@ -91,10 +102,18 @@ pub fn projection_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec
 /// structure.csv: persons by sex, five-year age group and duration group, for the base year,
 /// the calibration year and every tenth year after.
 pub fn structure_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<u8>> {
-    let header: Vec<String> = ["region", "year", "sex", "age_group", "duration_group", "persons", "data_revision"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let header: Vec<String> = [
+        "region",
+        "year",
+        "sex",
+        "age_group",
+        "duration_group",
+        "persons",
+        "data_revision",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let mut csv = CsvBuffer::new("structure.csv", &header)?;
     let groups = duration_groups(scenario.max_duration);
     let entities = entity_names(scenario);
@@ -124,7 +143,12 @@ pub fn structure_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<
                             SEX_LABELS[sex].to_string(),
                             age_group_label(age_group),
                             duration_group_label(*group),
-                            finite(persons, "structure.csv", "persons", &format!("{name} in {year}"))?,
+                            finite(
+                                persons,
+                                "structure.csv",
+                                "persons",
+                                &format!("{name} in {year}"),
+                            )?,
                             scenario.data_revision.clone(),
                         ])?;
                     }
@@ -145,28 +169,93 @@ fn relative_error(achieved: f64, target: f64) -> String {
 
 /// calibration.csv: every calibrated parameter with the target it was fitted to.
 pub fn calibration_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<u8>> {
-    let header: Vec<String> = ["region", "parameter", "value", "target", "achieved", "relative_error"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let header: Vec<String> = [
+        "region",
+        "parameter",
+        "value",
+        "target",
+        "achieved",
+        "relative_error",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let mut csv = CsvBuffer::new("calibration.csv", &header)?;
     let cal = run.rates.calibration_index;
     for (r, region) in scenario.regions.iter().enumerate() {
         let c = &run.calibration.regions[r];
         let base_stock: f64 = c.initial_state.iter().sum();
-        csv.row(&[region.name.clone(), format!("stock_{}", scenario.base_year), number(base_stock), number(region.stock_base_persons), number(base_stock), relative_error(base_stock, region.stock_base_persons)])?;
-        csv.row(&[region.name.clone(), "arrival_growth".into(), number(c.arrival_growth), number(region.stock_calibration_persons), number(c.achieved_calibration_stock), relative_error(c.achieved_calibration_stock, region.stock_calibration_persons)])?;
-        csv.row(&[region.name.clone(), format!("arrivals_{}", scenario.base_year), number(c.arrivals_base), String::new(), String::new(), String::new()])?;
+        csv.row(&[
+            region.name.clone(),
+            format!("stock_{}", scenario.base_year),
+            number(base_stock),
+            number(region.stock_base_persons),
+            number(base_stock),
+            relative_error(base_stock, region.stock_base_persons),
+        ])?;
+        csv.row(&[
+            region.name.clone(),
+            "arrival_growth".into(),
+            number(c.arrival_growth),
+            number(region.stock_calibration_persons),
+            number(c.achieved_calibration_stock),
+            relative_error(
+                c.achieved_calibration_stock,
+                region.stock_calibration_persons,
+            ),
+        ])?;
+        csv.row(&[
+            region.name.clone(),
+            format!("arrivals_{}", scenario.base_year),
+            number(c.arrivals_base),
+            String::new(),
+            String::new(),
+            String::new(),
+        ])?;
     }
     let world = run.derived.len() - 1;
     let received = &run.derived[world][5];
     let rem = run.calibration.remittances;
-    let world_name = if scenario.regions.len() > 1 { "World".to_string() } else { scenario.regions[0].name.clone() };
-    csv.row(&[world_name.clone(), format!("remittance_per_remitter_{}", scenario.base_year), number(rem.amount_base_usd), number(scenario.remittances.received_base_usd), number(received[0]), relative_error(received[0], scenario.remittances.received_base_usd)])?;
-    csv.row(&[world_name.clone(), format!("remittance_per_remitter_{}", scenario.calibration_year), number(rem.amount_calibration_usd), number(scenario.remittances.received_calibration_usd), number(received[cal]), relative_error(received[cal], scenario.remittances.received_calibration_usd)])?;
-    csv.row(&[world_name.clone(), "remittance_growth".into(), number(rem.growth), String::new(), String::new(), String::new()])?;
-    let report_years = [scenario.base_year, scenario.calibration_year, scenario.end_year];
-    for solved in run.rates.solved_mortality.iter().filter(|s| report_years.contains(&s.year)) {
+    let world_name = if scenario.regions.len() > 1 {
+        "World".to_string()
+    } else {
+        scenario.regions[0].name.clone()
+    };
+    csv.row(&[
+        world_name.clone(),
+        format!("remittance_per_remitter_{}", scenario.base_year),
+        number(rem.amount_base_usd),
+        number(scenario.remittances.received_base_usd),
+        number(received[0]),
+        relative_error(received[0], scenario.remittances.received_base_usd),
+    ])?;
+    csv.row(&[
+        world_name.clone(),
+        format!("remittance_per_remitter_{}", scenario.calibration_year),
+        number(rem.amount_calibration_usd),
+        number(scenario.remittances.received_calibration_usd),
+        number(received[cal]),
+        relative_error(received[cal], scenario.remittances.received_calibration_usd),
+    ])?;
+    csv.row(&[
+        world_name.clone(),
+        "remittance_growth".into(),
+        number(rem.growth),
+        String::new(),
+        String::new(),
+        String::new(),
+    ])?;
+    let report_years = [
+        scenario.base_year,
+        scenario.calibration_year,
+        scenario.end_year,
+    ];
+    for solved in run
+        .rates
+        .solved_mortality
+        .iter()
+        .filter(|s| report_years.contains(&s.year))
+    {
         csv.row(&[
             world_name.clone(),
             format!("gompertz_beta_{}_{}", SEX_LABELS[solved.sex], solved.year),
@@ -180,7 +269,11 @@ pub fn calibration_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
 }
 
 /// run.json: provenance of a run (the only output with paths and times in it).
-pub fn run_json(loaded: &crate::scenario::LoadedScenario, wall_time_seconds: f64, extra: serde_json::Value) -> Vec<u8> {
+pub fn run_json(
+    loaded: &crate::scenario::LoadedScenario,
+    wall_time_seconds: f64,
+    extra: serde_json::Value,
+) -> Vec<u8> {
     let mut manifest = serde_json::json!({
         "migproj_version": env!("CARGO_PKG_VERSION"),
         "scenario": {

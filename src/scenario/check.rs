@@ -13,6 +13,8 @@ use crate::error::{suggest, Diagnostic, SourceFile};
 use crate::model::mortality::reachable_e0;
 
 type Value<'i> = Spanned<DeValue<'i>>;
+/// Year-keyed points and the span of the table that held them.
+type YearPoints = (Vec<(i32, f64)>, Range<usize>);
 
 /// A table being checked: its dotted path, its entries and where it stands.
 #[derive(Clone, Copy)]
@@ -119,12 +121,22 @@ impl<'f> Checker<'f> {
     }
 
     fn missing(&mut self, table: &Table<'_, '_>, key: &str, what: &str) {
+        // A misspelt key that suggests this one is reported as unknown, with the suggestion.
+        if table.entries.iter().any(|(k, _)| {
+            k.get_ref().as_ref() != key && suggest(k.get_ref().as_ref(), &[key]).is_some()
+        }) {
+            return;
+        }
         let span = table.span();
         let span = span.start..span.start + 1;
         if table.path.is_empty() {
-            self.error(span, format!("missing `{key}`: {what}"));
+            self.diagnostics
+                .push(Diagnostic::whole_file(format!("missing `{key}`: {what}")));
         } else {
-            self.error(span, format!("missing key `{}`: {what}", table.key_path(key)));
+            self.error(
+                span,
+                format!("missing key `{}`: {what}", table.key_path(key)),
+            );
         }
     }
 
@@ -140,11 +152,15 @@ impl<'f> Checker<'f> {
             } else {
                 format!("in `{}`", table.path)
             };
-            let mut diagnostic = Diagnostic::at(key.span(), match suggest(name, allowed) {
-                Some(s) => format!("unknown key `{name}` {where_}; did you mean `{s}`?"),
-                None => format!("unknown key `{name}` {where_}"),
-            });
-            diagnostic = diagnostic.with_help(format!("the keys allowed here are: {}", allowed.join(", ")));
+            let mut diagnostic = Diagnostic::at(
+                key.span(),
+                match suggest(name, allowed) {
+                    Some(s) => format!("unknown key `{name}` {where_}; did you mean `{s}`?"),
+                    None => format!("unknown key `{name}` {where_}"),
+                },
+            );
+            diagnostic =
+                diagnostic.with_help(format!("the keys allowed here are: {}", allowed.join(", ")));
             self.diagnostics.push(diagnostic);
         }
     }
@@ -171,7 +187,10 @@ impl<'f> Checker<'f> {
                     span: (value.span().start, value.span().end),
                 }),
                 other => {
-                    self.error(value.span(), format!("`{path}` must be a table, found {}", describe(other)));
+                    self.error(
+                        value.span(),
+                        format!("`{path}` must be a table, found {}", describe(other)),
+                    );
                     None
                 }
             },
@@ -184,7 +203,10 @@ impl<'f> Checker<'f> {
             DeValue::Integer(i) => parse_integer(i).map(|v| v as f64),
             DeValue::Float(f) => parse_float_text(f.as_str()),
             other => {
-                self.error(value.span(), format!("`{path}` must be a number, found {}", describe(other)));
+                self.error(
+                    value.span(),
+                    format!("`{path}` must be a number, found {}", describe(other)),
+                );
                 return None;
             }
         };
@@ -196,7 +218,10 @@ impl<'f> Checker<'f> {
                     DeValue::Integer(i) => i.to_string(),
                     _ => String::new(),
                 };
-                self.error(value.span(), format!("`{path}` must be a finite number, found {text}"));
+                self.error(
+                    value.span(),
+                    format!("`{path}` must be a finite number, found {text}"),
+                );
                 None
             }
         }
@@ -205,14 +230,24 @@ impl<'f> Checker<'f> {
     fn bounded_value(&mut self, path: &str, value: &Value<'_>, bound: Bound) -> Option<f64> {
         let number = self.number_value(path, value)?;
         if !bound.accepts(number) {
-            self.error(value.span(), format!("`{path}` must be {}, found {number}", bound.expected()));
+            self.error(
+                value.span(),
+                format!("`{path}` must be {}, found {number}", bound.expected()),
+            );
             return None;
         }
         Some(number)
     }
 
     /// A number under `key`, with a default when absent (`None` default: required).
-    fn number(&mut self, table: &Table<'_, '_>, key: &str, default: Option<f64>, bound: Bound, what: &str) -> Option<f64> {
+    fn number(
+        &mut self,
+        table: &Table<'_, '_>,
+        key: &str,
+        default: Option<f64>,
+        bound: Bound,
+        what: &str,
+    ) -> Option<f64> {
         match table.get(key) {
             None => {
                 if default.is_none() {
@@ -224,23 +259,47 @@ impl<'f> Checker<'f> {
         }
     }
 
-    fn integer_value(&mut self, path: &str, value: &Value<'_>, lo: i64, hi: i64, what: &str) -> Option<i64> {
+    fn integer_value(
+        &mut self,
+        path: &str,
+        value: &Value<'_>,
+        lo: i64,
+        hi: i64,
+        what: &str,
+    ) -> Option<i64> {
         match value.get_ref() {
             DeValue::Integer(i) => match parse_integer(i) {
                 Some(v) if v >= lo && v <= hi => Some(v),
                 _ => {
-                    self.error(value.span(), format!("`{path}` must be {what} in {lo}..={hi}, found {i}"));
+                    self.error(
+                        value.span(),
+                        format!("`{path}` must be {what} in {lo}..={hi}, found {i}"),
+                    );
                     None
                 }
             },
             other => {
-                self.error(value.span(), format!("`{path}` must be {what} (a whole number), found {}", describe(other)));
+                self.error(
+                    value.span(),
+                    format!(
+                        "`{path}` must be {what} (a whole number), found {}",
+                        describe(other)
+                    ),
+                );
                 None
             }
         }
     }
 
-    fn integer(&mut self, table: &Table<'_, '_>, key: &str, default: Option<i64>, lo: i64, hi: i64, what: &str) -> Option<i64> {
+    fn integer(
+        &mut self,
+        table: &Table<'_, '_>,
+        key: &str,
+        default: Option<i64>,
+        lo: i64,
+        hi: i64,
+        what: &str,
+    ) -> Option<i64> {
         match table.get(key) {
             None => {
                 if default.is_none() {
@@ -256,13 +315,21 @@ impl<'f> Checker<'f> {
         match value.get_ref() {
             DeValue::String(s) => Some(s.to_string()),
             other => {
-                self.error(value.span(), format!("`{path}` must be a string, found {}", describe(other)));
+                self.error(
+                    value.span(),
+                    format!("`{path}` must be a string, found {}", describe(other)),
+                );
                 None
             }
         }
     }
 
-    fn string(&mut self, table: &Table<'_, '_>, key: &str, required: Option<&str>) -> Option<(String, Range<usize>)> {
+    fn string(
+        &mut self,
+        table: &Table<'_, '_>,
+        key: &str,
+        required: Option<&str>,
+    ) -> Option<(String, Range<usize>)> {
         match table.get(key) {
             None => {
                 if let Some(what) = required {
@@ -270,7 +337,9 @@ impl<'f> Checker<'f> {
                 }
                 None
             }
-            Some(value) => self.string_value(&table.key_path(key), value).map(|s| (s, value.span())),
+            Some(value) => self
+                .string_value(&table.key_path(key), value)
+                .map(|s| (s, value.span())),
         }
     }
 
@@ -285,11 +354,17 @@ impl<'f> Checker<'f> {
                     self.error(value.span(), format!("`{path}` must be \"calibrated\" or a number per year in {lo}..={hi}, found the string \"{s}\""));
                     None
                 }
-                DeValue::Integer(_) | DeValue::Float(_) => {
-                    self.bounded_value(&path, value, Bound::Between(lo, hi)).map(Growth::Fixed)
-                }
+                DeValue::Integer(_) | DeValue::Float(_) => self
+                    .bounded_value(&path, value, Bound::Between(lo, hi))
+                    .map(Growth::Fixed),
                 other => {
-                    self.error(value.span(), format!("`{path}` must be \"calibrated\" or a number per year, found {}", describe(other)));
+                    self.error(
+                        value.span(),
+                        format!(
+                            "`{path}` must be \"calibrated\" or a number per year, found {}",
+                            describe(other)
+                        ),
+                    );
                     None
                 }
             },
@@ -297,7 +372,13 @@ impl<'f> Checker<'f> {
     }
 
     /// A table keyed by year: `{ 1990 = 154e6, 2000 = 175e6 }`, sorted by year.
-    fn year_table(&mut self, table: &Table<'_, '_>, key: &str, bound: Bound, required: Option<&str>) -> Option<(Vec<(i32, f64)>, Range<usize>)> {
+    fn year_table(
+        &mut self,
+        table: &Table<'_, '_>,
+        key: &str,
+        bound: Bound,
+        required: Option<&str>,
+    ) -> Option<YearPoints> {
         let path = table.key_path(key);
         let value = match table.get(key) {
             None => {
@@ -320,7 +401,12 @@ impl<'f> Checker<'f> {
             let year = match year_text.parse::<i32>() {
                 Ok(y) if (1000..=3000).contains(&y) => y,
                 _ => {
-                    self.error(year_key.span(), format!("`{path}` is keyed by year (1000..=3000), found the key `{year_text}`"));
+                    self.error(
+                        year_key.span(),
+                        format!(
+                            "`{path}` is keyed by year (1000..=3000), found the key `{year_text}`"
+                        ),
+                    );
                     ok = false;
                     continue;
                 }
@@ -342,18 +428,36 @@ impl<'f> Checker<'f> {
     }
 
     /// The array of tables `[[key]]` (each element checked to be a table).
-    fn array_of_tables<'a, 'i>(&mut self, parent: &Table<'a, 'i>, key: &str) -> Vec<(usize, &'a DeTable<'i>, Range<usize>)> {
+    fn array_of_tables<'a, 'i>(
+        &mut self,
+        parent: &Table<'a, 'i>,
+        key: &str,
+    ) -> Vec<(usize, &'a DeTable<'i>, Range<usize>)> {
         let path = parent.key_path(key);
-        let Some(value) = parent.get(key) else { return Vec::new() };
+        let Some(value) = parent.get(key) else {
+            return Vec::new();
+        };
         let DeValue::Array(items) = value.get_ref() else {
-            self.error(value.span(), format!("`{path}` must be an array of tables ([[{path}]]), found {}", describe(value.get_ref())));
+            self.error(
+                value.span(),
+                format!(
+                    "`{path}` must be an array of tables ([[{path}]]), found {}",
+                    describe(value.get_ref())
+                ),
+            );
             return Vec::new();
         };
         let mut tables = Vec::new();
         for (index, item) in items.iter().enumerate() {
             match item.get_ref() {
                 DeValue::Table(t) => tables.push((index, t, item.span())),
-                other => self.error(item.span(), format!("`{path}[{index}]` must be a table, found {}", describe(other))),
+                other => self.error(
+                    item.span(),
+                    format!(
+                        "`{path}[{index}]` must be a table, found {}",
+                        describe(other)
+                    ),
+                ),
             }
         }
         tables
@@ -367,8 +471,13 @@ impl<'f> Checker<'f> {
         }
         let candidates: Vec<&str> = regions.iter().map(String::as_str).collect();
         let message = match suggest(&name, &candidates) {
-            Some(s) => format!("`{path}` names no region of this scenario: \"{name}\"; did you mean \"{s}\"?"),
-            None => format!("`{path}` names no region of this scenario: \"{name}\" (regions: {})", regions.join(", ")),
+            Some(s) => format!(
+                "`{path}` names no region of this scenario: \"{name}\"; did you mean \"{s}\"?"
+            ),
+            None => format!(
+                "`{path}` names no region of this scenario: \"{name}\" (regions: {})",
+                regions.join(", ")
+            ),
         };
         self.error(value.span(), message);
         None
@@ -376,13 +485,22 @@ impl<'f> Checker<'f> {
 }
 
 /// Checks a scenario file's text. `base_dir` is where relative table paths start.
-pub fn check_scenario_text(file: &SourceFile, base_dir: &Path) -> Result<Scenario, Vec<Diagnostic>> {
+pub fn check_scenario_text(
+    file: &SourceFile,
+    base_dir: &Path,
+) -> Result<Scenario, Vec<Diagnostic>> {
     let root = match DeTable::parse(&file.text) {
         Ok(root) => root,
         Err(err) => {
             let span = err.span().unwrap_or(0..0);
             let message = err.message().trim().replace('\n', "; ");
-            return Err(vec![Diagnostic::at(span, format!("this is not valid TOML: {message}"))]);
+            let mut diagnostic = Diagnostic::at(span, format!("this is not valid TOML: {message}"));
+            if message.contains("inline table") {
+                diagnostic = diagnostic.with_help(
+                    "an inline table `{ ... }` must close with `}` on the line where it opens",
+                );
+            }
+            return Err(vec![diagnostic]);
         }
     };
     let mut checker = Checker {
@@ -399,9 +517,13 @@ pub fn check_scenario_text(file: &SourceFile, base_dir: &Path) -> Result<Scenari
         Some(scenario) if checker.diagnostics.is_empty() => Ok(scenario),
         _ => {
             if checker.diagnostics.is_empty() {
-                checker.diagnostics.push(Diagnostic::whole_file("the scenario is incomplete"));
+                checker
+                    .diagnostics
+                    .push(Diagnostic::whole_file("the scenario is incomplete"));
             }
-            checker.diagnostics.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
+            checker
+                .diagnostics
+                .sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
             Err(checker.diagnostics)
         }
     }
@@ -429,16 +551,43 @@ fn check_root(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Scenario> {
     c.unknown_keys(root, &ROOT_KEYS);
 
     // [scenario]
-    let header = c.table(root, "scenario", "scenario", Some("a [scenario] table with name, base_year, calibration_year, end_year and data_revision"));
+    let header = c.table(
+        root,
+        "scenario",
+        "scenario",
+        Some(
+            "a [scenario] table with name, base_year, calibration_year, end_year and data_revision",
+        ),
+    );
     let mut name = None;
     let mut title = None;
     let mut data_revision = None;
     let mut years = None;
     let mut max_duration = None;
     if let Some(t) = &header {
-        c.unknown_keys(t, &["name", "title", "base_year", "calibration_year", "end_year", "data_revision", "max_duration"]);
-        if let Some((n, span)) = c.string(t, "name", Some("the output folder name (a-z, 0-9, '-', '_')")) {
-            if n.is_empty() || n.len() > 64 || !n.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-' || ch == '_') {
+        c.unknown_keys(
+            t,
+            &[
+                "name",
+                "title",
+                "base_year",
+                "calibration_year",
+                "end_year",
+                "data_revision",
+                "max_duration",
+            ],
+        );
+        if let Some((n, span)) = c.string(
+            t,
+            "name",
+            Some("the output folder name (a-z, 0-9, '-', '_')"),
+        ) {
+            if n.is_empty()
+                || n.len() > 64
+                || !n.chars().all(|ch| {
+                    ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-' || ch == '_'
+                })
+            {
                 c.error(span, format!("`scenario.name` must be 1 to 64 characters from a-z, 0-9, '-', '_' (it names the output folder), found \"{n}\""));
             } else {
                 name = Some(n);
@@ -449,19 +598,35 @@ fn check_root(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Scenario> {
         let base = c.integer(t, "base_year", None, 1000, 3000, "a year");
         let calibration = c.integer(t, "calibration_year", None, 1000, 3000, "a year");
         let end = c.integer(t, "end_year", None, 1000, 3000, "a year");
-        max_duration = c.integer(t, "max_duration", Some(50), 1, 200, "the last duration group in years").map(|v| v as usize);
+        max_duration = c
+            .integer(
+                t,
+                "max_duration",
+                Some(50),
+                1,
+                200,
+                "the last duration group in years",
+            )
+            .map(|v| v as usize);
         if let (Some(base), Some(calibration), Some(end)) = (base, calibration, end) {
             let span_of = |key: &str| t.get(key).map(|v| v.span()).unwrap_or(t.span());
             if calibration <= base {
                 c.error(span_of("calibration_year"), format!("`scenario.calibration_year` ({calibration}) must come after `scenario.base_year` ({base})"));
             } else if end < base {
-                c.error(span_of("end_year"), format!("`scenario.end_year` ({end}) is before `scenario.base_year` ({base})"));
+                c.error(
+                    span_of("end_year"),
+                    format!("`scenario.end_year` ({end}) is before `scenario.base_year` ({base})"),
+                );
             } else if end < calibration {
                 c.error(span_of("end_year"), format!("`scenario.end_year` ({end}) must not be before `scenario.calibration_year` ({calibration})"));
             } else if end - base > 1000 {
                 c.error(span_of("end_year"), format!("`scenario.end_year` ({end}) is more than 1000 years after `scenario.base_year` ({base})"));
             } else {
-                years = Some(Years { base: base as i32, calibration: calibration as i32, end: end as i32 });
+                years = Some(Years {
+                    base: base as i32,
+                    calibration: calibration as i32,
+                    end: end as i32,
+                });
             }
         }
     }
@@ -472,12 +637,27 @@ fn check_root(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Scenario> {
 
     // [world_population]
     let world_population = c
-        .table(root, "world_population", "world_population", Some("a [world_population] table with `points = { year = persons }`"))
+        .table(
+            root,
+            "world_population",
+            "world_population",
+            Some("a [world_population] table with `points = { year = persons }`"),
+        )
         .and_then(|t| {
             c.unknown_keys(&t, &["points"]);
-            c.year_table(&t, "points", Bound::Positive, Some("world population by year, persons"))
+            c.year_table(
+                &t,
+                "points",
+                Bound::Positive,
+                Some("world population by year, persons"),
+            )
         })
-        .map(|(points, _)| points.into_iter().map(|(y, v)| (f64::from(y), v)).collect::<Vec<_>>());
+        .map(|(points, _)| {
+            points
+                .into_iter()
+                .map(|(y, v)| (f64::from(y), v))
+                .collect::<Vec<_>>()
+        });
 
     let mortality = check_mortality(c, root, years.as_ref());
     let departure = check_departure(c, root, &region_names);
@@ -517,7 +697,14 @@ fn check_root(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Scenario> {
 }
 
 /// A table keyed by year that must hold exactly the base and calibration years.
-fn two_figures(c: &mut Checker<'_>, t: &Table<'_, '_>, key: &str, bound: Bound, years: Option<&Years>, what: &str) -> Option<(f64, f64, Range<usize>)> {
+fn two_figures(
+    c: &mut Checker<'_>,
+    t: &Table<'_, '_>,
+    key: &str,
+    bound: Bound,
+    years: Option<&Years>,
+    what: &str,
+) -> Option<(f64, f64, Range<usize>)> {
     let (points, span) = c.year_table(t, key, bound, Some(what))?;
     let years = years?;
     let find = |y: i32| points.iter().find(|p| p.0 == y).map(|p| p.1);
@@ -547,7 +734,11 @@ fn two_figures(c: &mut Checker<'_>, t: &Table<'_, '_>, key: &str, bound: Bound, 
     Some((base?, calibration?, span))
 }
 
-fn check_regions(c: &mut Checker<'_>, root: &Table<'_, '_>, years: Option<&Years>) -> Vec<(Region, Range<usize>)> {
+fn check_regions(
+    c: &mut Checker<'_>,
+    root: &Table<'_, '_>,
+    years: Option<&Years>,
+) -> Vec<(Region, Range<usize>)> {
     if root.get("region").is_none() {
         c.missing(root, "region", "at least one [[region]] with `name` and `stock = { base_year = persons, calibration_year = persons }`");
         return Vec::new();
@@ -555,22 +746,36 @@ fn check_regions(c: &mut Checker<'_>, root: &Table<'_, '_>, years: Option<&Years
     let items = c.array_of_tables(root, "region");
     let several = items.len() > 1;
     let mut regions: Vec<(Region, Range<usize>)> = Vec::new();
-    let mut all_ok = true;
-    let paths: Vec<String> = items.iter().map(|(i, _, _)| format!("region[{i}]")).collect();
+    let paths: Vec<String> = items
+        .iter()
+        .map(|(i, _, _)| format!("region[{i}]"))
+        .collect();
     for ((_, entries, span), path) in items.iter().zip(&paths) {
-        let t = Table { path, entries, span: (span.start, span.end) };
+        let t = Table {
+            path,
+            entries,
+            span: (span.start, span.end),
+        };
         c.unknown_keys(&t, &["name", "stock", "female_share", "observed"]);
         let name = c.string(&t, "name", Some("the region's name"));
-        let stock = two_figures(c, &t, "stock", Bound::Positive, years, "the migrant stock in the base and calibration years, persons");
+        let stock = two_figures(
+            c,
+            &t,
+            "stock",
+            Bound::Positive,
+            years,
+            "the migrant stock in the base and calibration years, persons",
+        );
         let female_share = match t.get("female_share") {
-            Some(v) => match c.bounded_value(&t.key_path("female_share"), v, Bound::Probability) {
-                Some(x) => Some(Some(x)),
-                None => None,
-            },
+            Some(v) => c
+                .bounded_value(&t.key_path("female_share"), v, Bound::Probability)
+                .map(Some),
             None => Some(None),
         };
         let observed = match t.get("observed") {
-            Some(_) => c.year_table(&t, "observed", Bound::NonNegative, None).map(|(p, _)| p),
+            Some(_) => c
+                .year_table(&t, "observed", Bound::NonNegative, None)
+                .map(|(p, _)| p),
             None => Some(Vec::new()),
         };
         let mut name_ok = None;
@@ -578,7 +783,10 @@ fn check_regions(c: &mut Checker<'_>, root: &Table<'_, '_>, years: Option<&Years
             if n.trim().is_empty() {
                 c.error(span, format!("`{path}.name` must not be empty"));
             } else if regions.iter().any(|(r, _)| r.name == n) {
-                c.error(span, format!("`{path}.name`: the region \"{n}\" is named twice"));
+                c.error(
+                    span,
+                    format!("`{path}.name`: the region \"{n}\" is named twice"),
+                );
             } else if several && n.eq_ignore_ascii_case("world") {
                 c.diagnostics.push(
                     Diagnostic::at(span, format!("`{path}.name`: a region may not be called \"{n}\" when there are several"))
@@ -591,41 +799,77 @@ fn check_regions(c: &mut Checker<'_>, root: &Table<'_, '_>, years: Option<&Years
             }
         }
         match (name_ok, stock, female_share, observed) {
-            (Some(name), Some((base, calibration, stock_span)), Some(female_share), Some(observed)) => regions.push((
-                Region { name, stock_base_persons: base, stock_calibration_persons: calibration, female_share, observed },
+            (
+                Some(name),
+                Some((base, calibration, stock_span)),
+                Some(female_share),
+                Some(observed),
+            ) => regions.push((
+                Region {
+                    name,
+                    stock_base_persons: base,
+                    stock_calibration_persons: calibration,
+                    female_share,
+                    observed,
+                },
                 stock_span,
             )),
-            _ => all_ok = false,
+            _ => {}
         }
     }
     if items.is_empty() && c.diagnostics.is_empty() {
         c.missing(root, "region", "at least one [[region]]");
     }
-    if all_ok {
-        regions
-    } else {
-        // Keep the names for cross-references, but the scenario will not be built.
-        regions
-    }
+    // On any failure an error was recorded, so the scenario will not be built; the regions
+    // that did check are still returned for cross-references (changes, pulses, events).
+    regions
 }
 
-fn check_mortality(c: &mut Checker<'_>, root: &Table<'_, '_>, years: Option<&Years>) -> Option<(Mortality, Option<Range<usize>>)> {
+fn check_mortality(
+    c: &mut Checker<'_>,
+    root: &Table<'_, '_>,
+    years: Option<&Years>,
+) -> Option<(Mortality, Option<Range<usize>>)> {
     let Some(t) = c.table(root, "mortality", "mortality", None) else {
         return Some((
-            Mortality::GompertzMakeham { makeham: 0.0005, gompertz_slope: 0.09, e0_female: 77.0, e0_male: 71.0, improvement_per_year: 0.15 },
+            Mortality::GompertzMakeham {
+                makeham: 0.0005,
+                gompertz_slope: 0.09,
+                e0_female: 77.0,
+                e0_male: 71.0,
+                improvement_per_year: 0.15,
+            },
             None,
         ));
     };
-    c.unknown_keys(&t, &["makeham", "gompertz_slope", "life_expectancy", "improvement", "table"]);
+    c.unknown_keys(
+        &t,
+        &[
+            "makeham",
+            "gompertz_slope",
+            "life_expectancy",
+            "improvement",
+            "table",
+        ],
+    );
     if let Some((path_text, span)) = c.string(&t, "table", None) {
-        for key in ["makeham", "gompertz_slope", "life_expectancy", "improvement"] {
+        for key in [
+            "makeham",
+            "gompertz_slope",
+            "life_expectancy",
+            "improvement",
+        ] {
             if let Some(v) = t.get(key) {
                 c.error(v.span(), format!("`mortality.{key}` does not apply when `mortality.table` gives the death probabilities"));
             }
         }
         let path = c.base_dir.join(&path_text);
         let q = read_table_for(c, &path, &path_text, span, "mortality.table", |q| {
-            if (0.0..=1.0).contains(&q) { None } else { Some("a probability in 0..=1") }
+            if (0.0..=1.0).contains(&q) {
+                None
+            } else {
+                Some("a probability in 0..=1")
+            }
         })?;
         if q[0][crate::model::MAX_AGE] <= 0.0 || q[1][crate::model::MAX_AGE] <= 0.0 {
             // The open age group needs some mortality, or nobody would ever leave it by death.
@@ -633,7 +877,13 @@ fn check_mortality(c: &mut Checker<'_>, root: &Table<'_, '_>, years: Option<&Yea
         return Some((Mortality::Table { q, path }, None));
     }
     let makeham = c.number(&t, "makeham", Some(0.0005), Bound::Between(0.0, 1.0), "");
-    let gompertz_slope = c.number(&t, "gompertz_slope", Some(0.09), Bound::Between(0.001, 1.0), "");
+    let gompertz_slope = c.number(
+        &t,
+        "gompertz_slope",
+        Some(0.09),
+        Bound::Between(0.001, 1.0),
+        "",
+    );
     let improvement = c.number(&t, "improvement", Some(0.15), Bound::Between(-2.0, 2.0), "");
     let (e0, e0_span) = match c.table(&t, "life_expectancy", "mortality.life_expectancy", None) {
         None => (Some((77.0, 71.0)), None),
@@ -644,7 +894,8 @@ fn check_mortality(c: &mut Checker<'_>, root: &Table<'_, '_>, years: Option<&Yea
             (female.zip(male), Some(le.span()))
         }
     };
-    let (makeham, gompertz_slope, improvement, (e0_female, e0_male)) = (makeham?, gompertz_slope?, improvement?, e0?);
+    let (makeham, gompertz_slope, improvement, (e0_female, e0_male)) =
+        (makeham?, gompertz_slope?, improvement?, e0?);
     // Every year's target must be reachable by beta in [1e-12, 1] (MODEL.md section 2).
     if let Some(years) = years {
         let (lowest, highest) = reachable_e0(makeham, gompertz_slope);
@@ -653,7 +904,11 @@ fn check_mortality(c: &mut Checker<'_>, root: &Table<'_, '_>, years: Option<&Yea
             let at_end = e0 + improvement * f64::from(years.end - years.base);
             let (min_target, max_target) = (e0.min(at_end), e0.max(at_end));
             if min_target < lowest || max_target > highest {
-                let bad_year = if e0 < lowest || e0 > highest { years.base } else { years.end };
+                let bad_year = if e0 < lowest || e0 > highest {
+                    years.base
+                } else {
+                    years.end
+                };
                 let bad_e0 = if bad_year == years.base { e0 } else { at_end };
                 c.diagnostics.push(
                     Diagnostic::at(span.clone(), format!(
@@ -666,7 +921,13 @@ fn check_mortality(c: &mut Checker<'_>, root: &Table<'_, '_>, years: Option<&Yea
         }
     }
     Some((
-        Mortality::GompertzMakeham { makeham, gompertz_slope, e0_female, e0_male, improvement_per_year: improvement },
+        Mortality::GompertzMakeham {
+            makeham,
+            gompertz_slope,
+            e0_female,
+            e0_male,
+            improvement_per_year: improvement,
+        },
         e0_span,
     ))
 }
@@ -689,12 +950,18 @@ fn read_table_for(
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => text,
             Err(_) => {
-                c.error(key_span, format!("`{key}`: the file \"{path_text}\" is not UTF-8 text"));
+                c.error(
+                    key_span,
+                    format!("`{key}`: the file \"{path_text}\" is not UTF-8 text"),
+                );
                 return None;
             }
         },
         Err(err) => {
-            c.error(key_span, format!("`{key}`: cannot read \"{}\": {}", path.display(), err));
+            c.error(
+                key_span,
+                format!("`{key}`: cannot read \"{}\": {}", path.display(), err),
+            );
             return None;
         }
     };
@@ -709,25 +976,53 @@ fn read_table_for(
                 }
                 None => path.display().to_string(),
             };
-            c.error(key_span, format!("`{key}`: {location}: {}", diagnostic.message));
+            c.error(
+                key_span,
+                format!("`{key}`: {location}: {}", diagnostic.message),
+            );
             None
         }
     }
 }
 
-fn check_changes(c: &mut Checker<'_>, parent: &Table<'_, '_>, key: &str, regions: &[String], earliest: Option<i32>) -> Option<Vec<Change>> {
+fn check_changes(
+    c: &mut Checker<'_>,
+    parent: &Table<'_, '_>,
+    key: &str,
+    regions: &[String],
+    earliest: Option<i32>,
+) -> Option<Vec<Change>> {
     let items = c.array_of_tables(parent, key);
     let mut changes = Vec::new();
     let mut ok = true;
     for (index, entries, span) in items {
         let path = format!("{}[{index}]", parent.key_path(key));
-        let t = Table { path: &path, entries, span: (span.start, span.end) };
+        let t = Table {
+            path: &path,
+            entries,
+            span: (span.start, span.end),
+        };
         c.unknown_keys(&t, &["from", "multiplier", "region"]);
-        let from = c.integer(&t, "from", None, 1000, 3000, "the first year the change is in force");
-        let multiplier = c.number(&t, "multiplier", None, Bound::Between(0.0, 1e6), "the factor applied from that year on");
+        let from = c.integer(
+            &t,
+            "from",
+            None,
+            1000,
+            3000,
+            "the first year the change is in force",
+        );
+        let multiplier = c.number(
+            &t,
+            "multiplier",
+            None,
+            Bound::Between(0.0, 1e6),
+            "the factor applied from that year on",
+        );
         let region = match t.get("region") {
             None => Some(None),
-            Some(v) => c.region_ref(&format!("{path}.region"), v, regions).map(Some),
+            Some(v) => c
+                .region_ref(&format!("{path}.region"), v, regions)
+                .map(Some),
         };
         if let (Some(from), Some(earliest)) = (from, earliest) {
             if (from as i32) < earliest {
@@ -738,31 +1033,72 @@ fn check_changes(c: &mut Checker<'_>, parent: &Table<'_, '_>, key: &str, regions
             }
         }
         match (from, multiplier, region) {
-            (Some(from), Some(multiplier), Some(region)) => changes.push(Change { from_year: from as i32, multiplier, region }),
+            (Some(from), Some(multiplier), Some(region)) => changes.push(Change {
+                from_year: from as i32,
+                multiplier,
+                region,
+            }),
             _ => ok = false,
         }
     }
     ok.then_some(changes)
 }
 
-fn check_departure(c: &mut Checker<'_>, root: &Table<'_, '_>, regions: &[String]) -> Option<Departure> {
+fn check_departure(
+    c: &mut Checker<'_>,
+    root: &Table<'_, '_>,
+    regions: &[String],
+) -> Option<Departure> {
     let Some(t) = c.table(root, "departure", "departure", None) else {
-        return Some(Departure { initial: 0.10, long_run: 0.03, decay: 0.25, changes: Vec::new() });
+        return Some(Departure {
+            initial: 0.10,
+            long_run: 0.03,
+            decay: 0.25,
+            changes: Vec::new(),
+        });
     };
     c.unknown_keys(&t, &["initial", "long_run", "decay", "change"]);
     let initial = c.number(&t, "initial", Some(0.10), Bound::Probability, "");
     let long_run = c.number(&t, "long_run", Some(0.03), Bound::Probability, "");
     let decay = c.number(&t, "decay", Some(0.25), Bound::Between(0.0, 100.0), "");
     let changes = check_changes(c, &t, "change", regions, None);
-    Some(Departure { initial: initial?, long_run: long_run?, decay: decay?, changes: changes? })
+    Some(Departure {
+        initial: initial?,
+        long_run: long_run?,
+        decay: decay?,
+        changes: changes?,
+    })
 }
 
-fn check_arrivals(c: &mut Checker<'_>, root: &Table<'_, '_>, years: Option<&Years>, regions: &[(Region, Range<usize>)], names: &[String]) -> Option<Arrivals> {
-    let default_schedule = AgeSchedule::RogersCastro { a1: 0.04, alpha1: 0.10, a2: 0.06, alpha2: 0.10, mu2: 22.0, lambda2: 0.40, c: 0.003 };
-    let Some(t) = c.table(root, "arrivals", "arrivals", None) else {
-        return Some(Arrivals { female_share: 0.49, growth: Growth::Calibrated, age_schedule: default_schedule, changes: Vec::new(), pulses: Vec::new() });
+fn check_arrivals(
+    c: &mut Checker<'_>,
+    root: &Table<'_, '_>,
+    years: Option<&Years>,
+    regions: &[(Region, Range<usize>)],
+    names: &[String],
+) -> Option<Arrivals> {
+    let default_schedule = AgeSchedule::RogersCastro {
+        a1: 0.04,
+        alpha1: 0.10,
+        a2: 0.06,
+        alpha2: 0.10,
+        mu2: 22.0,
+        lambda2: 0.40,
+        c: 0.003,
     };
-    c.unknown_keys(&t, &["female_share", "growth", "age_schedule", "change", "pulse"]);
+    let Some(t) = c.table(root, "arrivals", "arrivals", None) else {
+        return Some(Arrivals {
+            female_share: 0.49,
+            growth: Growth::Calibrated,
+            age_schedule: default_schedule,
+            changes: Vec::new(),
+            pulses: Vec::new(),
+        });
+    };
+    c.unknown_keys(
+        &t,
+        &["female_share", "growth", "age_schedule", "change", "pulse"],
+    );
     let female_share = c.number(&t, "female_share", Some(0.49), Bound::Probability, "");
     let growth = c.growth(&t, "growth", -0.5, 0.5);
     let schedule = match c.table(&t, "age_schedule", "arrivals.age_schedule", None) {
@@ -777,19 +1113,40 @@ fn check_arrivals(c: &mut Checker<'_>, root: &Table<'_, '_>, years: Option<&Year
                     c.error(span.clone(), format!("`arrivals.age_schedule.table` gives weights by sex, so region \"{}\" may not set its own `female_share`", region.name));
                 }
                 let path = c.base_dir.join(&path_text);
-                let weights = read_table_for(c, &path, &path_text, span.clone(), "arrivals.age_schedule.table", |w| {
-                    if w >= 0.0 { None } else { Some("a weight >= 0") }
-                });
+                let weights = read_table_for(
+                    c,
+                    &path,
+                    &path_text,
+                    span.clone(),
+                    "arrivals.age_schedule.table",
+                    |w| {
+                        if w >= 0.0 {
+                            None
+                        } else {
+                            Some("a weight >= 0")
+                        }
+                    },
+                );
                 match weights {
-                    Some(w) if w.iter().flatten().sum::<f64>() > 0.0 => Some(AgeSchedule::Table { weights: w, path }),
+                    Some(w) if w.iter().flatten().sum::<f64>() > 0.0 => {
+                        Some(AgeSchedule::Table { weights: w, path })
+                    }
                     Some(_) => {
-                        c.error(span, "`arrivals.age_schedule.table`: the weights sum to zero");
+                        c.error(
+                            span,
+                            "`arrivals.age_schedule.table`: the weights sum to zero",
+                        );
                         None
                     }
                     None => None,
                 }
             } else {
-                c.unknown_keys(&s, &["a1", "alpha1", "a2", "alpha2", "mu2", "lambda2", "c", "table"]);
+                c.unknown_keys(
+                    &s,
+                    &[
+                        "a1", "alpha1", "a2", "alpha2", "mu2", "lambda2", "c", "table",
+                    ],
+                );
                 let nn = Bound::Between(0.0, 100.0);
                 let a1 = c.number(&s, "a1", Some(0.04), nn, "");
                 let alpha1 = c.number(&s, "alpha1", Some(0.10), nn, "");
@@ -799,9 +1156,27 @@ fn check_arrivals(c: &mut Checker<'_>, root: &Table<'_, '_>, years: Option<&Year
                 let lambda2 = c.number(&s, "lambda2", Some(0.40), nn, "");
                 let constant = c.number(&s, "c", Some(0.003), nn, "");
                 match (a1, alpha1, a2, alpha2, mu2, lambda2, constant) {
-                    (Some(a1), Some(alpha1), Some(a2), Some(alpha2), Some(mu2), Some(lambda2), Some(cc)) => {
-                        let schedule = AgeSchedule::RogersCastro { a1, alpha1, a2, alpha2, mu2, lambda2, c: cc };
-                        let total: f64 = (0..=crate::model::MAX_AGE).map(|x| crate::model::arrivals::rogers_castro(&schedule, x as f64)).sum();
+                    (
+                        Some(a1),
+                        Some(alpha1),
+                        Some(a2),
+                        Some(alpha2),
+                        Some(mu2),
+                        Some(lambda2),
+                        Some(cc),
+                    ) => {
+                        let schedule = AgeSchedule::RogersCastro {
+                            a1,
+                            alpha1,
+                            a2,
+                            alpha2,
+                            mu2,
+                            lambda2,
+                            c: cc,
+                        };
+                        let total: f64 = (0..=crate::model::MAX_AGE)
+                            .map(|x| crate::model::arrivals::rogers_castro(&schedule, x as f64))
+                            .sum();
                         if total > 0.0 && total.is_finite() {
                             Some(schedule)
                         } else {
@@ -817,24 +1192,49 @@ fn check_arrivals(c: &mut Checker<'_>, root: &Table<'_, '_>, years: Option<&Year
     let earliest = years.map(|y| y.calibration);
     let changes = check_changes(c, &t, "change", names, earliest);
     let pulses = check_pulses(c, &t, years, names);
-    Some(Arrivals { female_share: female_share?, growth: growth?, age_schedule: schedule?, changes: changes?, pulses: pulses? })
+    Some(Arrivals {
+        female_share: female_share?,
+        growth: growth?,
+        age_schedule: schedule?,
+        changes: changes?,
+        pulses: pulses?,
+    })
 }
 
-fn check_pulses(c: &mut Checker<'_>, parent: &Table<'_, '_>, years: Option<&Years>, regions: &[String]) -> Option<Vec<Pulse>> {
+fn check_pulses(
+    c: &mut Checker<'_>,
+    parent: &Table<'_, '_>,
+    years: Option<&Years>,
+    regions: &[String],
+) -> Option<Vec<Pulse>> {
     let items = c.array_of_tables(parent, "pulse");
     let mut pulses = Vec::new();
     let mut ok = true;
     for (index, entries, span) in items {
         let path = format!("arrivals.pulse[{index}]");
-        let t = Table { path: &path, entries, span: (span.start, span.end) };
+        let t = Table {
+            path: &path,
+            entries,
+            span: (span.start, span.end),
+        };
         c.unknown_keys(&t, &["year", "persons", "region"]);
         let year = c.integer(&t, "year", None, 1000, 3000, "the year of the pulse");
-        let persons = c.number(&t, "persons", None, Bound::Between(0.0, 1e12), "the extra arrivals that year, persons");
+        let persons = c.number(
+            &t,
+            "persons",
+            None,
+            Bound::Between(0.0, 1e12),
+            "the extra arrivals that year, persons",
+        );
         let region = match t.get("region") {
             Some(v) => c.region_ref(&format!("{path}.region"), v, regions),
             None if regions.len() == 1 => Some(0),
             None => {
-                c.missing(&t, "region", "the region the pulse arrives in (the scenario has several)");
+                c.missing(
+                    &t,
+                    "region",
+                    "the region the pulse arrives in (the scenario has several)",
+                );
                 None
             }
         };
@@ -847,17 +1247,40 @@ fn check_pulses(c: &mut Checker<'_>, parent: &Table<'_, '_>, years: Option<&Year
             }
         }
         match (year, persons, region) {
-            (Some(year), Some(persons), Some(region)) => pulses.push(Pulse { year: year as i32, persons, region }),
+            (Some(year), Some(persons), Some(region)) => pulses.push(Pulse {
+                year: year as i32,
+                persons,
+                region,
+            }),
             _ => ok = false,
         }
     }
     ok.then_some(pulses)
 }
 
-fn check_remittances(c: &mut Checker<'_>, root: &Table<'_, '_>, years: Option<&Years>) -> Option<(Remittances, Range<usize>)> {
-    let t = c.table(root, "remittances", "remittances", Some("a [remittances] table with `received = { base_year = usd, calibration_year = usd }`"))?;
-    c.unknown_keys(&t, &["received", "age_range", "propensity", "cost", "growth"]);
-    let received = two_figures(c, &t, "received", Bound::NonNegative, years, "world remittances received in the base and calibration years, current US dollars");
+fn check_remittances(
+    c: &mut Checker<'_>,
+    root: &Table<'_, '_>,
+    years: Option<&Years>,
+) -> Option<(Remittances, Range<usize>)> {
+    let t = c.table(
+        root,
+        "remittances",
+        "remittances",
+        Some("a [remittances] table with `received = { base_year = usd, calibration_year = usd }`"),
+    )?;
+    c.unknown_keys(
+        &t,
+        &["received", "age_range", "propensity", "cost", "growth"],
+    );
+    let received = two_figures(
+        c,
+        &t,
+        "received",
+        Bound::NonNegative,
+        years,
+        "world remittances received in the base and calibration years, current US dollars",
+    );
     if let Some((base, calibration, span)) = &received {
         if (*base == 0.0) != (*calibration == 0.0) {
             c.error(span.clone(), "`remittances.received` must be zero in both years or positive in both (a growth rate cannot be calibrated from zero)");
@@ -867,8 +1290,20 @@ fn check_remittances(c: &mut Checker<'_>, root: &Table<'_, '_>, years: Option<&Y
         None => Some((15, 64)),
         Some(v) => match v.get_ref() {
             DeValue::Array(items) if items.len() == 2 => {
-                let lo = c.integer_value("remittances.age_range[0]", &items[0], 0, crate::model::MAX_AGE as i64, "an age");
-                let hi = c.integer_value("remittances.age_range[1]", &items[1], 0, crate::model::MAX_AGE as i64, "an age");
+                let lo = c.integer_value(
+                    "remittances.age_range[0]",
+                    &items[0],
+                    0,
+                    crate::model::MAX_AGE as i64,
+                    "an age",
+                );
+                let hi = c.integer_value(
+                    "remittances.age_range[1]",
+                    &items[1],
+                    0,
+                    crate::model::MAX_AGE as i64,
+                    "an age",
+                );
                 match (lo, hi) {
                     (Some(lo), Some(hi)) if lo <= hi => Some((lo as usize, hi as usize)),
                     (Some(lo), Some(hi)) => {
@@ -897,7 +1332,14 @@ fn check_remittances(c: &mut Checker<'_>, root: &Table<'_, '_>, years: Option<&Y
     let growth = c.growth(&t, "growth", -1.0, 1.0);
     let (received_base_usd, received_calibration_usd, span) = received?;
     Some((
-        Remittances { received_base_usd, received_calibration_usd, age_range: age_range?, propensity: propensity?, cost: cost?, growth: growth? },
+        Remittances {
+            received_base_usd,
+            received_calibration_usd,
+            age_range: age_range?,
+            propensity: propensity?,
+            cost: cost?,
+            growth: growth?,
+        },
         span,
     ))
 }
@@ -909,7 +1351,9 @@ fn check_propensity(c: &mut Checker<'_>, p: &Table<'_, '_>) -> Option<Propensity
         Some(v) => {
             let m = c.string_value("remittances.propensity.model", v)?;
             if !models.contains(&m.as_str()) {
-                let hint = suggest(&m, &models).map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default();
+                let hint = suggest(&m, &models)
+                    .map(|s| format!("; did you mean \"{s}\"?"))
+                    .unwrap_or_default();
                 c.error(v.span(), format!("`remittances.propensity.model` must be one of \"constant\", \"exponential\", \"hump\", found \"{m}\"{hint}"));
                 return None;
             }
@@ -920,20 +1364,47 @@ fn check_propensity(c: &mut Checker<'_>, p: &Table<'_, '_>) -> Option<Propensity
     match model.as_str() {
         "constant" => {
             c.unknown_keys(p, &["model", "value"]);
-            Some(Propensity::Constant { value: c.number(p, "value", Some(0.6), pr, "")? })
+            Some(Propensity::Constant {
+                value: c.number(p, "value", Some(0.6), pr, "")?,
+            })
         }
         "exponential" => {
             c.unknown_keys(p, &["model", "initial", "long_run", "decay"]);
             let initial = c.number(p, "initial", None, pr, "the propensity at duration 0");
             let long_run = c.number(p, "long_run", None, pr, "the propensity it tends to");
-            let decay = c.number(p, "decay", None, Bound::Between(0.0, 100.0), "the rate of approach per year of duration");
-            Some(Propensity::Exponential { initial: initial?, long_run: long_run?, decay: decay? })
+            let decay = c.number(
+                p,
+                "decay",
+                None,
+                Bound::Between(0.0, 100.0),
+                "the rate of approach per year of duration",
+            );
+            Some(Propensity::Exponential {
+                initial: initial?,
+                long_run: long_run?,
+                decay: decay?,
+            })
         }
         _ => {
             c.unknown_keys(p, &["model", "peak", "peak_duration"]);
-            let peak = c.number(p, "peak", None, pr, "the highest propensity, reached at `peak_duration`");
-            let peak_duration = c.number(p, "peak_duration", Some(8.0), Bound::Between(0.0, 200.0), "");
-            Some(Propensity::Hump { peak: peak?, peak_duration: peak_duration? })
+            let peak = c.number(
+                p,
+                "peak",
+                None,
+                pr,
+                "the highest propensity, reached at `peak_duration`",
+            );
+            let peak_duration = c.number(
+                p,
+                "peak_duration",
+                Some(8.0),
+                Bound::Between(0.0, 200.0),
+                "",
+            );
+            Some(Propensity::Hump {
+                peak: peak?,
+                peak_duration: peak_duration?,
+            })
         }
     }
 }
@@ -946,20 +1417,34 @@ fn check_comparison(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Vec<Com
     let mut ok = true;
     for (key, _) in t.entries.iter() {
         let name = key.get_ref().as_ref();
-        if name.is_empty() || name.len() > 40 || !name.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_') {
+        if name.is_empty()
+            || name.len() > 40
+            || !name
+                .chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
+        {
             c.error(key.span(), format!("comparison series names become column names (`ratio_to_<name>`): use 1 to 40 characters from a-z, 0-9, '_', found `{name}`"));
             ok = false;
             continue;
         }
         match c.year_table(&t, name, Bound::Positive, None) {
-            Some((points, _)) => series.push(ComparisonSeries { name: name.to_string(), points: points.into_iter().map(|(y, v)| (f64::from(y), v)).collect() }),
+            Some((points, _)) => series.push(ComparisonSeries {
+                name: name.to_string(),
+                points: points.into_iter().map(|(y, v)| (f64::from(y), v)).collect(),
+            }),
             None => ok = false,
         }
     }
     ok.then_some(series)
 }
 
-fn check_uncertainty(c: &mut Checker<'_>, root: &Table<'_, '_>, years: Option<&Years>, regions: &[String], comparison: &Option<Vec<ComparisonSeries>>) -> Option<Uncertainty> {
+fn check_uncertainty(
+    c: &mut Checker<'_>,
+    root: &Table<'_, '_>,
+    years: Option<&Years>,
+    regions: &[String],
+    comparison: &Option<Vec<ComparisonSeries>>,
+) -> Option<Uncertainty> {
     let Some(t) = c.table(root, "uncertainty", "uncertainty", None) else {
         return Some(Uncertainty {
             trajectories: 0,
@@ -974,9 +1459,30 @@ fn check_uncertainty(c: &mut Checker<'_>, root: &Table<'_, '_>, years: Option<&Y
             events: Vec::new(),
         });
     };
-    c.unknown_keys(&t, &["trajectories", "seed", "growth_sd", "ar1", "shock_sd", "region_correlation", "departure_sd", "remittance_growth_sd", "remittance_shock_sd", "event"]);
+    c.unknown_keys(
+        &t,
+        &[
+            "trajectories",
+            "seed",
+            "growth_sd",
+            "ar1",
+            "shock_sd",
+            "region_correlation",
+            "departure_sd",
+            "remittance_growth_sd",
+            "remittance_shock_sd",
+            "event",
+        ],
+    );
     let sd = Bound::Between(0.0, 1.0);
-    let trajectories = c.integer(&t, "trajectories", Some(1000), 0, 10_000_000, "a number of trajectories");
+    let trajectories = c.integer(
+        &t,
+        "trajectories",
+        Some(1000),
+        0,
+        10_000_000,
+        "a number of trajectories",
+    );
     let seed = c.integer(&t, "seed", Some(20030701), 0, i64::MAX, "a random seed");
     let growth_sd = c.number(&t, "growth_sd", Some(0.01), sd, "");
     let ar1 = c.number(&t, "ar1", Some(0.7), Bound::Between(-0.999, 0.999), "");
@@ -993,46 +1499,95 @@ fn check_uncertainty(c: &mut Checker<'_>, root: &Table<'_, '_>, years: Option<&Y
     let mut ok = true;
     for (index, entries, span) in c.array_of_tables(&t, "event") {
         let path = format!("uncertainty.event[{index}]");
-        let e = Table { path: &path, entries, span: (span.start, span.end) };
+        let e = Table {
+            path: &path,
+            entries,
+            span: (span.start, span.end),
+        };
         c.unknown_keys(&e, &["variable", "region", "year", "above", "below"]);
-        let variable = c.string(&e, "variable", Some("the variable the event is about (stock, remittances_received, ...)")).and_then(|(v, vspan)| {
-            if variables.contains(&v) {
-                Some(v)
-            } else {
-                let candidates: Vec<&str> = variables.iter().map(String::as_str).collect();
-                let hint = suggest(&v, &candidates).map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default();
-                c.error(vspan, format!("`{path}.variable` must be one of {}, found \"{v}\"{hint}", variables.join(", ")));
-                None
-            }
-        });
+        let variable = c
+            .string(
+                &e,
+                "variable",
+                Some("the variable the event is about (stock, remittances_received, ...)"),
+            )
+            .and_then(|(v, vspan)| {
+                if variables.contains(&v) {
+                    Some(v)
+                } else {
+                    let candidates: Vec<&str> = variables.iter().map(String::as_str).collect();
+                    let hint = suggest(&v, &candidates)
+                        .map(|s| format!("; did you mean \"{s}\"?"))
+                        .unwrap_or_default();
+                    c.error(
+                        vspan,
+                        format!(
+                            "`{path}.variable` must be one of {}, found \"{v}\"{hint}",
+                            variables.join(", ")
+                        ),
+                    );
+                    None
+                }
+            });
         let region = match e.get("region") {
             None => Some(None),
             Some(v) => {
-                let world_alias = matches!(v.get_ref(), DeValue::String(s) if s.as_ref() == "World") && regions.len() > 1;
-                if world_alias { Some(None) } else { c.region_ref(&format!("{path}.region"), v, regions).map(Some) }
+                let world_alias = matches!(v.get_ref(), DeValue::String(s) if s.as_ref() == "World")
+                    && regions.len() > 1;
+                if world_alias {
+                    Some(None)
+                } else {
+                    c.region_ref(&format!("{path}.region"), v, regions)
+                        .map(Some)
+                }
             }
         };
         let year = c.integer(&e, "year", None, 1000, 3000, "the year of the event");
         if let (Some(y), Some(years)) = (year, years) {
             if (y as i32) < years.base || (y as i32) > years.end {
-                c.error(e.get("year").map(|v| v.span()).unwrap_or(span.clone()), format!("`{path}.year` ({y}) is outside the projection {}..={}", years.base, years.end));
+                c.error(
+                    e.get("year").map(|v| v.span()).unwrap_or(span.clone()),
+                    format!(
+                        "`{path}.year` ({y}) is outside the projection {}..={}",
+                        years.base, years.end
+                    ),
+                );
                 ok = false;
             }
         }
         let threshold = match (e.get("above"), e.get("below")) {
-            (Some(v), None) => c.number_value(&format!("{path}.above"), v).map(|x| (Threshold::Above, x)),
-            (None, Some(v)) => c.number_value(&format!("{path}.below"), v).map(|x| (Threshold::Below, x)),
+            (Some(v), None) => c
+                .number_value(&format!("{path}.above"), v)
+                .map(|x| (Threshold::Above, x)),
+            (None, Some(v)) => c
+                .number_value(&format!("{path}.below"), v)
+                .map(|x| (Threshold::Below, x)),
             (Some(_), Some(v)) => {
-                c.error(v.span(), format!("`{path}` takes `above` or `below`, not both"));
+                c.error(
+                    v.span(),
+                    format!("`{path}` takes `above` or `below`, not both"),
+                );
                 None
             }
             (None, None) => {
-                c.missing(&e, "above", "the threshold, as `above = value` or `below = value`");
+                c.missing(
+                    &e,
+                    "above",
+                    "the threshold, as `above = value` or `below = value`",
+                );
                 None
             }
         };
         match (variable, region, year, threshold) {
-            (Some(variable), Some(region), Some(year), Some((threshold, value))) => events.push(Event { variable, region, year: year as i32, threshold, value }),
+            (Some(variable), Some(region), Some(year), Some((threshold, value))) => {
+                events.push(Event {
+                    variable,
+                    region,
+                    year: year as i32,
+                    threshold,
+                    value,
+                })
+            }
             _ => ok = false,
         }
     }

@@ -49,10 +49,16 @@ pub fn parse_csv(text: &str) -> Result<Vec<Row>, Diagnostic> {
                     }
                 }
                 if !closed {
-                    return Err(Diagnostic::at(field_start..field_start + 1, "unclosed quote in CSV field"));
+                    return Err(Diagnostic::at(
+                        field_start..field_start + 1,
+                        "unclosed quote in CSV field",
+                    ));
                 }
                 if pos < bytes.len() && !matches!(bytes[pos], b',' | b'\n' | b'\r') {
-                    return Err(Diagnostic::at(pos..pos + 1, "unexpected text after a quoted CSV field"));
+                    return Err(Diagnostic::at(
+                        pos..pos + 1,
+                        "unexpected text after a quoted CSV field",
+                    ));
                 }
             } else {
                 while pos < bytes.len() && !matches!(bytes[pos], b',' | b'\n' | b'\r') {
@@ -96,11 +102,19 @@ pub fn expect_header(rows: &[Row], expected: &[&str]) -> Result<(), Diagnostic> 
             expected.join(",")
         )));
     };
-    let found: Vec<String> = header.fields.iter().map(|f| f.text.trim().to_lowercase()).collect();
+    let found: Vec<String> = header
+        .fields
+        .iter()
+        .map(|f| f.text.trim().to_lowercase())
+        .collect();
     if found != expected {
         return Err(Diagnostic::at(
             header.span.clone(),
-            format!("expected the header `{}`, found `{}`", expected.join(","), found.join(",")),
+            format!(
+                "expected the header `{}`, found `{}`",
+                expected.join(","),
+                found.join(",")
+            ),
         ));
     }
     Ok(())
@@ -134,7 +148,10 @@ pub fn read_age_table(
         if row.fields.len() != 3 {
             return Err(Diagnostic::at(
                 row.span.clone(),
-                format!("expected 3 fields (age,female,male), found {}", row.fields.len()),
+                format!(
+                    "expected 3 fields (age,female,male), found {}",
+                    row.fields.len()
+                ),
             ));
         }
         let age_text = row.fields[0].text.trim();
@@ -145,7 +162,10 @@ pub fn read_age_table(
             ));
         }
         if index > max_age {
-            return Err(Diagnostic::at(row.span.clone(), format!("ages stop at {max_age} (the open group {max_age}+)")));
+            return Err(Diagnostic::at(
+                row.span.clone(),
+                format!("ages stop at {max_age} (the open group {max_age}+)"),
+            ));
         }
         for (sex, column) in [(0, "female"), (1, "male")] {
             let value = number(&row.fields[sex + 1], column)?;
@@ -180,7 +200,7 @@ mod tests {
         let rows = parse_csv("a,\"b, c\",d\r\n\n1,2,3\n").unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].fields[1].text, "b, c");
-        assert_eq!(rows[1].fields[2].span, 16..17);
+        assert_eq!(rows[1].fields[2].span, 17..18);
     }
 
     #[test]

@@ -77,7 +77,10 @@ pub enum AgeSchedule {
         c: f64,
     },
     /// Weights by `[sex][age]` (sex 0 = female), normalized to sum to 1 over both sexes.
-    Table { weights: [Vec<f64>; 2], path: PathBuf },
+    Table {
+        weights: [Vec<f64>; 2],
+        path: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -99,9 +102,18 @@ pub struct Arrivals {
 /// Propensity to remit by duration of stay (MODEL.md section 7).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Propensity {
-    Constant { value: f64 },
-    Exponential { initial: f64, long_run: f64, decay: f64 },
-    Hump { peak: f64, peak_duration: f64 },
+    Constant {
+        value: f64,
+    },
+    Exponential {
+        initial: f64,
+        long_run: f64,
+        decay: f64,
+    },
+    Hump {
+        peak: f64,
+        peak_duration: f64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -236,7 +248,11 @@ pub fn load_scenario(path: &Path) -> Result<LoadedScenario> {
                 offset..offset + 1,
                 "the scenario file is not UTF-8 text (TOML files must be UTF-8)",
             );
-            return Err(Error::from_diagnostics(&file, &[diagnostic], "nothing was run"));
+            return Err(Error::from_diagnostics(
+                &file,
+                &[diagnostic],
+                "nothing was run",
+            ));
         }
     };
     let sha256_hex = sha256_hex(text.as_bytes());
@@ -248,7 +264,11 @@ pub fn load_scenario(path: &Path) -> Result<LoadedScenario> {
             source,
             sha256_hex,
         }),
-        Err(diagnostics) => Err(Error::from_diagnostics(&source, &diagnostics, "nothing was run")),
+        Err(diagnostics) => Err(Error::from_diagnostics(
+            &source,
+            &diagnostics,
+            "nothing was run",
+        )),
     }
 }
 
@@ -266,7 +286,10 @@ pub fn read_input_file(path: &Path, what: &str) -> Result<Vec<u8>> {
             std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
             _ => err.to_string(),
         };
-        Error::InputPlain(format!("error: cannot read {what} `{}`: {reason}", path.display()))
+        Error::InputPlain(format!(
+            "error: cannot read {what} `{}`: {reason}",
+            path.display()
+        ))
     })
 }
 

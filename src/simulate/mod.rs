@@ -55,7 +55,12 @@ pub fn variable_names(scenario: &Scenario) -> Vec<String> {
     CORE_VARIABLES
         .iter()
         .map(|s| s.to_string())
-        .chain(scenario.comparison.iter().map(|c| format!("ratio_to_{}", c.name)))
+        .chain(
+            scenario
+                .comparison
+                .iter()
+                .map(|c| format!("ratio_to_{}", c.name)),
+        )
         .collect()
 }
 
@@ -82,10 +87,16 @@ pub fn derive(rates: &Rates, regions: &[CoreSeries], amount_usd: &[f64]) -> Vec<
     entities
         .iter()
         .map(|core| {
-            let sent: Vec<f64> = (0..n_years).map(|t| core.remitters[t] * amount_usd[t]).collect();
-            let received: Vec<f64> = (0..n_years).map(|t| sent[t] * (1.0 - rates.cost[t])).collect();
+            let sent: Vec<f64> = (0..n_years)
+                .map(|t| core.remitters[t] * amount_usd[t])
+                .collect();
+            let received: Vec<f64> = (0..n_years)
+                .map(|t| sent[t] * (1.0 - rates.cost[t]))
+                .collect();
             let fees: Vec<f64> = (0..n_years).map(|t| sent[t] * rates.cost[t]).collect();
-            let share: Vec<f64> = (0..n_years).map(|t| core.stock[t] / rates.world_population[t]).collect();
+            let share: Vec<f64> = (0..n_years)
+                .map(|t| core.stock[t] / rates.world_population[t])
+                .collect();
             let mut variables = vec![
                 core.stock.clone(),
                 core.arrivals.clone(),
@@ -106,7 +117,9 @@ pub fn derive(rates: &Rates, regions: &[CoreSeries], amount_usd: &[f64]) -> Vec<
 
 fn sum_series(regions: &[CoreSeries], n_years: usize) -> CoreSeries {
     let sum = |pick: fn(&CoreSeries) -> &Vec<f64>| -> Vec<f64> {
-        (0..n_years).map(|t| regions.iter().map(|r| pick(r)[t]).sum()).collect()
+        (0..n_years)
+            .map(|t| regions.iter().map(|r| pick(r)[t]).sum())
+            .collect()
     };
     CoreSeries {
         stock: sum(|c| &c.stock),
@@ -119,7 +132,11 @@ fn sum_series(regions: &[CoreSeries], n_years: usize) -> CoreSeries {
 
 /// Amount per remitter `m_t`: `m_base exp(g_m (t - base))` through the calibration year,
 /// then growing at `remittances.growth` (or the calibrated rate) from `m_cal`.
-pub fn deterministic_amounts(scenario: &Scenario, rates: &Rates, calibration: &Calibration) -> Vec<f64> {
+pub fn deterministic_amounts(
+    scenario: &Scenario,
+    rates: &Rates,
+    calibration: &Calibration,
+) -> Vec<f64> {
     let remittance = calibration.remittances;
     let growth_after = match scenario.remittances.growth {
         Growth::Calibrated => remittance.growth,
@@ -139,7 +156,12 @@ pub fn deterministic_amounts(scenario: &Scenario, rates: &Rates, calibration: &C
 
 /// Arrival growth `g_u` of region `region` in the deterministic run: `g_hat` before the
 /// calibration year, `arrivals.growth` (or `g_hat`) from then on.
-pub fn deterministic_growth(scenario: &Scenario, rates: &Rates, calibration: &Calibration, region: usize) -> impl Fn(usize) -> f64 {
+pub fn deterministic_growth(
+    scenario: &Scenario,
+    rates: &Rates,
+    calibration: &Calibration,
+    region: usize,
+) -> impl Fn(usize) -> f64 {
     let g_hat = calibration.regions[region].arrival_growth;
     let after = match scenario.arrivals.growth {
         Growth::Calibrated => g_hat,
@@ -198,14 +220,20 @@ pub fn duration_group_label(group: (usize, Option<usize>)) -> String {
 pub fn group_structure(state: &[f64], dims: Dims) -> Vec<f64> {
     let groups = duration_groups(dims.max_duration);
     let group_of_duration: Vec<usize> = (0..=dims.max_duration)
-        .map(|d| groups.iter().position(|&(lo, hi)| d >= lo && hi.is_none_or(|h| d <= h)).unwrap_or(groups.len() - 1))
+        .map(|d| {
+            groups
+                .iter()
+                .position(|&(lo, hi)| d >= lo && hi.is_none_or(|h| d <= h))
+                .unwrap_or(groups.len() - 1)
+        })
         .collect();
     let mut out = vec![0.0; N_SEXES * AGE_GROUPS * groups.len()];
     for sex in 0..N_SEXES {
         for age in 0..=MAX_AGE {
             let age_group = (age / 5).min(AGE_GROUPS - 1);
             for d in 0..=dims.max_duration {
-                out[(sex * AGE_GROUPS + age_group) * groups.len() + group_of_duration[d]] += state[dims.index(sex, age, d)];
+                out[(sex * AGE_GROUPS + age_group) * groups.len() + group_of_duration[d]] +=
+                    state[dims.index(sex, age, d)];
             }
         }
     }
@@ -223,37 +251,66 @@ pub fn run_deterministic(scenario: &Scenario) -> Result<DeterministicRun, Calibr
         .into_par_iter()
         .map(|r| {
             let region_cal = &calibration.regions[r];
-            let arrivals = arrivals_path(&rates, r, region_cal.arrivals_base, deterministic_growth(scenario, &rates, &calibration, r));
+            let arrivals = arrivals_path(
+                &rates,
+                r,
+                region_cal.arrivals_base,
+                deterministic_growth(scenario, &rates, &calibration, r),
+            );
             let mut core = CoreSeries::with_capacity(rates.n_years);
             let mut detail = RegionDetail::default();
-            project_region(&rates, r, (0, rates.n_years), &region_cal.initial_state, &arrivals, 1.0, |t, state, flows, arrivals_t| {
-                core.stock.push(state.iter().sum());
-                core.arrivals.push(arrivals_t);
-                core.deaths.push(flows.deaths);
-                core.departures.push(flows.departures);
-                core.remitters.push(effective_remitters(state, dims, rates.remitting_ages, &rates.propensity));
-                detail.female.push(state[..N_AGES * dims.n_durations()].iter().sum());
-                let mut by_age = [0.0; N_AGES];
-                for sex in 0..N_SEXES {
-                    for (age, count) in by_age.iter_mut().enumerate() {
-                        *count += state[dims.index(sex, age, 0)..][..dims.n_durations()].iter().sum::<f64>();
+            project_region(
+                &rates,
+                r,
+                (0, rates.n_years),
+                &region_cal.initial_state,
+                &arrivals,
+                1.0,
+                |t, state, flows, arrivals_t| {
+                    core.stock.push(state.iter().sum());
+                    core.arrivals.push(arrivals_t);
+                    core.deaths.push(flows.deaths);
+                    core.departures.push(flows.departures);
+                    core.remitters.push(effective_remitters(
+                        state,
+                        dims,
+                        rates.remitting_ages,
+                        &rates.propensity,
+                    ));
+                    detail
+                        .female
+                        .push(state[..N_AGES * dims.n_durations()].iter().sum());
+                    let mut by_age = [0.0; N_AGES];
+                    for sex in 0..N_SEXES {
+                        for (age, count) in by_age.iter_mut().enumerate() {
+                            *count += state[dims.index(sex, age, 0)..][..dims.n_durations()]
+                                .iter()
+                                .sum::<f64>();
+                        }
                     }
-                }
-                detail.by_age.push(by_age);
-                let year = rates.year(t);
-                if structure_years.contains(&year) {
-                    detail.structure.push((year, group_structure(state, dims)));
-                }
-                if t == rates.calibration_index {
-                    detail.state_at_calibration = state.to_vec();
-                }
-            });
+                    detail.by_age.push(by_age);
+                    let year = rates.year(t);
+                    if structure_years.contains(&year) {
+                        detail.structure.push((year, group_structure(state, dims)));
+                    }
+                    if t == rates.calibration_index {
+                        detail.state_at_calibration = state.to_vec();
+                    }
+                },
+            );
             (core, detail)
         })
         .unzip();
     let amount_usd = deterministic_amounts(scenario, &rates, &calibration);
     let derived = derive(&rates, &core, &amount_usd);
-    Ok(DeterministicRun { rates, calibration, core, detail, amount_usd, derived })
+    Ok(DeterministicRun {
+        rates,
+        calibration,
+        core,
+        detail,
+        amount_usd,
+        derived,
+    })
 }
 
 /// Median age, interpolated within the single-year group [a, a+1) where the cumulative count

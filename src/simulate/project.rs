@@ -7,14 +7,20 @@ use crate::model::step::{step_region, Flows, StepRates};
 
 /// Arrivals `I_t = I_base exp(sum_{u=base..t-1} g_u) M_t + P_t` for every year index
 /// `0..n_years`, where `growth(u)` gives `g_u`.
-pub fn arrivals_path(rates: &Rates, region: usize, arrivals_base: f64, growth: impl Fn(usize) -> f64) -> Vec<f64> {
+pub fn arrivals_path(
+    rates: &Rates,
+    region: usize,
+    arrivals_base: f64,
+    growth: impl Fn(usize) -> f64,
+) -> Vec<f64> {
     let mut cumulative_growth = 0.0;
     (0..rates.n_years)
         .map(|t| {
             if t > 0 {
                 cumulative_growth += growth(t - 1);
             }
-            arrivals_base * cumulative_growth.exp() * rates.arrival_multiplier[t][region] + rates.arrival_pulse[t][region]
+            arrivals_base * cumulative_growth.exp() * rates.arrival_multiplier[t][region]
+                + rates.arrival_pulse[t][region]
         })
         .collect()
 }

@@ -1,0 +1,251 @@
+//! The command-line interface as a user meets it: exit codes, pinned error texts for bad
+//! scenario files, the files a run writes, and that a failed run writes nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn migproj(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_migproj"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the migproj binary runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("migproj-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Each bad fixture's whole error text is pinned in its .stderr file beside it.
+fn assert_pinned_error(fixture: &str) {
+    let toml = format!("tests/fixtures/bad/{fixture}.toml");
+    let expected_path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/bad/{fixture}.stderr"));
+    let expected = std::fs::read_to_string(&expected_path).unwrap();
+    let out_dir = temp_dir(fixture);
+    for command in ["check", "run"] {
+        let output = if command == "run" {
+            migproj(&[
+                "run",
+                &toml,
+                "--deterministic",
+                "--out",
+                out_dir.to_str().unwrap(),
+            ])
+        } else {
+            migproj(&["check", &toml])
+        };
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{command} {fixture}: {}",
+            stderr(&output)
+        );
+        assert_eq!(stderr(&output), expected, "{command} {fixture}");
+    }
+    // Nothing was written.
+    assert_eq!(
+        std::fs::read_dir(&out_dir).unwrap().count(),
+        0,
+        "{fixture} left files behind"
+    );
+}
+
+#[test]
+fn error_wrong_type() {
+    assert_pinned_error("wrong_type");
+}
+
+#[test]
+fn error_unknown_key_with_suggestion() {
+    assert_pinned_error("unknown_key");
+}
+
+#[test]
+fn error_probability_out_of_range() {
+    assert_pinned_error("probability_out_of_range");
+}
+
+#[test]
+fn error_end_year_before_base_year() {
+    assert_pinned_error("end_before_base");
+}
+
+#[test]
+fn error_region_missing_a_stock_figure() {
+    assert_pinned_error("missing_stock_figure");
+}
+
+#[test]
+fn error_calibration_no_growth_rate_reaches() {
+    assert_pinned_error("unreachable_calibration");
+}
+
+#[test]
+fn error_broken_toml_line() {
+    assert_pinned_error("broken_toml");
+}
+
+#[test]
+fn missing_file_and_directory_are_one_line_errors() {
+    let output = migproj(&["check", "no/such/file.toml"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "error: cannot read scenario file `no/such/file.toml`: no such file\n"
+    );
+    let output = migproj(&["check", "scenarios"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "error: `scenarios` is a directory, not a scenario file\n"
+    );
+}
+
+#[test]
+fn run_writes_the_tables() {
+    let out = temp_dir("run");
+    let output = migproj(&[
+        "run",
+        "scenarios/baseline.toml",
+        "--deterministic",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let folder = out.join("baseline");
+    for file in [
+        "projection.csv",
+        "structure.csv",
+        "calibration.csv",
+        "run.json",
+    ] {
+        assert!(folder.join(file).is_file(), "{file} missing");
+    }
+    let projection = std::fs::read_to_string(folder.join("projection.csv")).unwrap();
+    let mut lines = projection.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "region,year,stock,arrivals,deaths,departures,remittances_sent,remittances_received,fees,share_of_world,female_share,median_age,ratio_to_oda,data_revision"
+    );
+    assert_eq!(projection.lines().count(), 1 + 61);
+    assert!(
+        !projection.contains("e+") && !projection.contains("e-") && !projection.contains("NaN")
+    );
+    // World stock of 1990 and 2000 meets the IMR 2002 figures.
+    for (year, target) in [(1990, 154e6), (2000, 175e6)] {
+        let row = projection
+            .lines()
+            .find(|l| l.starts_with(&format!("World,{year},")))
+            .unwrap();
+        let stock: f64 = row.split(',').nth(2).unwrap().parse().unwrap();
+        assert!((stock / target - 1.0).abs() < 1e-9);
+    }
+    let structure = std::fs::read_to_string(folder.join("structure.csv")).unwrap();
+    // 2 sexes x 21 age groups x 11 duration groups for 1990, 2000, 2010, ..., 2050.
+    assert_eq!(structure.lines().count(), 1 + 2 * 21 * 11 * 7);
+    assert!(structure.starts_with("region,year,sex,age_group,duration_group,persons,data_revision\nWorld,1990,female,0-4,0-4,"));
+    let run_json = std::fs::read_to_string(folder.join("run.json")).unwrap();
+    assert!(run_json.contains("\"data_revision\": \"IMR 2002\""));
+    // No temporary folders or lock files are left beside the output.
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers, vec![std::ffi::OsString::from("baseline")]);
+}
+
+#[test]
+fn a_failed_run_leaves_the_previous_output_intact() {
+    let out = temp_dir("intact");
+    let ok = migproj(&[
+        "run",
+        "scenarios/baseline.toml",
+        "--deterministic",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok.status.success());
+    let before = std::fs::read(out.join("baseline/projection.csv")).unwrap();
+    // A scenario named "baseline" that fails calibration.
+    let bad = out.join("bad.toml");
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml"),
+    )
+    .unwrap()
+    .replace(
+        "stock = { 1990 = 154e6, 2000 = 175e6 }",
+        "stock = { 1990 = 154e6, 2000 = 175e12 }",
+    );
+    std::fs::write(&bad, text).unwrap();
+    let failed = migproj(&[
+        "run",
+        bad.to_str().unwrap(),
+        "--deterministic",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(failed.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read(out.join("baseline/projection.csv")).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn new_writes_a_template_that_runs() {
+    let dir = temp_dir("new");
+    let output = migproj(&["new", "my-study", "--dir", dir.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let scenario = dir.join("my-study.toml");
+    let out = dir.join("out");
+    let run = migproj(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--deterministic",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(out.join("my-study/projection.csv").is_file());
+    // It refuses to overwrite without --force.
+    let again = migproj(&["new", "my-study", "--dir", dir.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2));
+}
+
+#[test]
+fn help_explains_every_flag() {
+    let output = migproj(&["run", "--help"]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    for flag in [
+        "--out",
+        "--trajectories",
+        "--seed",
+        "--threads",
+        "--deterministic",
+        "--quiet",
+    ] {
+        assert!(text.contains(flag), "run --help lacks {flag}");
+    }
+    let output = migproj(&["--help"]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    for command in ["run", "check", "new"] {
+        assert!(text.contains(command));
+    }
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    let output = migproj(&["run"]);
+    assert_eq!(output.status.code(), Some(2));
+}

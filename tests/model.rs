@@ -1,0 +1,219 @@
+//! MODEL.md section 11 on real and generated scenarios: the accounting identity, no negative
+//! cell, calibration targets met, every shipped scenario loads and runs.
+
+use std::path::Path;
+
+use migproj::error::SourceFile;
+use migproj::model::rates::Rates;
+use migproj::scenario::{check_scenario_text, load_scenario, Scenario};
+use migproj::simulate::project::{arrivals_path, project_region};
+use migproj::simulate::{deterministic_growth, run_deterministic, DeterministicRun};
+use proptest::prelude::*;
+
+fn relative(a: f64, b: f64) -> f64 {
+    (a - b).abs() / b.abs().max(1e-300)
+}
+
+/// The accounting identity, the calibration targets and finiteness of every derived number.
+fn assert_invariants(scenario: &Scenario, run: &DeterministicRun) {
+    let cal = (scenario.calibration_year - scenario.base_year) as usize;
+    for (r, core) in run.core.iter().enumerate() {
+        for t in 0..core.stock.len() - 1 {
+            let expected = core.stock[t] - core.deaths[t] - core.departures[t] + core.arrivals[t];
+            assert!(
+                relative(core.stock[t + 1], expected) < 1e-9,
+                "identity fails in region {r} year {t}"
+            );
+        }
+        let region = &scenario.regions[r];
+        assert!(relative(core.stock[0], region.stock_base_persons) < 1e-9);
+        assert!(relative(core.stock[cal], region.stock_calibration_persons) < 1e-9);
+    }
+    let world = run.derived.len() - 1;
+    let received = &run.derived[world][5];
+    if scenario.remittances.received_base_usd > 0.0 {
+        assert!(relative(received[0], scenario.remittances.received_base_usd) < 1e-9);
+        assert!(relative(received[cal], scenario.remittances.received_calibration_usd) < 1e-9);
+    }
+    for entity in &run.derived {
+        for variable in entity {
+            assert!(variable.iter().all(|x| x.is_finite() && *x >= 0.0));
+        }
+    }
+}
+
+/// Re-projects every region and checks every cell of every year's state.
+fn assert_no_negative_cell(scenario: &Scenario, run: &DeterministicRun) {
+    let rates = Rates::new(scenario);
+    for r in 0..scenario.regions.len() {
+        let calibration = &run.calibration.regions[r];
+        assert!(calibration.initial_state.iter().all(|x| *x >= 0.0));
+        let arrivals = arrivals_path(
+            &rates,
+            r,
+            calibration.arrivals_base,
+            deterministic_growth(scenario, &rates, &run.calibration, r),
+        );
+        let last = project_region(
+            &rates,
+            r,
+            (0, rates.n_years),
+            &calibration.initial_state,
+            &arrivals,
+            1.0,
+            |_, state, flows, _| {
+                assert!(state.iter().all(|x| *x >= 0.0 && x.is_finite()));
+                assert!(flows.deaths >= 0.0 && flows.departures >= 0.0);
+            },
+        );
+        assert!(last.iter().all(|x| *x >= 0.0));
+    }
+}
+
+#[test]
+fn every_shipped_scenario_loads_runs_and_keeps_the_invariants() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut count = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let loaded = load_scenario(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let run = run_deterministic(&loaded.scenario)
+                .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+            assert_invariants(&loaded.scenario, &run);
+            assert_no_negative_cell(&loaded.scenario, &run);
+            count += 1;
+        }
+    }
+    assert!(count >= 2, "found {count} scenario files");
+}
+
+#[test]
+fn baseline_age_structure_is_plausible_in_2000() {
+    let loaded =
+        load_scenario(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml"))
+            .unwrap();
+    let run = run_deterministic(&loaded.scenario).unwrap();
+    let by_age = run.detail[0].by_age[10];
+    let median = migproj::simulate::median_age(&by_age).unwrap();
+    // MODEL.md section 4: about 38.2 with the defaults; UN: about 38 in 2000.
+    assert!((median - 38.2).abs() < 0.1, "median age {median}");
+    let total: f64 = by_age.iter().sum();
+    let working: f64 = by_age[20..=64].iter().sum();
+    let share = working / total;
+    assert!((0.65..=0.75).contains(&share), "share aged 20-64: {share}");
+}
+
+#[test]
+fn world_rows_are_the_sum_of_the_regions() {
+    let loaded =
+        load_scenario(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/regions.toml"))
+            .unwrap();
+    let run = run_deterministic(&loaded.scenario).unwrap();
+    let n = loaded.scenario.regions.len();
+    assert_eq!(run.derived.len(), n + 1);
+    for variable in 0..7 {
+        for t in 0..run.rates.n_years {
+            let sum: f64 = (0..n).map(|r| run.derived[r][variable][t]).sum();
+            assert!(relative(run.derived[n][variable][t], sum) < 1e-12);
+        }
+    }
+    // IMS 2020: the six areas sum to the world figure.
+    assert!(relative(run.derived[n][0][0], 152_986_157.0) < 1e-9);
+    assert!(relative(run.derived[n][0][10], 173_230_585.0) < 1e-9);
+}
+
+/// A scenario with given assumptions, as a user would write it.
+fn generated_scenario(
+    e0: (f64, f64),
+    improvement: f64,
+    departure: (f64, f64, f64),
+    growth_ratio: f64,
+    female_share: f64,
+    max_duration: usize,
+    propensity: &str,
+    two_regions: bool,
+) -> String {
+    let second = if two_regions {
+        format!(
+            "[[region]]\nname = \"South\"\nstock = {{ 1990 = 2e6, 2000 = {} }}\n",
+            2e6 * growth_ratio.sqrt()
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        r#"[scenario]
+name = "generated"
+base_year = 1990
+calibration_year = 2000
+end_year = 2030
+data_revision = "test"
+max_duration = {max_duration}
+
+[[region]]
+name = "North"
+stock = {{ 1990 = 10e6, 2000 = {} }}
+female_share = {female_share}
+
+{second}
+[world_population]
+points = {{ 1990 = 5.3e9, 2000 = 6.1e9 }}
+
+[mortality]
+life_expectancy = {{ female = {}, male = {} }}
+improvement = {improvement}
+
+[departure]
+initial = {}
+long_run = {}
+decay = {}
+
+[[arrivals.pulse]]
+year = 2010
+persons = 1e5
+region = "North"
+
+[remittances]
+received = {{ 1990 = 5e9, 2000 = 8e9 }}
+propensity = {propensity}
+cost = {{ 2000 = 0.1, 2030 = 0.03 }}
+
+[comparison]
+aid = {{ 1990 = 4e9 }}
+"#,
+        10e6 * growth_ratio,
+        e0.0,
+        e0.1,
+        departure.0,
+        departure.1,
+        departure.2
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    #[test]
+    fn invariants_hold_for_generated_scenarios(
+        e0_female in 55.0f64..88.0,
+        e0_gap in 0.0f64..8.0,
+        improvement in 0.0f64..0.3,
+        initial in 0.0f64..0.6,
+        long_run in 0.0f64..0.1,
+        decay in 0.0f64..1.0,
+        growth_ratio in 0.8f64..1.6,
+        female_share in 0.3f64..0.7,
+        max_duration in 1usize..60,
+        propensity_kind in 0usize..3,
+        two_regions in any::<bool>(),
+    ) {
+        let propensity = ["{ model = \"constant\", value = 0.6 }", "{ model = \"exponential\", initial = 0.8, long_run = 0.3, decay = 0.1 }", "{ model = \"hump\", peak = 0.7, peak_duration = 8 }"][propensity_kind];
+        let text = generated_scenario((e0_female, e0_female - e0_gap), improvement, (initial, long_run, decay), growth_ratio, female_share, max_duration, propensity, two_regions);
+        let file = SourceFile::new("generated.toml", text);
+        let scenario = check_scenario_text(&file, Path::new(".")).expect("the generated scenario is valid");
+        let run = run_deterministic(&scenario).expect("it calibrates");
+        assert_invariants(&scenario, &run);
+        assert_no_negative_cell(&scenario, &run);
+    }
+}
