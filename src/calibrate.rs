@@ -68,6 +68,8 @@ pub fn seed_state(rates: &Rates, region: usize, growth: f64) -> Vec<f64> {
         death_probability: &rates.death_probability[0],
         departure_probability: &rates.departure_probability[0][region],
         arrival_shares: &rates.arrival_shares[region],
+        propensity: &rates.propensity,
+        remitting_ages: rates.remitting_ages,
     };
     for k in 0..SEED_STEPS {
         step_region(

@@ -65,7 +65,37 @@ pub struct RunArgs {
     /// Skip the Monte Carlo: write the deterministic tables only
     #[arg(long)]
     pub deterministic: bool,
+    /// Also write trajectories.csv (every trajectory, region, year and variable, long form)
+    #[arg(long)]
+    pub write_trajectories: bool,
+    /// Refuse a Monte Carlo whose summaries would need more memory than this (bytes, or with
+    /// a K, M, G suffix: 512M, 4G)
+    #[arg(long, default_value = "4G", value_name = "SIZE", value_parser = parse_size)]
+    pub max_memory: u64,
     /// No progress bar or summary lines on stderr
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Parses a size such as `4G`, `512M`, `100000` (bytes; K, M, G, T are powers of 1024).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let trimmed = text
+        .trim()
+        .trim_end_matches(['B', 'b'])
+        .trim_end_matches("i");
+    let (digits, factor) = match trimmed.chars().last() {
+        Some('K' | 'k') => (&trimmed[..trimmed.len() - 1], 1u64 << 10),
+        Some('M' | 'm') => (&trimmed[..trimmed.len() - 1], 1 << 20),
+        Some('G' | 'g') => (&trimmed[..trimmed.len() - 1], 1 << 30),
+        Some('T' | 't') => (&trimmed[..trimmed.len() - 1], 1 << 40),
+        _ => (trimmed, 1),
+    };
+    let value: f64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a size like 4G or 512M, found `{text}`"))?;
+    if !(value.is_finite() && value > 0.0) {
+        return Err(format!("expected a positive size, found `{text}`"));
+    }
+    Ok((value * factor as f64) as u64)
 }

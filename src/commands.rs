@@ -1,14 +1,18 @@
 //! The commands behind the CLI: `run`, `check`, `new`.
 
+use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::calibrate::CalibrationError;
 use crate::cli::{Cli, Command, RunArgs};
 use crate::error::{Diagnostic, Error, Result};
 use crate::output::folder::OutputFolder;
-use crate::output::tables;
-use crate::scenario::{load_scenario, LoadedScenario};
+use crate::output::{summary, tables};
+use crate::scenario::{load_scenario, LoadedScenario, Scenario, Uncertainty};
+use crate::simulate::monte_carlo::{run_monte_carlo, summary_memory_bytes, MonteCarlo};
 use crate::simulate::{run_deterministic, DeterministicRun};
 
 pub fn dispatch(cli: Cli) -> Result<()> {
@@ -116,12 +120,44 @@ pub fn run(args: &RunArgs) -> Result<()> {
         let projection = tables::projection_csv(scenario, &run)?;
         let structure = tables::structure_csv(scenario, &run)?;
         let calibration = tables::calibration_csv(scenario, &run)?;
+        let monte_carlo = if args.deterministic {
+            None
+        } else {
+            monte_carlo(args, loaded, &run)?
+        };
         let folder = OutputFolder::create(&args.out, &scenario.name)?;
         folder.write("projection.csv", &projection)?;
         folder.write("structure.csv", &structure)?;
         folder.write("calibration.csv", &calibration)?;
+        let mut mc_manifest = serde_json::Value::Null;
+        if let Some((mc, uncertainty, seconds, threads)) = &monte_carlo {
+            let scenario_mc = Scenario {
+                uncertainty: uncertainty.clone(),
+                ..scenario.clone()
+            };
+            folder.write("summary.csv", &summary::summary_csv(&scenario_mc, mc)?)?;
+            if !uncertainty.events.is_empty() {
+                folder.write(
+                    "probabilities.csv",
+                    &summary::probabilities_csv(&scenario_mc, mc)?,
+                )?;
+            }
+            if args.write_trajectories {
+                folder.write(
+                    "trajectories.csv",
+                    &summary::trajectories_csv(&scenario_mc, mc)?,
+                )?;
+            }
+            mc_manifest = serde_json::json!({
+                "trajectories": uncertainty.trajectories,
+                "seed": uncertainty.seed,
+                "threads": threads,
+                "generator": "ChaCha8 (rand 0.10): seed_from_u64(seed), stream = trajectory index",
+                "seconds": seconds,
+            });
+        }
         let wall = started.elapsed().as_secs_f64();
-        let extra = serde_json::json!({ "monte_carlo": serde_json::Value::Null });
+        let extra = serde_json::json!({ "monte_carlo": mc_manifest });
         folder.write("run.json", &tables::run_json(loaded, wall, extra))?;
         let target = folder.commit()?;
         if !args.quiet {
@@ -139,6 +175,104 @@ pub fn run(args: &RunArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+type MonteCarloOutcome = Option<(MonteCarlo, Uncertainty, f64, usize)>;
+
+/// Runs the Monte Carlo of a scenario (with the command line's overrides), after checking
+/// that its summaries fit in the memory allowed.
+fn monte_carlo(
+    args: &RunArgs,
+    loaded: &LoadedScenario,
+    run: &DeterministicRun,
+) -> Result<MonteCarloOutcome> {
+    let scenario = &loaded.scenario;
+    let mut uncertainty = scenario.uncertainty.clone();
+    if let Some(n) = args.trajectories {
+        uncertainty.trajectories = n;
+    }
+    if let Some(seed) = args.seed {
+        uncertainty.seed = seed;
+    }
+    if uncertainty.trajectories == 0 {
+        return Ok(None);
+    }
+    let bytes = summary_memory_bytes(
+        uncertainty.trajectories,
+        run.derived.len(),
+        run.derived[0].len(),
+        run.rates.n_years,
+    );
+    if bytes > u128::from(args.max_memory) {
+        return Err(Error::InputPlain(format!(
+            "error: {} trajectories of {} would need {} of memory for their summaries ({} trajectories x {} regions x {} variables x {} years x 8 bytes), more than --max-memory {}; use fewer trajectories or raise --max-memory",
+            uncertainty.trajectories,
+            loaded.source.path.display(),
+            human_bytes(bytes),
+            uncertainty.trajectories,
+            run.derived.len(),
+            run.derived[0].len(),
+            run.rates.n_years,
+            human_bytes(u128::from(args.max_memory)),
+        )));
+    }
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Environment(format!("cannot start {threads} worker threads: {e}")))?;
+    let bar = if !args.quiet && std::io::stderr().is_terminal() {
+        let bar = ProgressBar::with_draw_target(
+            Some(uncertainty.trajectories as u64),
+            ProgressDrawTarget::stderr(),
+        );
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{msg} [{bar:40}] {pos}/{len} trajectories, {elapsed} elapsed, {eta} left",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.set_message(format!("{}: Monte Carlo", scenario.name));
+        Some(bar)
+    } else {
+        None
+    };
+    let started = Instant::now();
+    let tick = || {
+        if let Some(bar) = &bar {
+            bar.inc(1);
+        }
+    };
+    let mc = pool.install(|| run_monte_carlo(scenario, run, &uncertainty, &tick));
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    if !args.quiet {
+        eprintln!(
+            "{}: {} trajectories (seed {}) in {:.2} s on {} thread{}",
+            scenario.name,
+            uncertainty.trajectories,
+            uncertainty.seed,
+            seconds,
+            threads,
+            if threads == 1 { "" } else { "s" }
+        );
+    }
+    Ok(Some((mc, uncertainty, seconds, threads)))
+}
+
+fn human_bytes(bytes: u128) -> String {
+    let gib = bytes as f64 / (1u64 << 30) as f64;
+    if gib >= 1.0 {
+        format!("{gib:.1} GiB")
+    } else {
+        format!("{:.1} MiB", bytes as f64 / (1u64 << 20) as f64)
+    }
 }
 
 pub fn new_scenario(name: &str, dir: &Path, force: bool) -> Result<()> {

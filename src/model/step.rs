@@ -4,11 +4,16 @@
 
 use super::{Dims, MAX_AGE, N_AGES, N_SEXES};
 
-/// The flows of one region in one year.
+/// The flows of one region in one year, and two sums over the state they came from (taken in
+/// the same pass, so the hot loop reads each cell once).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Flows {
     pub deaths: f64,
     pub departures: f64,
+    /// `S_t`: the persons in the state before the step.
+    pub stock: f64,
+    /// `E_t`: effective remitters in the state before the step (MODEL.md section 7).
+    pub remitters: f64,
 }
 
 /// The rates of one region in one year.
@@ -20,10 +25,95 @@ pub struct StepRates<'a> {
     pub departure_probability: &'a [f64],
     /// Share of arrivals by `[sex * N_AGES + age]`, summing to 1.
     pub arrival_shares: &'a [f64],
+    /// Propensity to remit `pi[d]`.
+    pub propensity: &'a [f64],
+    /// Ages that remit, both ends included.
+    pub remitting_ages: (usize, usize),
+}
+
+/// Independent partial sums, so that the compiler can keep several additions in flight
+/// (a single running sum is bound by the latency of one addition per cell).
+const LANES: usize = 4;
+
+/// Sums of one row (one sex and age, every duration): persons, departures, remitters.
+#[derive(Clone, Copy, Default)]
+struct RowSums {
+    persons: [f64; LANES],
+    departures: [f64; LANES],
+    remitters: [f64; LANES],
+}
+
+impl RowSums {
+    fn total(lanes: [f64; LANES]) -> f64 {
+        (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
+    }
+}
+
+/// Moves one row's survivors who stay from `from[d]` to `to[d]` (the caller passes `to`
+/// shifted by one duration), assigned when `ASSIGN`, else added, and adds the row's sums of
+/// persons, departures and (when `REMIT`) `persons pi(d)` into `sums`.
+#[inline(always)]
+fn shift_row<const ASSIGN: bool, const REMIT: bool>(
+    from: &[f64],
+    to: &mut [f64],
+    p: f64,
+    h: &[f64],
+    pi: &[f64],
+    sums: &mut RowSums,
+) {
+    let n = from.len();
+    let (from, h, pi, to) = (&from[..n], &h[..n], &pi[..n], &mut to[..n]);
+    let mut persons_acc = [0.0; LANES];
+    let mut departures_acc = [0.0; LANES];
+    let mut remitters_acc = [0.0; LANES];
+    let split = n - n % LANES;
+    let chunks = from[..split]
+        .chunks_exact(LANES)
+        .zip(h[..split].chunks_exact(LANES))
+        .zip(pi[..split].chunks_exact(LANES))
+        .zip(to[..split].chunks_exact_mut(LANES));
+    for (((from4, h4), pi4), to4) in chunks {
+        for lane in 0..LANES {
+            let persons = from4[lane];
+            let survivors = persons * p;
+            persons_acc[lane] += persons;
+            departures_acc[lane] += survivors * h4[lane];
+            if REMIT {
+                remitters_acc[lane] += persons * pi4[lane];
+            }
+            let stay = survivors * (1.0 - h4[lane]);
+            if ASSIGN {
+                to4[lane] = stay;
+            } else {
+                to4[lane] += stay;
+            }
+        }
+    }
+    for d in split..n {
+        let persons = from[d];
+        let survivors = persons * p;
+        persons_acc[0] += persons;
+        departures_acc[0] += survivors * h[d];
+        if REMIT {
+            remitters_acc[0] += persons * pi[d];
+        }
+        let stay = survivors * (1.0 - h[d]);
+        if ASSIGN {
+            to[d] = stay;
+        } else {
+            to[d] += stay;
+        }
+    }
+    for lane in 0..LANES {
+        sums.persons[lane] += persons_acc[lane];
+        sums.departures[lane] += departures_acc[lane];
+        sums.remitters[lane] += remitters_acc[lane];
+    }
 }
 
 /// Advances `old` (N_t) to `new` (N_{t+1}) with `arrivals_persons` arrivals; `new` is
-/// overwritten. Returns the year's deaths and departures. For every cell:
+/// overwritten. Returns the year's deaths and departures, and the stock and effective
+/// remitters of `old`. For every cell:
 /// `deaths += N q`, `survivors = N (1 - q)`, `departures += survivors h(d)`,
 /// `N'[min(a+1, A), s, min(d+1, D)] += survivors (1 - h(d))`, then `N'[a, s, 0] = I f[a, s]`.
 pub fn step_region(
@@ -34,39 +124,54 @@ pub fn step_region(
     arrivals_persons: f64,
 ) -> Flows {
     let n_dur = dims.n_durations();
-    let last_dur = dims.max_duration;
+    let last = dims.max_duration;
     debug_assert_eq!(old.len(), dims.cells());
     debug_assert_eq!(new.len(), dims.cells());
     let h = rates.departure_probability;
+    let pi = rates.propensity;
+    let (remit_lo, remit_hi) = rates.remitting_ages;
     let mut flows = Flows::default();
-    new.fill(0.0);
     for sex in 0..N_SEXES {
+        // Nobody is aged 0 at a duration above 0: arrivals fill duration 0 below.
+        new[dims.index(sex, 0, 0)..][..n_dur].fill(0.0);
         for age in 0..N_AGES {
             let q = rates.death_probability[sex * N_AGES + age];
             let p = 1.0 - q;
             let from = &old[dims.index(sex, age, 0)..][..n_dur];
             let to_age = (age + 1).min(MAX_AGE);
             let to = &mut new[dims.index(sex, to_age, 0)..][..n_dur];
-            let mut row_persons = 0.0;
-            let mut row_departures = 0.0;
-            // Durations 0..D-1 move to d+1.
-            for ((target, &persons), &h_d) in to[1..]
-                .iter_mut()
-                .zip(&from[..last_dur])
-                .zip(&h[..last_dur])
-            {
-                let survivors = persons * p;
-                row_persons += persons;
-                row_departures += survivors * h_d;
-                *target += survivors * (1.0 - h_d);
+            let remit = age >= remit_lo && age <= remit_hi;
+            // Each target row is written first by age - 1; only the open age adds a second time.
+            let assign = age < MAX_AGE;
+            let mut sums = RowSums::default();
+            match (assign, remit) {
+                (true, true) => {
+                    shift_row::<true, true>(&from[..last], &mut to[1..], p, h, pi, &mut sums)
+                }
+                (true, false) => {
+                    shift_row::<true, false>(&from[..last], &mut to[1..], p, h, pi, &mut sums)
+                }
+                (false, true) => {
+                    shift_row::<false, true>(&from[..last], &mut to[1..], p, h, pi, &mut sums)
+                }
+                (false, false) => {
+                    shift_row::<false, false>(&from[..last], &mut to[1..], p, h, pi, &mut sums)
+                }
             }
-            // The open duration D stays at D.
-            let survivors = from[last_dur] * p;
-            row_persons += from[last_dur];
-            row_departures += survivors * h[last_dur];
-            to[last_dur] += survivors * (1.0 - h[last_dur]);
+            // The open duration D stays at D (after the d = D-1 survivors were put there).
+            let persons = from[last];
+            let survivors = persons * p;
+            sums.persons[1] += persons;
+            sums.departures[1] += survivors * h[last];
+            if remit {
+                sums.remitters[1] += persons * pi[last];
+            }
+            to[last] += survivors * (1.0 - h[last]);
+            let row_persons = RowSums::total(sums.persons);
+            flows.stock += row_persons;
             flows.deaths += row_persons * q;
-            flows.departures += row_departures;
+            flows.departures += RowSums::total(sums.departures);
+            flows.remitters += RowSums::total(sums.remitters);
         }
     }
     for sex in 0..N_SEXES {
@@ -92,6 +197,10 @@ pub fn reference_step(
         for age in 0..N_AGES {
             for d in 0..=dims.max_duration {
                 let n = old[dims.index(sex, age, d)];
+                flows.stock += n;
+                if age >= rates.remitting_ages.0 && age <= rates.remitting_ages.1 {
+                    flows.remitters += n * rates.propensity[d];
+                }
                 let q = rates.death_probability[sex * N_AGES + age];
                 flows.deaths += n * q;
                 let survivors = n * (1.0 - q);
@@ -156,6 +265,9 @@ mod tests {
         let total: f64 = new.iter().sum();
         assert!((total - (1700.0 - 17.0 - 168.3 + 100.0)).abs() < 1e-9);
         assert_eq!(new.iter().filter(|v| **v != 0.0).count(), 4);
+        // Stock 1700; remitters: only the 1000 women aged 30 are 15-64, times pi = 0.5.
+        assert!((flows.stock - 1700.0).abs() < 1e-12);
+        assert!((flows.remitters - 500.0).abs() < 1e-12);
     }
 
     #[test]
@@ -184,5 +296,7 @@ mod tests {
         }
         assert!((fast.deaths - slow.deaths).abs() <= 1e-12 * slow.deaths);
         assert!((fast.departures - slow.departures).abs() <= 1e-12 * slow.departures);
+        assert!((fast.stock - slow.stock).abs() <= 1e-12 * slow.stock);
+        assert!((fast.remitters - slow.remitters).abs() <= 1e-12 * slow.remitters);
     }
 }

@@ -2,6 +2,7 @@
 //! into. Exporters turn results into bytes; they compute nothing of the model.
 
 pub mod folder;
+pub mod summary;
 pub mod tables;
 
 /// Formats a number so that it reads back to the same f64 (Rust's shortest round-trip form,

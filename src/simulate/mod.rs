@@ -9,7 +9,6 @@ use rayon::prelude::*;
 
 use crate::calibrate::{calibrate, Calibration, CalibrationError};
 use crate::model::rates::Rates;
-use crate::model::remittance::effective_remitters;
 use crate::model::{Dims, AGE_GROUPS, MAX_AGE, N_AGES, N_SEXES};
 use crate::scenario::{Growth, Scenario};
 use project::{arrivals_path, project_region};
@@ -267,16 +266,11 @@ pub fn run_deterministic(scenario: &Scenario) -> Result<DeterministicRun, Calibr
                 &arrivals,
                 1.0,
                 |t, state, flows, arrivals_t| {
-                    core.stock.push(state.iter().sum());
+                    core.stock.push(flows.stock);
                     core.arrivals.push(arrivals_t);
                     core.deaths.push(flows.deaths);
                     core.departures.push(flows.departures);
-                    core.remitters.push(effective_remitters(
-                        state,
-                        dims,
-                        rates.remitting_ages,
-                        &rates.propensity,
-                    ));
+                    core.remitters.push(flows.remitters);
                     detail
                         .female
                         .push(state[..N_AGES * dims.n_durations()].iter().sum());

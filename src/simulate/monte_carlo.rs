@@ -1,1 +1,246 @@
-//! The Monte Carlo runner (MODEL.md section 9).
+//! The Monte Carlo runner (MODEL.md section 9). Every trajectory shares the calibration
+//! period and starts from the deterministic state of the calibration year; from then on it
+//! draws its own arrival growth (a long-run level per region, correlated across regions, with
+//! AR(1) yearly deviations), a departure multiplier, and the growth and yearly shocks of the
+//! amount per remitter. Trajectory k's draws come from its own ChaCha8 stream, seeded by the
+//! scenario seed and set to stream k, so results never depend on the number of threads.
+//!
+//! Draw order within a trajectory (documented so that others can reproduce it): `z_common`,
+//! then `z[r]` for each region, then the departure `z`, then the remittance growth `z`; then
+//! for each year index t = cal+1 .. end, one `eps[r]` per region (arrival growth) and one
+//! `eps` for the amount remitted. All are standard normal (rand_distr's StandardNormal).
+
+use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
+use rand_distr::StandardNormal;
+use rayon::prelude::*;
+
+use super::project::{arrivals_path, project_region};
+use super::quantiles::summarize;
+use super::{derive, CoreSeries, DeterministicRun};
+use crate::scenario::{Growth, Scenario, Threshold, Uncertainty};
+
+/// What one trajectory draws; its yearly paths follow from these.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrajectoryDraws {
+    /// Arrival growth `g[r][t]` for every year index (the calibrated `g_hat` before the
+    /// calibration year).
+    pub arrival_growth: Vec<Vec<f64>>,
+    pub departure_multiplier: f64,
+    /// Amount per remitter `m_t`, every year index.
+    pub amount_usd: Vec<f64>,
+}
+
+/// Draws trajectory `k` (MODEL.md section 9).
+pub fn draw_trajectory(
+    scenario: &Scenario,
+    run: &DeterministicRun,
+    uncertainty: &Uncertainty,
+    k: u64,
+) -> TrajectoryDraws {
+    let mut rng = ChaCha8Rng::seed_from_u64(uncertainty.seed);
+    rng.set_stream(k);
+    let mut normal = || -> f64 { rng.sample(StandardNormal) };
+    let n_regions = scenario.regions.len();
+    let n_years = run.rates.n_years;
+    let cal = run.rates.calibration_index;
+    let rho = uncertainty.region_correlation;
+    let z_common = normal();
+    let long_run: Vec<f64> = (0..n_regions)
+        .map(|r| {
+            let g_hat = run.calibration.regions[r].arrival_growth;
+            let g = match scenario.arrivals.growth {
+                Growth::Calibrated => g_hat,
+                Growth::Fixed(g) => g,
+            };
+            g + uncertainty.growth_sd * (rho.sqrt() * z_common + (1.0 - rho).sqrt() * normal())
+        })
+        .collect();
+    let departure_multiplier = (uncertainty.departure_sd * normal()).exp();
+    let g_m = match scenario.remittances.growth {
+        Growth::Calibrated => run.calibration.remittances.growth,
+        Growth::Fixed(g) => g,
+    };
+    let remittance_growth = g_m + uncertainty.remittance_growth_sd * normal();
+
+    let mut arrival_growth: Vec<Vec<f64>> = (0..n_regions)
+        .map(|r| {
+            let mut g = vec![run.calibration.regions[r].arrival_growth; n_years];
+            // The AR(1) starts at its long-run level in the calibration year.
+            for value in g.iter_mut().skip(cal) {
+                *value = long_run[r];
+            }
+            g
+        })
+        .collect();
+    let mut amount_usd = run.amount_usd.clone();
+    let amount_cal = run.calibration.remittances.amount_calibration_usd;
+    let mut log_shock_sum = 0.0;
+    for t in cal + 1..n_years {
+        for r in 0..n_regions {
+            let previous = arrival_growth[r][t - 1];
+            arrival_growth[r][t] = long_run[r]
+                + uncertainty.ar1 * (previous - long_run[r])
+                + uncertainty.shock_sd * normal();
+        }
+        log_shock_sum += uncertainty.remittance_shock_sd * normal();
+        amount_usd[t] = amount_cal * (remittance_growth * (t - cal) as f64 + log_shock_sum).exp();
+    }
+    TrajectoryDraws {
+        arrival_growth,
+        departure_multiplier,
+        amount_usd,
+    }
+}
+
+/// Runs one trajectory from the calibration-year state: the core series of every region.
+pub fn run_trajectory(run: &DeterministicRun, draws: &TrajectoryDraws) -> Vec<CoreSeries> {
+    let rates = &run.rates;
+    let cal = rates.calibration_index;
+    (0..rates.n_regions)
+        .map(|r| {
+            let growth = &draws.arrival_growth[r];
+            let arrivals = arrivals_path(rates, r, run.calibration.regions[r].arrivals_base, |u| {
+                growth[u]
+            });
+            let shared = &run.core[r];
+            let mut core = CoreSeries {
+                stock: shared.stock[..cal].to_vec(),
+                arrivals: shared.arrivals[..cal].to_vec(),
+                deaths: shared.deaths[..cal].to_vec(),
+                departures: shared.departures[..cal].to_vec(),
+                remitters: shared.remitters[..cal].to_vec(),
+            };
+            let start_state = &run.detail[r].state_at_calibration;
+            project_region(
+                rates,
+                r,
+                (cal, rates.n_years),
+                start_state,
+                &arrivals,
+                draws.departure_multiplier,
+                |_, _, flows, arrivals_t| {
+                    core.stock.push(flows.stock);
+                    core.arrivals.push(arrivals_t);
+                    core.deaths.push(flows.deaths);
+                    core.departures.push(flows.departures);
+                    core.remitters.push(flows.remitters);
+                },
+            );
+            core
+        })
+        .collect()
+}
+
+/// Bytes needed to keep every trajectory's yearly series for the summaries.
+pub fn summary_memory_bytes(
+    n_trajectories: usize,
+    n_entities: usize,
+    n_variables: usize,
+    n_years: usize,
+) -> u128 {
+    n_trajectories as u128 * n_entities as u128 * n_variables as u128 * n_years as u128 * 8
+}
+
+/// The Monte Carlo results: every trajectory's derived series, flattened
+/// `[trajectory][entity][variable][year]`.
+pub struct MonteCarlo {
+    pub n_trajectories: usize,
+    pub n_entities: usize,
+    pub n_variables: usize,
+    pub n_years: usize,
+    pub values: Vec<f64>,
+}
+
+impl MonteCarlo {
+    pub fn value(&self, trajectory: usize, entity: usize, variable: usize, year: usize) -> f64 {
+        self.values[((trajectory * self.n_entities + entity) * self.n_variables + variable)
+            * self.n_years
+            + year]
+    }
+
+    /// Mean and the seven quantiles for one entity, variable and year.
+    pub fn summary(&self, entity: usize, variable: usize, year: usize) -> (f64, [f64; 7]) {
+        let mut column: Vec<f64> = (0..self.n_trajectories)
+            .map(|k| self.value(k, entity, variable, year))
+            .collect();
+        summarize(&mut column)
+    }
+
+    /// Every summary, ordered by entity, then year, then variable (the rows of summary.csv),
+    /// computed in parallel; each is independent, so the result does not depend on threads.
+    pub fn all_summaries(&self) -> Vec<(f64, [f64; 7])> {
+        let (n_years, n_variables) = (self.n_years, self.n_variables);
+        (0..self.n_entities * n_years * n_variables)
+            .into_par_iter()
+            .map(|i| {
+                let entity = i / (n_years * n_variables);
+                let year = (i / n_variables) % n_years;
+                let variable = i % n_variables;
+                self.summary(entity, variable, year)
+            })
+            .collect()
+    }
+}
+
+/// Runs `n_trajectories` trajectories on the current rayon pool; `progress` is called once per
+/// finished trajectory (from any thread).
+pub fn run_monte_carlo(
+    scenario: &Scenario,
+    run: &DeterministicRun,
+    uncertainty: &Uncertainty,
+    progress: &(dyn Fn() + Sync),
+) -> MonteCarlo {
+    let n_trajectories = uncertainty.trajectories;
+    let n_entities = run.derived.len();
+    let n_variables = run.derived[0].len();
+    let n_years = run.rates.n_years;
+    let per_trajectory = n_entities * n_variables * n_years;
+    let mut values = vec![0.0; n_trajectories * per_trajectory];
+    values
+        .par_chunks_mut(per_trajectory.max(1))
+        .enumerate()
+        .for_each(|(k, out)| {
+            let draws = draw_trajectory(scenario, run, uncertainty, k as u64);
+            let core = run_trajectory(run, &draws);
+            let derived = derive(&run.rates, &core, &draws.amount_usd);
+            let mut i = 0;
+            for entity in &derived {
+                for variable in entity {
+                    out[i..i + n_years].copy_from_slice(variable);
+                    i += n_years;
+                }
+            }
+            progress();
+        });
+    MonteCarlo {
+        n_trajectories,
+        n_entities,
+        n_variables,
+        n_years,
+        values,
+    }
+}
+
+/// The share of trajectories in which an event holds, and its Monte Carlo standard error.
+pub fn event_probability(
+    mc: &MonteCarlo,
+    entity: usize,
+    variable: usize,
+    year: usize,
+    threshold: Threshold,
+    value: f64,
+) -> (f64, f64) {
+    let hits = (0..mc.n_trajectories)
+        .filter(|&k| {
+            let x = mc.value(k, entity, variable, year);
+            match threshold {
+                Threshold::Above => x > value,
+                Threshold::Below => x < value,
+            }
+        })
+        .count();
+    let n = mc.n_trajectories as f64;
+    let p = hits as f64 / n;
+    (p, (p * (1.0 - p) / n).sqrt())
+}

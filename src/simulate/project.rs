@@ -56,6 +56,8 @@ pub fn project_region(
             death_probability: &rates.death_probability[t],
             departure_probability: h,
             arrival_shares: &rates.arrival_shares[region],
+            propensity: &rates.propensity,
+            remitting_ages: rates.remitting_ages,
         };
         let flows = step_region(&state, &mut next, dims, step_rates, arrivals[t]);
         observe(t, &state, flows, arrivals[t]);
