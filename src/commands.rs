@@ -205,7 +205,7 @@ fn monte_carlo(
     );
     if bytes > u128::from(args.max_memory) {
         return Err(Error::InputPlain(format!(
-            "error: {} trajectories of {} would need {} of memory for their summaries ({} trajectories x {} regions x {} variables x {} years x 8 bytes), more than --max-memory {}; use fewer trajectories or raise --max-memory",
+            "error: {} trajectories of {} would need {} of memory for their summaries ({} trajectories x {} series (regions and World) x {} variables x {} years x 8 bytes), more than --max-memory {}; use fewer trajectories or raise --max-memory",
             uncertainty.trajectories,
             loaded.source.path.display(),
             human_bytes(bytes),
