@@ -32,6 +32,15 @@ pub enum Command {
         #[arg(required = true, value_name = "SCENARIO")]
         scenarios: Vec<PathBuf>,
     },
+    /// Redraw the charts of a run folder (OUT/NAME) from its CSV tables alone
+    Plot {
+        /// A run's output folder, such as output/baseline
+        #[arg(required = true, value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        /// Size of the PNG charts (and the SVG canvas) in pixels
+        #[arg(long, default_value = "1600x1000", value_name = "WxH", value_parser = parse_chart_size)]
+        chart_size: (u32, u32),
+    },
     /// Write a commented scenario template NAME.toml that runs as it is
     New {
         /// Scenario name: a-z, 0-9, '-', '_' (also the file name and the output folder name)
@@ -72,9 +81,34 @@ pub struct RunArgs {
     /// a K, M, G suffix: 512M, 4G)
     #[arg(long, default_value = "4G", value_name = "SIZE", value_parser = parse_size)]
     pub max_memory: u64,
+    /// Size of the PNG charts (and the SVG canvas) in pixels
+    #[arg(long, default_value = "1600x1000", value_name = "WxH", value_parser = parse_chart_size)]
+    pub chart_size: (u32, u32),
+    /// Write the tables only, no charts
+    #[arg(long)]
+    pub no_charts: bool,
     /// No progress bar or summary lines on stderr
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Parses a chart size `WxH` (each 400 to 8000 pixels).
+pub fn parse_chart_size(text: &str) -> Result<(u32, u32), String> {
+    let parse = |part: &str| {
+        part.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|v| (400..=8000).contains(v))
+    };
+    match text.split_once(['x', 'X']) {
+        Some((w, h)) => match (parse(w), parse(h)) {
+            (Some(w), Some(h)) => Ok((w, h)),
+            _ => Err(format!(
+                "expected WxH with each side 400 to 8000 pixels, found `{text}`"
+            )),
+        },
+        None => Err(format!("expected WxH (such as 1600x1000), found `{text}`")),
+    }
 }
 
 /// Parses a size such as `4G`, `512M`, `100000` (bytes; K, M, G, T are powers of 1024).

@@ -8,7 +8,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::calibrate::CalibrationError;
 use crate::cli::{Cli, Command, RunArgs};
-use crate::error::{Diagnostic, Error, Result};
+use crate::error::{Diagnostic, Error, Result, SourceFile};
+use crate::output::charts::data::load_tables;
+use crate::output::charts::render_all;
 use crate::output::folder::OutputFolder;
 use crate::output::{summary, tables};
 use crate::scenario::{load_scenario, LoadedScenario, Scenario, Uncertainty};
@@ -20,6 +22,12 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Run(args) => run(&args),
         Command::Check { scenarios } => check(&scenarios),
         Command::New { name, dir, force } => new_scenario(&name, &dir, force),
+        Command::Plot { dirs, chart_size } => {
+            for dir in dirs {
+                plot(&dir, chart_size)?;
+            }
+            Ok(())
+        }
     }
 }
 
@@ -117,36 +125,52 @@ pub fn run(args: &RunArgs) -> Result<()> {
         let started = Instant::now();
         let run = project(loaded)?;
         let scenario = &loaded.scenario;
-        let projection = tables::projection_csv(scenario, &run)?;
-        let structure = tables::structure_csv(scenario, &run)?;
-        let calibration = tables::calibration_csv(scenario, &run)?;
+        let mut files: Vec<(String, Vec<u8>)> = vec![
+            (
+                "projection.csv".into(),
+                tables::projection_csv(scenario, &run)?,
+            ),
+            (
+                "structure.csv".into(),
+                tables::structure_csv(scenario, &run)?,
+            ),
+            (
+                "calibration.csv".into(),
+                tables::calibration_csv(scenario, &run)?,
+            ),
+            ("duration.csv".into(), tables::duration_csv(scenario, &run)?),
+            ("markers.csv".into(), tables::markers_csv(scenario)?),
+            (
+                "comparison.csv".into(),
+                tables::comparison_csv(scenario, &run)?,
+            ),
+        ];
         let monte_carlo = if args.deterministic {
             None
         } else {
             monte_carlo(args, loaded, &run)?
         };
-        let folder = OutputFolder::create(&args.out, &scenario.name)?;
-        folder.write("projection.csv", &projection)?;
-        folder.write("structure.csv", &structure)?;
-        folder.write("calibration.csv", &calibration)?;
         let mut mc_manifest = serde_json::Value::Null;
         if let Some((mc, uncertainty, seconds, threads)) = &monte_carlo {
             let scenario_mc = Scenario {
                 uncertainty: uncertainty.clone(),
                 ..scenario.clone()
             };
-            folder.write("summary.csv", &summary::summary_csv(&scenario_mc, mc)?)?;
+            files.push((
+                "summary.csv".into(),
+                summary::summary_csv(&scenario_mc, mc)?,
+            ));
             if !uncertainty.events.is_empty() {
-                folder.write(
-                    "probabilities.csv",
-                    &summary::probabilities_csv(&scenario_mc, mc)?,
-                )?;
+                files.push((
+                    "probabilities.csv".into(),
+                    summary::probabilities_csv(&scenario_mc, mc)?,
+                ));
             }
             if args.write_trajectories {
-                folder.write(
-                    "trajectories.csv",
-                    &summary::trajectories_csv(&scenario_mc, mc)?,
-                )?;
+                files.push((
+                    "trajectories.csv".into(),
+                    summary::trajectories_csv(&scenario_mc, mc)?,
+                ));
             }
             mc_manifest = serde_json::json!({
                 "trajectories": uncertainty.trajectories,
@@ -156,9 +180,27 @@ pub fn run(args: &RunArgs) -> Result<()> {
                 "seconds": seconds,
             });
         }
-        let wall = started.elapsed().as_secs_f64();
         let extra = serde_json::json!({ "monte_carlo": mc_manifest });
-        folder.write("run.json", &tables::run_json(loaded, wall, extra))?;
+        files.push((
+            "run.json".into(),
+            tables::run_json(loaded, started.elapsed().as_secs_f64(), extra),
+        ));
+        if !args.no_charts {
+            // The charts are drawn from the very bytes of the tables, as `migproj plot` does.
+            let run_tables = load_tables(&|name: &str| {
+                Ok(files.iter().find(|(n, _)| n == name).map(|(n, bytes)| {
+                    SourceFile::new(n.as_str(), String::from_utf8_lossy(bytes).into_owned())
+                }))
+            })?;
+            for (name, bytes) in render_all(&run_tables, args.chart_size)? {
+                files.push((format!("charts/{name}"), bytes));
+            }
+        }
+        let folder = OutputFolder::create(&args.out, &scenario.name)?;
+        for (name, bytes) in &files {
+            folder.write(name, bytes)?;
+        }
+        let wall = started.elapsed().as_secs_f64();
         let target = folder.commit()?;
         if !args.quiet {
             eprintln!(
@@ -273,6 +315,39 @@ fn human_bytes(bytes: u128) -> String {
     } else {
         format!("{:.1} MiB", bytes as f64 / (1u64 << 20) as f64)
     }
+}
+
+/// Redraws the charts of a run folder from its tables; the new charts replace DIR/charts whole.
+pub fn plot(dir: &Path, size: (u32, u32)) -> Result<()> {
+    if !dir.is_dir() {
+        return Err(Error::InputPlain(format!(
+            "error: `{}` is not a run folder (expected a folder such as output/baseline)",
+            dir.display()
+        )));
+    }
+    let read = |name: &str| -> Result<Option<SourceFile>> {
+        let path = dir.join(name);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let bytes = crate::scenario::read_input_file(&path, "table")?;
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(Some(SourceFile::new(path, text))),
+            Err(_) => Err(Error::InputPlain(format!(
+                "error: `{}` is not UTF-8 text",
+                path.display()
+            ))),
+        }
+    };
+    let run_tables = load_tables(&read)?;
+    let files = render_all(&run_tables, size)?;
+    let folder = OutputFolder::create(dir, "charts")?;
+    for (name, bytes) in &files {
+        folder.write(name, bytes)?;
+    }
+    let target = folder.commit()?;
+    eprintln!("wrote {} charts to {}", files.len(), target.display());
+    Ok(())
 }
 
 pub fn new_scenario(name: &str, dir: &Path, force: bool) -> Result<()> {

@@ -11,7 +11,10 @@ use migproj::simulate::monte_carlo::{draw_trajectory, run_monte_carlo};
 use migproj::simulate::run_deterministic;
 
 fn scenario_with_uncertainty(uncertainty: &str) -> Scenario {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml")).unwrap();
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml"),
+    )
+    .unwrap();
     let cut = text.find("[uncertainty]").unwrap();
     let text = format!("{}{uncertainty}", &text[..cut]);
     check_scenario_text(&SourceFile::new("test.toml", text), Path::new(".")).unwrap()
@@ -28,7 +31,11 @@ fn every_sd_at_zero_gives_exactly_the_deterministic_run() {
         for (entity, variables) in run.derived.iter().enumerate() {
             for (v, series) in variables.iter().enumerate() {
                 for (t, &expected) in series.iter().enumerate() {
-                    assert_eq!(mc.value(k, entity, v, t), expected, "trajectory {k} variable {v} year {t}");
+                    assert_eq!(
+                        mc.value(k, entity, v, t),
+                        expected,
+                        "trajectory {k} variable {v} year {t}"
+                    );
                 }
             }
         }
@@ -47,7 +54,9 @@ fn draws_depend_on_seed_and_index_only() {
     // The calibration period is shared history.
     let cal = run.rates.calibration_index;
     assert_eq!(&a.amount_usd[..=cal], &run.amount_usd[..=cal]);
-    assert!(a.arrival_growth[0][..cal].iter().all(|g| *g == run.calibration.regions[0].arrival_growth));
+    assert!(a.arrival_growth[0][..cal]
+        .iter()
+        .all(|g| *g == run.calibration.regions[0].arrival_growth));
 }
 
 fn standard_deviation(values: &[f64]) -> f64 {
@@ -69,10 +78,15 @@ fn spread_with_only_growth_sd_matches_its_analytic_value() {
     let mc = run_monte_carlo(&scenario, &run, &scenario.uncertainty, &|| {});
     let t = run.rates.n_years - 1; // 2050
     let cal = run.rates.calibration_index;
-    let ln_arrivals: Vec<f64> = (0..mc.n_trajectories).map(|k| mc.value(k, 0, 1, t).ln()).collect();
+    let ln_arrivals: Vec<f64> = (0..mc.n_trajectories)
+        .map(|k| mc.value(k, 0, 1, t).ln())
+        .collect();
     let expected = growth_sd * (t - cal) as f64;
     let sd = standard_deviation(&ln_arrivals);
-    assert!((sd / expected - 1.0).abs() < 0.05, "sd ln arrivals {sd}, analytic {expected}");
+    assert!(
+        (sd / expected - 1.0).abs() < 0.05,
+        "sd ln arrivals {sd}, analytic {expected}"
+    );
 
     // d ln S_T / d g by central differences on the deterministic model.
     let stock_at = |g: f64| -> f64 {
@@ -82,20 +96,33 @@ fn spread_with_only_growth_sd_matches_its_analytic_value() {
     };
     let g_hat = run.calibration.regions[0].arrival_growth;
     let slope = (stock_at(g_hat + 1e-4).ln() - stock_at(g_hat - 1e-4).ln()) / 2e-4;
-    let ln_stock: Vec<f64> = (0..mc.n_trajectories).map(|k| mc.value(k, 0, 0, t).ln()).collect();
+    let ln_stock: Vec<f64> = (0..mc.n_trajectories)
+        .map(|k| mc.value(k, 0, 0, t).ln())
+        .collect();
     let sd_stock = standard_deviation(&ln_stock);
     let analytic = slope.abs() * growth_sd;
-    assert!((sd_stock / analytic - 1.0).abs() < 0.05, "sd ln stock {sd_stock}, analytic {analytic}");
+    assert!(
+        (sd_stock / analytic - 1.0).abs() < 0.05,
+        "sd ln stock {sd_stock}, analytic {analytic}"
+    );
 
     let (_, quantiles) = mc.summary(0, 0, t);
     let deterministic = run.derived[0][0][t];
     // Standard error of a sample median of ln S: 1.2533 sd / sqrt(K); allow four of them.
     let tolerance = 4.0 * 1.2533 * sd_stock / (mc.n_trajectories as f64).sqrt();
-    assert!((quantiles[3] / deterministic).ln().abs() < tolerance, "median {} vs deterministic {deterministic}", quantiles[3]);
+    assert!(
+        (quantiles[3] / deterministic).ln().abs() < tolerance,
+        "median {} vs deterministic {deterministic}",
+        quantiles[3]
+    );
 }
 
 fn migproj(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_migproj")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_migproj"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -104,14 +131,33 @@ fn one_and_two_threads_write_the_same_bytes_and_quantiles_are_ordered() {
     let mut outputs = Vec::new();
     for threads in ["1", "2"] {
         let out = base.join(threads);
-        let output = migproj(&["run", "scenarios/regions.toml", "--trajectories", "300", "--seed", "7", "--threads", threads, "--quiet", "--out", out.to_str().unwrap()]);
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let output = migproj(&[
+            "run",
+            "scenarios/regions.toml",
+            "--trajectories",
+            "300",
+            "--seed",
+            "7",
+            "--threads",
+            threads,
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         outputs.push(std::fs::read(out.join("regions/summary.csv")).unwrap());
     }
     assert_eq!(outputs[0], outputs[1]);
     let text = String::from_utf8(outputs.remove(0)).unwrap();
     let mut lines = text.lines();
-    assert_eq!(lines.next().unwrap(), "region,year,variable,mean,p2_5,p10,p25,p50,p75,p90,p97_5,data_revision");
+    assert_eq!(
+        lines.next().unwrap(),
+        "region,year,variable,mean,p2_5,p10,p25,p50,p75,p90,p97_5,data_revision"
+    );
     let mut rows = 0;
     for line in lines {
         let fields: Vec<&str> = line.split(',').collect();
@@ -132,8 +178,21 @@ fn events_and_overrides_and_the_memory_guard() {
     let scenario = dir.join("events.toml");
     std::fs::write(&scenario, text).unwrap();
     let out = dir.join("out");
-    let output = migproj(&["run", scenario.to_str().unwrap(), "--trajectories", "50", "--quiet", "--write-trajectories", "--out", out.to_str().unwrap()]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = migproj(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--trajectories",
+        "50",
+        "--quiet",
+        "--write-trajectories",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let probabilities = std::fs::read_to_string(out.join("baseline/probabilities.csv")).unwrap();
     // Every trajectory has more than one migrant in 2050; in 2000 remittances were 2.36 times aid.
     assert_eq!(
@@ -142,8 +201,22 @@ fn events_and_overrides_and_the_memory_guard() {
     );
     let trajectories = std::fs::read_to_string(out.join("baseline/trajectories.csv")).unwrap();
     assert_eq!(trajectories.lines().count(), 1 + 50 * 61 * 9);
-    let refused = migproj(&["run", "scenarios/baseline.toml", "--trajectories", "200000", "--max-memory", "100M", "--out", out.to_str().unwrap()]);
+    let refused = migproj(&[
+        "run",
+        "scenarios/baseline.toml",
+        "--trajectories",
+        "200000",
+        "--max-memory",
+        "100M",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(refused.status.code(), Some(2));
     let message = String::from_utf8_lossy(&refused.stderr);
-    assert!(message.contains("200000 trajectories") && message.contains("837.7 MiB") && message.contains("--max-memory"), "{message}");
+    assert!(
+        message.contains("200000 trajectories")
+            && message.contains("837.7 MiB")
+            && message.contains("--max-memory"),
+        "{message}"
+    );
 }

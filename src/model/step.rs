@@ -249,10 +249,13 @@ mod tests {
         old[dims.index(1, 100, 4)] = 500.0;
         old[dims.index(1, 99, 3)] = 200.0;
         let (q, h, shares) = uniform_rates(0.01, 0.1, dims);
+        let pi = vec![0.5; dims.n_durations()];
         let rates = StepRates {
             death_probability: &q,
             departure_probability: &h,
             arrival_shares: &shares,
+            propensity: &pi,
+            remitting_ages: (15, 64),
         };
         let mut new = vec![f64::NAN; dims.cells()];
         let flows = step_region(&old, &mut new, dims, rates, 100.0);
@@ -283,12 +286,15 @@ mod tests {
             .map(|d| 0.03 + 0.07 * (-0.25 * d as f64).exp())
             .collect();
         let shares = vec![1.0 / (N_SEXES * N_AGES) as f64; N_SEXES * N_AGES];
+        let pi: Vec<f64> = (0..=50).map(|d| 0.6 * (-0.05 * d as f64).exp()).collect();
         let rates = StepRates {
             death_probability: &q,
             departure_probability: &h,
             arrival_shares: &shares,
+            propensity: &pi,
+            remitting_ages: (15, 64),
         };
-        let mut new = vec![0.0; dims.cells()];
+        let mut new = vec![f64::NAN; dims.cells()];
         let fast = step_region(&old, &mut new, dims, rates, 1234.5);
         let (reference, slow) = reference_step(&old, dims, rates, 1234.5);
         for (a, b) in new.iter().zip(&reference) {

@@ -292,3 +292,138 @@ pub fn run_json(
     bytes.push(b'\n');
     bytes
 }
+
+/// duration.csv: the stock by broad duration of stay (0-4, 5-9, 10-19, 20+ years), every year.
+pub fn duration_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<u8>> {
+    let header: Vec<String> = ["region", "year", "duration_group", "persons"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut csv = CsvBuffer::new("duration.csv", &header)?;
+    let n_regions = scenario.regions.len();
+    for (entity, name) in entity_names(scenario).iter().enumerate() {
+        for (t, year) in scenario.years().enumerate() {
+            let groups: [f64; 4] = if entity < n_regions {
+                run.detail[entity].by_broad_duration[t]
+            } else {
+                let mut sum = [0.0; 4];
+                for detail in &run.detail {
+                    for (s, x) in sum.iter_mut().zip(detail.by_broad_duration[t]) {
+                        *s += x;
+                    }
+                }
+                sum
+            };
+            for (g, (label, _, _)) in crate::simulate::BROAD_DURATION_GROUPS.iter().enumerate() {
+                csv.row(&[
+                    name.clone(),
+                    year.to_string(),
+                    label.to_string(),
+                    finite(groups[g], "duration.csv", "persons", name)?,
+                ])?;
+            }
+        }
+    }
+    csv.into_bytes()
+}
+
+/// markers.csv: the figures a chart marks as points: the calibration targets (stocks and world
+/// remittances received) and the observed stocks given in the scenario.
+pub fn markers_csv(scenario: &Scenario) -> Result<Vec<u8>> {
+    let header: Vec<String> = ["region", "year", "variable", "value", "kind"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut csv = CsvBuffer::new("markers.csv", &header)?;
+    let world = if scenario.regions.len() > 1 {
+        "World".to_string()
+    } else {
+        scenario.regions[0].name.clone()
+    };
+    for region in &scenario.regions {
+        for (year, value) in [
+            (scenario.base_year, region.stock_base_persons),
+            (scenario.calibration_year, region.stock_calibration_persons),
+        ] {
+            csv.row(&[
+                region.name.clone(),
+                year.to_string(),
+                "stock".into(),
+                number(value),
+                "calibration".into(),
+            ])?;
+        }
+        for (year, value) in &region.observed {
+            csv.row(&[
+                region.name.clone(),
+                year.to_string(),
+                "stock".into(),
+                number(*value),
+                "observed".into(),
+            ])?;
+        }
+    }
+    if scenario.regions.len() > 1 {
+        let base: f64 = scenario.regions.iter().map(|r| r.stock_base_persons).sum();
+        let cal: f64 = scenario
+            .regions
+            .iter()
+            .map(|r| r.stock_calibration_persons)
+            .sum();
+        csv.row(&[
+            world.clone(),
+            scenario.base_year.to_string(),
+            "stock".into(),
+            number(base),
+            "calibration".into(),
+        ])?;
+        csv.row(&[
+            world.clone(),
+            scenario.calibration_year.to_string(),
+            "stock".into(),
+            number(cal),
+            "calibration".into(),
+        ])?;
+    }
+    let remittances = &scenario.remittances;
+    for (year, value) in [
+        (scenario.base_year, remittances.received_base_usd),
+        (
+            scenario.calibration_year,
+            remittances.received_calibration_usd,
+        ),
+    ] {
+        csv.row(&[
+            world.clone(),
+            year.to_string(),
+            "remittances_received".into(),
+            number(value),
+            "calibration".into(),
+        ])?;
+    }
+    csv.into_bytes()
+}
+
+/// comparison.csv: each comparison series as interpolated for every year (current US$).
+pub fn comparison_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<u8>> {
+    let header: Vec<String> = ["series", "year", "value"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut csv = CsvBuffer::new("comparison.csv", &header)?;
+    for (s, series) in scenario.comparison.iter().enumerate() {
+        for (t, year) in scenario.years().enumerate() {
+            csv.row(&[
+                series.name.clone(),
+                year.to_string(),
+                finite(
+                    run.rates.comparison[s][t],
+                    "comparison.csv",
+                    "value",
+                    &series.name,
+                )?,
+            ])?;
+        }
+    }
+    csv.into_bytes()
+}

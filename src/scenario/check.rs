@@ -798,13 +798,14 @@ fn check_regions(
                 name_ok = Some(n);
             }
         }
-        match (name_ok, stock, female_share, observed) {
-            (
-                Some(name),
-                Some((base, calibration, stock_span)),
-                Some(female_share),
-                Some(observed),
-            ) => regions.push((
+        if let (
+            Some(name),
+            Some((base, calibration, stock_span)),
+            Some(female_share),
+            Some(observed),
+        ) = (name_ok, stock, female_share, observed)
+        {
+            regions.push((
                 Region {
                     name,
                     stock_base_persons: base,
@@ -813,8 +814,7 @@ fn check_regions(
                     observed,
                 },
                 stock_span,
-            )),
-            _ => {}
+            ));
         }
     }
     if items.is_empty() && c.diagnostics.is_empty() {

@@ -3,7 +3,7 @@
 //! into every problem in the file at once, each located. MODEL.md section 10 is the format.
 
 mod check;
-mod csv_table;
+pub mod csv_table;
 pub mod template;
 
 use std::ops::Range;
@@ -208,13 +208,16 @@ impl Scenario {
     }
 
     /// Years whose age-sex-duration structure goes into structure.csv: the base year, the
-    /// calibration year and every tenth year after it.
+    /// calibration year, every tenth year after it, and the end year.
     pub fn structure_years(&self) -> Vec<i32> {
         let mut years = vec![self.base_year, self.calibration_year];
         let mut year = self.calibration_year + 10;
         while year <= self.end_year {
             years.push(year);
             year += 10;
+        }
+        if !years.contains(&self.end_year) {
+            years.push(self.end_year);
         }
         years
     }

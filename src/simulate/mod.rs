@@ -181,6 +181,33 @@ pub struct RegionDetail {
     pub structure: Vec<(i32, Vec<f64>)>,
     /// The state in the calibration year (the Monte Carlo starts from it).
     pub state_at_calibration: Vec<f64>,
+    /// Stock by broad duration of stay (see [`BROAD_DURATION_GROUPS`]), `[year][group]`.
+    pub by_broad_duration: Vec<[f64; 4]>,
+}
+
+/// Broad duration groups of the duration chart and duration.csv: `(label, first, last)`.
+pub const BROAD_DURATION_GROUPS: [(&str, usize, usize); 4] = [
+    ("0-4", 0, 4),
+    ("5-9", 5, 9),
+    ("10-19", 10, 19),
+    ("20+", 20, usize::MAX),
+];
+
+fn broad_durations(state: &[f64], dims: Dims) -> [f64; 4] {
+    let mut out = [0.0; 4];
+    for sex in 0..N_SEXES {
+        for age in 0..N_AGES {
+            let row = &state[dims.index(sex, age, 0)..][..dims.n_durations()];
+            for (d, persons) in row.iter().enumerate() {
+                let group = BROAD_DURATION_GROUPS
+                    .iter()
+                    .position(|g| d >= g.1 && d <= g.2)
+                    .unwrap_or(3);
+                out[group] += persons;
+            }
+        }
+    }
+    out
 }
 
 /// The deterministic projection of a scenario.
@@ -283,6 +310,7 @@ pub fn run_deterministic(scenario: &Scenario) -> Result<DeterministicRun, Calibr
                         }
                     }
                     detail.by_age.push(by_age);
+                    detail.by_broad_duration.push(broad_durations(state, dims));
                     let year = rates.year(t);
                     if structure_years.contains(&year) {
                         detail.structure.push((year, group_structure(state, dims)));

@@ -1,0 +1,421 @@
+//! The tables a chart reads, loaded from a run's output files (or from the bytes a run is
+//! about to write): charts never see the model, only what the CSV files hold.
+
+use std::collections::HashMap;
+
+use crate::error::{Diagnostic, Error, Result, SourceFile};
+use crate::scenario::csv_table::{parse_csv, Row};
+
+/// Where the run came from, for titles and footers (from run.json).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Meta {
+    pub scenario_title: String,
+    pub scenario_file: String,
+    pub sha256_prefix: String,
+    pub data_revision: String,
+    pub trajectories: Option<u64>,
+    pub seed: Option<u64>,
+    pub version: String,
+}
+
+/// Median, bands and mean of one variable over the years (from summary.csv).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Fan {
+    pub p2_5: Vec<f64>,
+    pub p10: Vec<f64>,
+    pub p50: Vec<f64>,
+    pub p90: Vec<f64>,
+    pub p97_5: Vec<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Marker {
+    pub entity: String,
+    pub year: i32,
+    pub variable: String,
+    pub value: f64,
+    pub observed: bool,
+}
+
+/// Every table of a run that charts read.
+#[derive(Debug, Clone, Default)]
+pub struct RunTables {
+    pub meta: Meta,
+    /// Regions in file order, then World when there are several.
+    pub entities: Vec<String>,
+    pub years: Vec<i32>,
+    /// projection.csv: `(entity, column) -> value by year` (NaN where a cell is empty).
+    pub projection: HashMap<(String, String), Vec<f64>>,
+    /// summary.csv, when the run had a Monte Carlo.
+    pub fans: Option<HashMap<(String, String), Fan>>,
+    /// structure.csv: `(entity, year, sex, age_group index) -> persons` summed over durations.
+    pub pyramid: HashMap<(String, i32, String, usize), f64>,
+    pub structure_years: Vec<i32>,
+    /// duration.csv: `(entity, group label) -> persons by year`, and the group labels in order.
+    pub duration: HashMap<(String, String), Vec<f64>>,
+    pub duration_groups: Vec<String>,
+    pub markers: Vec<Marker>,
+    /// comparison.csv: series name -> value by year.
+    pub comparison: Vec<(String, Vec<f64>)>,
+}
+
+impl RunTables {
+    /// The world entity: World with several regions, else the only region.
+    pub fn world(&self) -> &str {
+        self.entities.last().map(String::as_str).unwrap_or("World")
+    }
+
+    pub fn series(&self, entity: &str, column: &str) -> Option<&Vec<f64>> {
+        self.projection
+            .get(&(entity.to_string(), column.to_string()))
+    }
+
+    pub fn fan(&self, entity: &str, variable: &str) -> Option<&Fan> {
+        self.fans
+            .as_ref()?
+            .get(&(entity.to_string(), variable.to_string()))
+    }
+
+    pub fn year_index(&self, year: i32) -> Option<usize> {
+        self.years.iter().position(|y| *y == year)
+    }
+}
+
+/// A CSV file with its header, for located errors.
+struct Table {
+    file: SourceFile,
+    header: Vec<String>,
+    rows: Vec<Row>,
+}
+
+impl Table {
+    fn parse(file: SourceFile) -> std::result::Result<Self, (SourceFile, Diagnostic)> {
+        let rows = match parse_csv(&file.text) {
+            Ok(rows) => rows,
+            Err(d) => return Err((file, d)),
+        };
+        let Some(first) = rows.first() else {
+            return Err((
+                file,
+                Diagnostic::whole_file("the file is empty; expected a header row"),
+            ));
+        };
+        let header = first
+            .fields
+            .iter()
+            .map(|f| f.text.trim().to_string())
+            .collect();
+        Ok(Table {
+            file,
+            header,
+            rows: rows[1..].to_vec(),
+        })
+    }
+
+    fn column(&self, name: &str) -> std::result::Result<usize, Diagnostic> {
+        self.header.iter().position(|h| h == name).ok_or_else(|| {
+            Diagnostic::at(
+                0..1,
+                format!(
+                    "the header has no column `{name}` (found: {})",
+                    self.header.join(",")
+                ),
+            )
+        })
+    }
+
+    fn field<'r>(&self, row: &'r Row, column: usize) -> std::result::Result<&'r str, Diagnostic> {
+        row.fields
+            .get(column)
+            .map(|f| f.text.as_str())
+            .ok_or_else(|| {
+                Diagnostic::at(
+                    row.span.clone(),
+                    format!(
+                        "expected {} fields, found {}",
+                        self.header.len(),
+                        row.fields.len()
+                    ),
+                )
+            })
+    }
+
+    fn number(&self, row: &Row, column: usize) -> std::result::Result<f64, Diagnostic> {
+        let text = self.field(row, column)?;
+        match text.trim().parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(v),
+            _ => Err(Diagnostic::at(
+                row.fields[column].span.clone(),
+                format!(
+                    "`{}` must be a finite number, found `{}`",
+                    self.header[column], text
+                ),
+            )),
+        }
+    }
+
+    fn optional_number(&self, row: &Row, column: usize) -> std::result::Result<f64, Diagnostic> {
+        if self.field(row, column)?.trim().is_empty() {
+            Ok(f64::NAN)
+        } else {
+            self.number(row, column)
+        }
+    }
+
+    fn year(&self, row: &Row, column: usize) -> std::result::Result<i32, Diagnostic> {
+        let text = self.field(row, column)?;
+        text.trim().parse::<i32>().map_err(|_| {
+            Diagnostic::at(
+                row.fields[column].span.clone(),
+                format!("`{}` must be a year, found `{}`", self.header[column], text),
+            )
+        })
+    }
+}
+
+/// Reads a table by file name: `Ok(None)` when the file is absent.
+pub type Reader<'a> = dyn Fn(&str) -> Result<Option<SourceFile>> + 'a;
+
+fn located(file: &SourceFile, diagnostic: Diagnostic) -> Error {
+    Error::from_diagnostics(file, &[diagnostic], "no chart was drawn")
+}
+
+fn required(read: &Reader<'_>, name: &str) -> Result<Table> {
+    let file = read(name)?.ok_or_else(|| Error::InputPlain(format!("error: the run folder has no `{name}`: charts are drawn from a run's tables (run the scenario first)")))?;
+    Table::parse(file).map_err(|(file, d)| located(&file, d))
+}
+
+fn optional(read: &Reader<'_>, name: &str) -> Result<Option<Table>> {
+    match read(name)? {
+        None => Ok(None),
+        Some(file) => Table::parse(file)
+            .map(Some)
+            .map_err(|(file, d)| located(&file, d)),
+    }
+}
+
+/// Loads every table a chart needs.
+pub fn load_tables(read: &Reader<'_>) -> Result<RunTables> {
+    let mut tables = RunTables {
+        meta: load_meta(read)?,
+        ..RunTables::default()
+    };
+    load_projection(read, &mut tables)?;
+    if let Some(summary) = optional(read, "summary.csv")? {
+        load_summary(&summary, &mut tables).map_err(|d| located(&summary.file, d))?;
+    }
+    let structure = required(read, "structure.csv")?;
+    load_structure(&structure, &mut tables).map_err(|d| located(&structure.file, d))?;
+    let duration = required(read, "duration.csv")?;
+    load_duration(&duration, &mut tables).map_err(|d| located(&duration.file, d))?;
+    let markers = required(read, "markers.csv")?;
+    load_markers(&markers, &mut tables).map_err(|d| located(&markers.file, d))?;
+    if let Some(comparison) = optional(read, "comparison.csv")? {
+        load_comparison(&comparison, &mut tables).map_err(|d| located(&comparison.file, d))?;
+    }
+    Ok(tables)
+}
+
+fn load_meta(read: &Reader<'_>) -> Result<Meta> {
+    let file = read("run.json")?.ok_or_else(|| {
+        Error::InputPlain("error: the run folder has no `run.json` (run the scenario first)".into())
+    })?;
+    let json: serde_json::Value = serde_json::from_str(&file.text).map_err(|e| {
+        let offset = file
+            .text
+            .split('\n')
+            .take(e.line().saturating_sub(1))
+            .map(|l| l.len() + 1)
+            .sum::<usize>()
+            + e.column().saturating_sub(1);
+        located(
+            &file,
+            Diagnostic::at(
+                offset..offset + 1,
+                format!("run.json is not valid JSON: {e}"),
+            ),
+        )
+    })?;
+    let text = |pointer: &str| {
+        json.pointer(pointer)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    let path = text("/scenario/path");
+    let scenario_file = std::path::Path::new(&path)
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or(path);
+    Ok(Meta {
+        scenario_title: text("/scenario/title"),
+        scenario_file,
+        sha256_prefix: text("/scenario/sha256").chars().take(8).collect(),
+        data_revision: text("/data_revision"),
+        trajectories: json
+            .pointer("/monte_carlo/trajectories")
+            .and_then(|v| v.as_u64()),
+        seed: json.pointer("/monte_carlo/seed").and_then(|v| v.as_u64()),
+        version: text("/migproj_version"),
+    })
+}
+
+fn load_projection(read: &Reader<'_>, tables: &mut RunTables) -> Result<()> {
+    let table = required(read, "projection.csv")?;
+    let result = (|| -> std::result::Result<(), Diagnostic> {
+        let region = table.column("region")?;
+        let year = table.column("year")?;
+        table.column("stock")?;
+        let numeric: Vec<usize> = (0..table.header.len())
+            .filter(|&c| c != region && c != year && table.header[c] != "data_revision")
+            .collect();
+        for row in &table.rows {
+            let entity = table.field(row, region)?.to_string();
+            let y = table.year(row, year)?;
+            if !tables.entities.contains(&entity) {
+                tables.entities.push(entity.clone());
+            }
+            if !tables.years.contains(&y) {
+                tables.years.push(y);
+            }
+            for &c in &numeric {
+                let value = table.optional_number(row, c)?;
+                tables
+                    .projection
+                    .entry((entity.clone(), table.header[c].clone()))
+                    .or_default()
+                    .push(value);
+            }
+        }
+        if table.rows.is_empty() {
+            return Err(Diagnostic::whole_file(
+                "projection.csv has a header but no rows",
+            ));
+        }
+        let n = tables.years.len();
+        if tables.projection.values().any(|v| v.len() != n) {
+            return Err(Diagnostic::whole_file(
+                "projection.csv does not have one row per region and year",
+            ));
+        }
+        Ok(())
+    })();
+    result.map_err(|d| located(&table.file, d))
+}
+
+fn load_summary(table: &Table, tables: &mut RunTables) -> std::result::Result<(), Diagnostic> {
+    let columns: Vec<usize> = [
+        "region", "year", "variable", "p2_5", "p10", "p50", "p90", "p97_5",
+    ]
+    .iter()
+    .map(|c| table.column(c))
+    .collect::<std::result::Result<_, _>>()?;
+    let mut fans: HashMap<(String, String), Fan> = HashMap::new();
+    for row in &table.rows {
+        table.year(row, columns[1])?;
+        let key = (
+            table.field(row, columns[0])?.to_string(),
+            table.field(row, columns[2])?.to_string(),
+        );
+        let fan = fans.entry(key).or_default();
+        fan.p2_5.push(table.number(row, columns[3])?);
+        fan.p10.push(table.number(row, columns[4])?);
+        fan.p50.push(table.number(row, columns[5])?);
+        fan.p90.push(table.number(row, columns[6])?);
+        fan.p97_5.push(table.number(row, columns[7])?);
+    }
+    let n = tables.years.len();
+    if fans.values().any(|f| f.p50.len() != n) {
+        return Err(Diagnostic::whole_file(
+            "summary.csv does not have one row per region, year and variable of projection.csv",
+        ));
+    }
+    tables.fans = Some(fans);
+    Ok(())
+}
+
+fn load_structure(table: &Table, tables: &mut RunTables) -> std::result::Result<(), Diagnostic> {
+    let columns: Vec<usize> = ["region", "year", "sex", "age_group", "persons"]
+        .iter()
+        .map(|c| table.column(c))
+        .collect::<std::result::Result<_, _>>()?;
+    for row in &table.rows {
+        let year = table.year(row, columns[1])?;
+        let label = table.field(row, columns[3])?;
+        let group = (0..crate::model::AGE_GROUPS)
+            .find(|&g| crate::scenario::age_group_label(g) == label)
+            .ok_or_else(|| {
+                Diagnostic::at(
+                    row.fields[columns[3]].span.clone(),
+                    format!("`age_group` must be 0-4, 5-9, ..., 100+, found `{label}`"),
+                )
+            })?;
+        let persons = table.number(row, columns[4])?;
+        let key = (
+            table.field(row, columns[0])?.to_string(),
+            year,
+            table.field(row, columns[2])?.to_string(),
+            group,
+        );
+        *tables.pyramid.entry(key).or_default() += persons;
+        if !tables.structure_years.contains(&year) {
+            tables.structure_years.push(year);
+        }
+    }
+    Ok(())
+}
+
+fn load_duration(table: &Table, tables: &mut RunTables) -> std::result::Result<(), Diagnostic> {
+    let columns: Vec<usize> = ["region", "year", "duration_group", "persons"]
+        .iter()
+        .map(|c| table.column(c))
+        .collect::<std::result::Result<_, _>>()?;
+    for row in &table.rows {
+        table.year(row, columns[1])?;
+        let group = table.field(row, columns[2])?.to_string();
+        if !tables.duration_groups.contains(&group) {
+            tables.duration_groups.push(group.clone());
+        }
+        let persons = table.number(row, columns[3])?;
+        tables
+            .duration
+            .entry((table.field(row, columns[0])?.to_string(), group))
+            .or_default()
+            .push(persons);
+    }
+    Ok(())
+}
+
+fn load_markers(table: &Table, tables: &mut RunTables) -> std::result::Result<(), Diagnostic> {
+    let columns: Vec<usize> = ["region", "year", "variable", "value", "kind"]
+        .iter()
+        .map(|c| table.column(c))
+        .collect::<std::result::Result<_, _>>()?;
+    for row in &table.rows {
+        tables.markers.push(Marker {
+            entity: table.field(row, columns[0])?.to_string(),
+            year: table.year(row, columns[1])?,
+            variable: table.field(row, columns[2])?.to_string(),
+            value: table.number(row, columns[3])?,
+            observed: table.field(row, columns[4])? == "observed",
+        });
+    }
+    Ok(())
+}
+
+fn load_comparison(table: &Table, tables: &mut RunTables) -> std::result::Result<(), Diagnostic> {
+    let columns: Vec<usize> = ["series", "year", "value"]
+        .iter()
+        .map(|c| table.column(c))
+        .collect::<std::result::Result<_, _>>()?;
+    for row in &table.rows {
+        table.year(row, columns[1])?;
+        let name = table.field(row, columns[0])?.to_string();
+        let value = table.number(row, columns[2])?;
+        match tables.comparison.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, values)) => values.push(value),
+            None => tables.comparison.push((name, vec![value])),
+        }
+    }
+    Ok(())
+}

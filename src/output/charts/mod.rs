@@ -1,0 +1,891 @@
+//! Charts for reports, drawn from a run's tables alone (MODEL.md outputs, never the model):
+//! stock and remittance fan charts, the ratio to aid, the share of world population, the
+//! components of change, the age-sex pyramid, the duration mix and the regional stack. Each
+//! chart is written as SVG and PNG with an embedded font (DejaVu Sans), so text renders on a
+//! machine without system fonts.
+
+pub mod data;
+pub mod draw;
+
+use std::sync::Once;
+
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+use crate::error::{Error, Result};
+use data::RunTables;
+use draw::{palette, Chart, Layer, LegendItem, LegendKey, Panel, Ticks};
+
+/// Default chart size in pixels.
+pub const DEFAULT_SIZE: (u32, u32) = (1600, 1000);
+
+static FONTS: Once = Once::new();
+
+/// Registers the bundled DejaVu Sans faces with plotters (once per process).
+pub fn register_fonts() {
+    FONTS.call_once(|| {
+        let _ =
+            plotters::style::register_font(draw::FONT, FontStyle::Normal, dejavu::sans::regular());
+        let _ = plotters::style::register_font(draw::FONT, FontStyle::Bold, dejavu::sans::bold());
+    });
+}
+
+/// A unit for an axis: the divisor and its words.
+#[derive(Debug, Clone, Copy)]
+struct Unit {
+    divisor: f64,
+    words: &'static str,
+}
+
+fn persons_unit(max: f64) -> Unit {
+    if max >= 1e6 {
+        Unit {
+            divisor: 1e6,
+            words: "millions of persons",
+        }
+    } else {
+        Unit {
+            divisor: 1e3,
+            words: "thousands of persons",
+        }
+    }
+}
+
+fn dollars_unit(max: f64) -> Unit {
+    if max >= 1e9 {
+        Unit {
+            divisor: 1e9,
+            words: "billions of current US dollars",
+        }
+    } else {
+        Unit {
+            divisor: 1e6,
+            words: "millions of current US dollars",
+        }
+    }
+}
+
+fn finite_max(values: impl IntoIterator<Item = f64>) -> f64 {
+    values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max)
+}
+
+/// The upper end of a y axis that starts at zero: a little room above the data.
+fn y_top(max: f64) -> f64 {
+    if max > 0.0 {
+        max * 1.08
+    } else {
+        1.0
+    }
+}
+
+fn footer(tables: &RunTables) -> String {
+    let meta = &tables.meta;
+    let monte_carlo = match (meta.trajectories, meta.seed) {
+        (Some(n), Some(seed)) => format!("Monte Carlo: {n} trajectories, seed {seed}"),
+        _ => "deterministic run (no Monte Carlo)".to_string(),
+    };
+    format!(
+        "Data revision: {}  |  Scenario: {} (sha256 {})  |  {}  |  migproj {}",
+        meta.data_revision, meta.scenario_file, meta.sha256_prefix, monte_carlo, meta.version
+    )
+}
+
+fn subtitle(tables: &RunTables, what: &str) -> String {
+    let spread = match tables.meta.trajectories {
+        Some(n) if tables.fans.is_some() => format!("{n} trajectories"),
+        _ => "deterministic projection".to_string(),
+    };
+    format!("{}: {what} ({spread})", tables.meta.scenario_title)
+}
+
+fn years_x(tables: &RunTables) -> Vec<f64> {
+    tables.years.iter().map(|&y| f64::from(y)).collect()
+}
+
+fn x_range(tables: &RunTables) -> (f64, f64) {
+    let first = *tables.years.first().unwrap_or(&0);
+    let last = *tables.years.last().unwrap_or(&1);
+    (f64::from(first), f64::from(last.max(first + 1)))
+}
+
+fn scaled(values: &[f64], unit: Unit, factor: f64) -> Vec<f64> {
+    values.iter().map(|v| v * factor / unit.divisor).collect()
+}
+
+/// Fan layers (95% band, 80% band, median), the deterministic line, and the max drawn.
+fn fan_layers(
+    tables: &RunTables,
+    entity: &str,
+    variable: &str,
+    unit: Unit,
+    factor: f64,
+    color: RGBColor,
+) -> (Vec<Layer>, f64) {
+    let x = years_x(tables);
+    let mut layers = Vec::new();
+    let mut max: f64 = 0.0;
+    if let Some(fan) = tables.fan(entity, variable) {
+        let (p2, p10, p50, p90, p97) = (
+            scaled(&fan.p2_5, unit, factor),
+            scaled(&fan.p10, unit, factor),
+            scaled(&fan.p50, unit, factor),
+            scaled(&fan.p90, unit, factor),
+            scaled(&fan.p97_5, unit, factor),
+        );
+        max = max.max(finite_max(p97.iter().copied()));
+        layers.push(Layer::Band {
+            x: x.clone(),
+            lower: p2,
+            upper: p97,
+            color,
+            opacity: 0.18,
+        });
+        layers.push(Layer::Band {
+            x: x.clone(),
+            lower: p10,
+            upper: p90,
+            color,
+            opacity: 0.35,
+        });
+        layers.push(Layer::Line {
+            points: x.iter().copied().zip(p50).collect(),
+            color,
+            width: 3,
+            dashed: false,
+        });
+    }
+    if let Some(values) = tables.series(entity, variable) {
+        let values = scaled(values, unit, factor);
+        max = max.max(finite_max(values.iter().copied()));
+        let deterministic_color = if tables.fans.is_some() {
+            palette::BLACK
+        } else {
+            color
+        };
+        layers.push(Layer::Line {
+            points: x.iter().copied().zip(values).collect(),
+            color: deterministic_color,
+            width: if tables.fans.is_some() { 2 } else { 3 },
+            dashed: tables.fans.is_some(),
+        });
+    }
+    (layers, max)
+}
+
+fn fan_legend(tables: &RunTables, color: RGBColor, what: &str) -> Vec<LegendItem> {
+    if tables.fans.is_some() {
+        vec![
+            LegendItem {
+                label: format!("{what}, median"),
+                key: LegendKey::Line {
+                    color,
+                    dashed: false,
+                },
+            },
+            LegendItem {
+                label: "80% interval".into(),
+                key: LegendKey::Band {
+                    color,
+                    opacity: 0.35,
+                },
+            },
+            LegendItem {
+                label: "95% interval".into(),
+                key: LegendKey::Band {
+                    color,
+                    opacity: 0.18,
+                },
+            },
+            LegendItem {
+                label: "deterministic".into(),
+                key: LegendKey::Line {
+                    color: palette::BLACK,
+                    dashed: true,
+                },
+            },
+        ]
+    } else {
+        vec![LegendItem {
+            label: format!("{what}, deterministic"),
+            key: LegendKey::Line {
+                color,
+                dashed: false,
+            },
+        }]
+    }
+}
+
+fn marker_layers(
+    tables: &RunTables,
+    entity: &str,
+    variable: &str,
+    unit: Unit,
+) -> (Vec<Layer>, f64, bool, bool) {
+    let mut calibration = Vec::new();
+    let mut observed = Vec::new();
+    for marker in tables
+        .markers
+        .iter()
+        .filter(|m| m.entity == entity && m.variable == variable)
+    {
+        let point = (f64::from(marker.year), marker.value / unit.divisor);
+        if marker.observed {
+            observed.push(point);
+        } else {
+            calibration.push(point);
+        }
+    }
+    let max = finite_max(calibration.iter().chain(&observed).map(|p| p.1));
+    let (has_calibration, has_observed) = (!calibration.is_empty(), !observed.is_empty());
+    let mut layers = Vec::new();
+    if has_calibration {
+        layers.push(Layer::Points {
+            points: calibration,
+            color: palette::BLACK,
+            filled: true,
+        });
+    }
+    if has_observed {
+        layers.push(Layer::Points {
+            points: observed,
+            color: palette::VERMILLION,
+            filled: false,
+        });
+    }
+    (layers, max, has_calibration, has_observed)
+}
+
+fn time_panel(
+    tables: &RunTables,
+    title: Option<String>,
+    y_desc: String,
+    layers: Vec<Layer>,
+    max: f64,
+) -> Panel {
+    let top = y_top(max);
+    Panel {
+        title,
+        x_range: x_range(tables),
+        y_range: (0.0, top),
+        x_desc: "year (mid-year)".into(),
+        y_desc,
+        x_ticks: Ticks::Year,
+        y_ticks: Ticks::for_range(top),
+        layers,
+    }
+}
+
+fn stock_chart(tables: &RunTables) -> Chart {
+    let world = tables.world().to_string();
+    let mut entities = vec![world.clone()];
+    if tables.entities.len() > 1 {
+        entities.extend(tables.entities.iter().filter(|e| **e != world).cloned());
+    }
+    let unit = persons_unit(finite_max(
+        tables
+            .series(&world, "stock")
+            .into_iter()
+            .flatten()
+            .copied(),
+    ));
+    let mut any_calibration = false;
+    let mut any_observed = false;
+    let panels: Vec<Panel> = entities
+        .iter()
+        .map(|entity| {
+            let (mut layers, max) = fan_layers(tables, entity, "stock", unit, 1.0, palette::BLUE);
+            let (markers, marker_max, calibration, observed) =
+                marker_layers(tables, entity, "stock", unit);
+            any_calibration |= calibration;
+            any_observed |= observed;
+            layers.extend(markers);
+            let title = (entities.len() > 1).then(|| entity.clone());
+            time_panel(
+                tables,
+                title,
+                unit.words.to_string(),
+                layers,
+                max.max(marker_max),
+            )
+        })
+        .collect();
+    let mut legend = fan_legend(tables, palette::BLUE, "migrant stock");
+    if any_calibration {
+        legend.push(LegendItem {
+            label: "calibration figures".into(),
+            key: LegendKey::Point {
+                color: palette::BLACK,
+                filled: true,
+            },
+        });
+    }
+    if any_observed {
+        legend.push(LegendItem {
+            label: "observed".into(),
+            key: LegendKey::Point {
+                color: palette::VERMILLION,
+                filled: false,
+            },
+        });
+    }
+    let columns = match panels.len() {
+        1 => 1,
+        2..=4 => 2,
+        5..=6 => 3,
+        _ => 4,
+    };
+    Chart {
+        file_stem: "stock".into(),
+        title: "International migrant stock".into(),
+        subtitle: subtitle(tables, "migrants at mid-year by destination"),
+        footer: footer(tables),
+        columns,
+        panels,
+        legend,
+    }
+}
+
+fn remittances_chart(tables: &RunTables) -> Chart {
+    let world = tables.world().to_string();
+    let mut max_raw = finite_max(
+        tables
+            .series(&world, "remittances_received")
+            .into_iter()
+            .flatten()
+            .copied(),
+    );
+    if let Some(fan) = tables.fan(&world, "remittances_received") {
+        max_raw = max_raw.max(finite_max(fan.p97_5.iter().copied()));
+    }
+    let unit = dollars_unit(max_raw);
+    let (mut layers, mut max) = fan_layers(
+        tables,
+        &world,
+        "remittances_received",
+        unit,
+        1.0,
+        palette::BLUE,
+    );
+    let mut legend = fan_legend(tables, palette::BLUE, "remittances received");
+    let x = years_x(tables);
+    for (i, (name, values)) in tables.comparison.iter().enumerate() {
+        let color = [palette::ORANGE, palette::GREEN, palette::PURPLE][i % 3];
+        let values = scaled(values, unit, 1.0);
+        max = max.max(finite_max(values.iter().copied()));
+        layers.push(Layer::Line {
+            points: x.iter().copied().zip(values).collect(),
+            color,
+            width: 3,
+            dashed: false,
+        });
+        legend.push(LegendItem {
+            label: comparison_label(name),
+            key: LegendKey::Line {
+                color,
+                dashed: false,
+            },
+        });
+    }
+    let (markers, marker_max, calibration, _) =
+        marker_layers(tables, &world, "remittances_received", unit);
+    layers.extend(markers);
+    if calibration {
+        legend.push(LegendItem {
+            label: "calibration figures (WDI)".into(),
+            key: LegendKey::Point {
+                color: palette::BLACK,
+                filled: true,
+            },
+        });
+    }
+    Chart {
+        file_stem: "remittances".into(),
+        title: "Remittances received at origin".into(),
+        subtitle: subtitle(tables, "after transfer costs, current US dollars"),
+        footer: footer(tables),
+        columns: 1,
+        panels: vec![time_panel(
+            tables,
+            None,
+            unit.words.to_string(),
+            layers,
+            max.max(marker_max),
+        )],
+        legend,
+    }
+}
+
+fn comparison_label(name: &str) -> String {
+    match name {
+        "oda" => "official development assistance (held flat after its last figure)".into(),
+        other => format!("{} (comparison series)", other.replace('_', " ")),
+    }
+}
+
+fn ratio_chart(tables: &RunTables) -> Chart {
+    let world = tables.world().to_string();
+    let unit = Unit {
+        divisor: 1.0,
+        words: "",
+    };
+    let mut layers = Vec::new();
+    let mut legend = Vec::new();
+    let mut max: f64 = 1.0;
+    for (i, (name, _)) in tables.comparison.iter().enumerate() {
+        let color = [palette::BLUE, palette::GREEN, palette::PURPLE][i % 3];
+        let variable = format!("ratio_to_{name}");
+        let (fan, fan_max) = fan_layers(tables, &world, &variable, unit, 1.0, color);
+        layers.extend(fan);
+        max = max.max(fan_max);
+        if i == 0 {
+            legend.extend(fan_legend(
+                tables,
+                color,
+                &format!("remittances / {}", name.replace('_', " ")),
+            ));
+        } else {
+            legend.push(LegendItem {
+                label: format!("remittances / {}", name.replace('_', " ")),
+                key: LegendKey::Line {
+                    color,
+                    dashed: false,
+                },
+            });
+        }
+    }
+    let (start, end) = x_range(tables);
+    layers.push(Layer::Line {
+        points: vec![(start, 1.0), (end, 1.0)],
+        color: palette::GREY,
+        width: 2,
+        dashed: true,
+    });
+    legend.push(LegendItem {
+        label: "remittances equal to the series (ratio 1)".into(),
+        key: LegendKey::Line {
+            color: palette::GREY,
+            dashed: true,
+        },
+    });
+    Chart {
+        file_stem: "remittances_ratio".into(),
+        title: "Remittances received relative to official aid".into(),
+        subtitle: subtitle(
+            tables,
+            "ratio of remittances received to each comparison series",
+        ),
+        footer: footer(tables),
+        columns: 1,
+        panels: vec![time_panel(
+            tables,
+            None,
+            "ratio (remittances / comparison series)".into(),
+            layers,
+            max,
+        )],
+        legend,
+    }
+}
+
+fn share_chart(tables: &RunTables) -> Chart {
+    let world = tables.world().to_string();
+    let unit = Unit {
+        divisor: 1.0,
+        words: "per cent of world population",
+    };
+    let (layers, max) = fan_layers(tables, &world, "share_of_world", unit, 100.0, palette::BLUE);
+    Chart {
+        file_stem: "share".into(),
+        title: "Migrants as a share of world population".into(),
+        subtitle: subtitle(tables, "international migrants per 100 people in the world"),
+        footer: footer(tables),
+        columns: 1,
+        panels: vec![time_panel(tables, None, unit.words.into(), layers, max)],
+        legend: fan_legend(tables, palette::BLUE, "share of world population"),
+    }
+}
+
+fn components_chart(tables: &RunTables) -> Chart {
+    let world = tables.world().to_string();
+    let max_raw = ["arrivals", "deaths", "departures"]
+        .iter()
+        .map(|v| {
+            let fan_max = tables
+                .fan(&world, v)
+                .map(|f| finite_max(f.p90.iter().copied()))
+                .unwrap_or(0.0);
+            finite_max(tables.series(&world, v).into_iter().flatten().copied()).max(fan_max)
+        })
+        .fold(0.0, f64::max);
+    let unit = persons_unit(max_raw);
+    let x = years_x(tables);
+    let mut layers = Vec::new();
+    let mut legend = Vec::new();
+    for (variable, label, color) in [
+        ("arrivals", "arrivals", palette::BLUE),
+        (
+            "departures",
+            "departures (return or onward)",
+            palette::GREEN,
+        ),
+        ("deaths", "deaths", palette::VERMILLION),
+    ] {
+        if let Some(fan) = tables.fan(&world, variable) {
+            layers.push(Layer::Band {
+                x: x.clone(),
+                lower: scaled(&fan.p10, unit, 1.0),
+                upper: scaled(&fan.p90, unit, 1.0),
+                color,
+                opacity: 0.25,
+            });
+        }
+        if let Some(values) = tables.series(&world, variable) {
+            layers.push(Layer::Line {
+                points: x.iter().copied().zip(scaled(values, unit, 1.0)).collect(),
+                color,
+                width: 3,
+                dashed: false,
+            });
+        }
+        legend.push(LegendItem {
+            label: label.into(),
+            key: LegendKey::Line {
+                color,
+                dashed: false,
+            },
+        });
+    }
+    if tables.fans.is_some() {
+        legend.push(LegendItem {
+            label: "80% intervals".into(),
+            key: LegendKey::Band {
+                color: palette::GREY,
+                opacity: 0.3,
+            },
+        });
+    }
+    let spread = if tables.fans.is_some() {
+        "deterministic lines with 80% intervals"
+    } else {
+        "deterministic projection"
+    };
+    Chart {
+        file_stem: "components".into(),
+        title: "Components of change of the migrant stock".into(),
+        subtitle: format!(
+            "{}: arrivals, deaths and departures per year; {spread}",
+            tables.meta.scenario_title
+        ),
+        footer: footer(tables),
+        columns: 1,
+        panels: vec![time_panel(
+            tables,
+            None,
+            format!("{} per year", unit.words),
+            layers,
+            max_raw / unit.divisor,
+        )],
+        legend,
+    }
+}
+
+fn pyramid_chart(tables: &RunTables) -> Chart {
+    let world = tables.world().to_string();
+    let first = *tables.years.first().unwrap_or(&0);
+    let last = *tables.years.last().unwrap_or(&0);
+    let mut years: Vec<i32> = vec![first];
+    if let Some(cal) = tables
+        .markers
+        .iter()
+        .filter(|m| m.variable == "stock" && !m.observed)
+        .map(|m| m.year)
+        .max()
+    {
+        if cal != first && tables.structure_years.contains(&cal) {
+            years.push(cal);
+        }
+    }
+    if !years.contains(&last) && tables.structure_years.contains(&last) {
+        years.push(last);
+    }
+    let groups = crate::model::AGE_GROUPS;
+    let value = |year: i32, sex: &str, group: usize| {
+        tables
+            .pyramid
+            .get(&(world.clone(), year, sex.to_string(), group))
+            .copied()
+            .unwrap_or(0.0)
+    };
+    let max_raw = years
+        .iter()
+        .flat_map(|&y| (0..groups).flat_map(move |g| [value(y, "female", g), value(y, "male", g)]))
+        .fold(0.0, f64::max);
+    let unit = persons_unit(max_raw * 10.0);
+    let colors = [palette::GREY, palette::ORANGE, palette::BLUE];
+    let mut layers = Vec::new();
+    let mut legend = Vec::new();
+    for (i, &year) in years.iter().enumerate() {
+        let color = colors[i % colors.len()];
+        for (sex, sign) in [("female", 1.0), ("male", -1.0)] {
+            let mut points = vec![(0.0, 0.0)];
+            for g in 0..groups {
+                let v = sign * value(year, sex, g) / unit.divisor;
+                let (lo, hi) = (5.0 * g as f64, 5.0 * (g + 1) as f64);
+                points.push((v, lo));
+                points.push((v, hi));
+            }
+            points.push((0.0, 5.0 * groups as f64));
+            if i + 1 == years.len() {
+                layers.push(Layer::Polygon {
+                    points: points.clone(),
+                    color,
+                    opacity: 0.25,
+                });
+            }
+            layers.push(Layer::Line {
+                points,
+                color,
+                width: 3,
+                dashed: false,
+            });
+        }
+        legend.push(LegendItem {
+            label: year.to_string(),
+            key: LegendKey::Line {
+                color,
+                dashed: false,
+            },
+        });
+    }
+    let top = y_top(max_raw / unit.divisor);
+    let x_ticks = match Ticks::for_range(top) {
+        Ticks::Decimals(d) => Ticks::AbsoluteDecimals(d),
+        other => other,
+    };
+    Chart {
+        file_stem: "pyramid".into(),
+        title: "Age and sex of international migrants".into(),
+        subtitle: format!("{}: {world}, men on the left, women on the right, by five-year age group; deterministic projection", tables.meta.scenario_title),
+        footer: footer(tables),
+        columns: 1,
+        panels: vec![Panel {
+            title: None,
+            x_range: (-top, top),
+            y_range: (0.0, 5.0 * groups as f64),
+            x_desc: format!("men  <  {} per five-year age group  >  women", unit.words),
+            y_desc: "age (years)".into(),
+            x_ticks,
+            y_ticks: Ticks::Decimals(0),
+            layers,
+        }],
+        legend,
+    }
+}
+
+fn duration_chart(tables: &RunTables) -> Chart {
+    let world = tables.world().to_string();
+    let colors = [
+        palette::BLUE,
+        palette::SKY_BLUE,
+        palette::ORANGE,
+        palette::VERMILLION,
+    ];
+    let series: Vec<(Vec<f64>, RGBColor, String)> = tables
+        .duration_groups
+        .iter()
+        .enumerate()
+        .filter_map(|(i, g)| {
+            tables
+                .duration
+                .get(&(world.clone(), g.clone()))
+                .map(|v| (v.clone(), colors[i % colors.len()], g.clone()))
+        })
+        .collect();
+    let totals: Vec<f64> = (0..tables.years.len())
+        .map(|t| {
+            series
+                .iter()
+                .map(|(v, _, _)| v.get(t).copied().unwrap_or(0.0))
+                .sum()
+        })
+        .collect();
+    let unit = persons_unit(finite_max(totals.iter().copied()));
+    let legend = series
+        .iter()
+        .map(|(_, color, g)| LegendItem {
+            label: format!("{g} years in the destination"),
+            key: LegendKey::Band {
+                color: *color,
+                opacity: 0.85,
+            },
+        })
+        .collect();
+    let layers = vec![Layer::Stack {
+        x: years_x(tables),
+        series: series
+            .iter()
+            .map(|(v, c, _)| (scaled(v, unit, 1.0), *c))
+            .collect(),
+    }];
+    Chart {
+        file_stem: "duration".into(),
+        title: "Migrant stock by duration of stay".into(),
+        subtitle: format!(
+            "{}: {world}, stacked by years since arrival; deterministic projection",
+            tables.meta.scenario_title
+        ),
+        footer: footer(tables),
+        columns: 1,
+        panels: vec![time_panel(
+            tables,
+            None,
+            unit.words.into(),
+            layers,
+            finite_max(totals.iter().copied()) / unit.divisor,
+        )],
+        legend,
+    }
+}
+
+fn regions_chart(tables: &RunTables) -> Option<Chart> {
+    if tables.entities.len() < 3 {
+        return None;
+    }
+    let world = tables.world().to_string();
+    let regions: Vec<&String> = tables.entities.iter().filter(|e| **e != world).collect();
+    let unit = persons_unit(finite_max(
+        tables
+            .series(&world, "stock")
+            .into_iter()
+            .flatten()
+            .copied(),
+    ));
+    let series: Vec<(Vec<f64>, RGBColor)> = regions
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            tables.series(r, "stock").map(|v| {
+                (
+                    scaled(v, unit, 1.0),
+                    palette::CATEGORIES[i % palette::CATEGORIES.len()],
+                )
+            })
+        })
+        .collect();
+    let legend = regions
+        .iter()
+        .enumerate()
+        .map(|(i, r)| LegendItem {
+            label: r.to_string(),
+            key: LegendKey::Band {
+                color: palette::CATEGORIES[i % palette::CATEGORIES.len()],
+                opacity: 0.85,
+            },
+        })
+        .collect();
+    let total = finite_max(
+        tables
+            .series(&world, "stock")
+            .into_iter()
+            .flatten()
+            .copied(),
+    ) / unit.divisor;
+    Some(Chart {
+        file_stem: "regions".into(),
+        title: "Migrant stock by destination region".into(),
+        subtitle: format!(
+            "{}: stacked; deterministic projection",
+            tables.meta.scenario_title
+        ),
+        footer: footer(tables),
+        columns: 1,
+        panels: vec![time_panel(
+            tables,
+            None,
+            unit.words.into(),
+            vec![Layer::Stack {
+                x: years_x(tables),
+                series,
+            }],
+            total,
+        )],
+        legend,
+    })
+}
+
+/// Every chart of a run.
+pub fn charts(tables: &RunTables) -> Vec<Chart> {
+    let mut charts = vec![stock_chart(tables), remittances_chart(tables)];
+    if !tables.comparison.is_empty() {
+        charts.push(ratio_chart(tables));
+    }
+    charts.extend([
+        share_chart(tables),
+        components_chart(tables),
+        pyramid_chart(tables),
+        duration_chart(tables),
+    ]);
+    charts.extend(regions_chart(tables));
+    charts
+}
+
+fn draw_error(name: &str, err: impl std::fmt::Display) -> Error {
+    Error::Environment(format!("cannot draw chart `{name}`: {err}"))
+}
+
+/// Renders one chart as SVG text.
+pub fn render_svg(chart: &Chart, size: (u32, u32)) -> Result<String> {
+    register_fonts();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        draw::draw_chart(&root, chart).map_err(|e| draw_error(&chart.file_stem, e))?;
+        root.present()
+            .map_err(|e| draw_error(&chart.file_stem, e))?;
+    }
+    Ok(svg)
+}
+
+/// Renders one chart as PNG bytes.
+pub fn render_png(chart: &Chart, size: (u32, u32)) -> Result<Vec<u8>> {
+    register_fonts();
+    let mut pixels = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area();
+        draw::draw_chart(&root, chart).map_err(|e| draw_error(&chart.file_stem, e))?;
+        root.present()
+            .map_err(|e| draw_error(&chart.file_stem, e))?;
+    }
+    let mut bytes = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut bytes, size.0, size.1);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder
+            .write_header()
+            .map_err(|e| draw_error(&chart.file_stem, e))?;
+        writer
+            .write_image_data(&pixels)
+            .map_err(|e| draw_error(&chart.file_stem, e))?;
+    }
+    Ok(bytes)
+}
+
+/// Every chart as `(file name, bytes)`: `charts/NAME.svg` and `charts/NAME.png`.
+pub fn render_all(tables: &RunTables, size: (u32, u32)) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut files = Vec::new();
+    for chart in charts(tables) {
+        files.push((
+            format!("{}.svg", chart.file_stem),
+            render_svg(&chart, size)?.into_bytes(),
+        ));
+        files.push((
+            format!("{}.png", chart.file_stem),
+            render_png(&chart, size)?,
+        ));
+    }
+    Ok(files)
+}

@@ -1,0 +1,189 @@
+//! Charts: every chart renders with its texts, PNGs have the requested size and data-coloured
+//! pixels, `plot` redraws the same bytes from the tables alone, and bad tables are located.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use migproj::error::SourceFile;
+use migproj::output::charts::data::load_tables;
+use migproj::output::charts::{charts, render_png, render_svg};
+
+fn migproj(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_migproj"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+fn run_into(name: &str, scenario: &str, extra: &[&str]) -> PathBuf {
+    let out = std::env::temp_dir().join(format!("migproj-charts-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let mut args = vec!["run", scenario, "--quiet", "--out", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let output = migproj(&args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    out
+}
+
+fn tables_in(dir: &Path) -> migproj::output::charts::data::RunTables {
+    load_tables(&|name: &str| {
+        let path = dir.join(name);
+        Ok(path
+            .exists()
+            .then(|| SourceFile::new(&path, std::fs::read_to_string(&path).unwrap())))
+    })
+    .unwrap()
+}
+
+#[test]
+fn every_chart_has_its_title_axis_titles_and_footer() {
+    let out = run_into(
+        "texts",
+        "scenarios/regions.toml",
+        &["--trajectories", "40", "--no-charts"],
+    );
+    let tables = tables_in(&out.join("regions"));
+    let all = charts(&tables);
+    let stems: Vec<&str> = all.iter().map(|c| c.file_stem.as_str()).collect();
+    assert_eq!(
+        stems,
+        [
+            "stock",
+            "remittances",
+            "remittances_ratio",
+            "share",
+            "components",
+            "pyramid",
+            "duration",
+            "regions"
+        ]
+    );
+    for chart in &all {
+        let svg = render_svg(chart, (1600, 1000)).unwrap();
+        assert!(svg.contains(&chart.title), "{}: title", chart.file_stem);
+        for panel in &chart.panels {
+            let y_desc = panel.y_desc.replace('<', "&lt;").replace('>', "&gt;");
+            assert!(
+                svg.contains(&y_desc),
+                "{}: y axis title {y_desc}",
+                chart.file_stem
+            );
+        }
+        assert!(
+            svg.contains("Data revision: IMS 2020"),
+            "{}: footer",
+            chart.file_stem
+        );
+        assert!(
+            svg.contains("regions.toml (sha256 "),
+            "{}: footer names the scenario",
+            chart.file_stem
+        );
+        assert!(
+            svg.contains("40 trajectories, seed 20030701"),
+            "{}: footer seed",
+            chart.file_stem
+        );
+    }
+    let stock = render_svg(&all[0], (1600, 1000)).unwrap();
+    assert!(stock.contains("millions of persons") && stock.contains("year (mid-year)"));
+    let remittances = render_svg(&all[1], (1600, 1000)).unwrap();
+    assert!(remittances.contains("billions of current US dollars"));
+    let share = render_svg(&all[3], (1600, 1000)).unwrap();
+    assert!(share.contains("per cent of world population"));
+}
+
+#[test]
+fn png_has_the_requested_size_and_data_pixels_in_the_plot() {
+    let out = run_into(
+        "png",
+        "scenarios/baseline.toml",
+        &["--trajectories", "40", "--no-charts"],
+    );
+    let tables = tables_in(&out.join("baseline"));
+    let stock = charts(&tables).remove(0);
+    let bytes = render_png(&stock, (1200, 800)).unwrap();
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    assert_eq!((info.width, info.height), (1200, 800));
+    // Inside the plot (the middle of the canvas) the bands and the median line are blue:
+    // pixels whose blue channel clearly exceeds red.
+    let mut blue = 0;
+    for y in 300..600 {
+        for x in 600..1100 {
+            let i = (y * 1200 + x) * 3;
+            let (r, b) = (pixels[i] as i32, pixels[i + 2] as i32);
+            if b > r + 40 {
+                blue += 1;
+            }
+        }
+    }
+    assert!(
+        blue > 10_000,
+        "only {blue} data-coloured pixels in the plot area"
+    );
+}
+
+#[test]
+fn plot_redraws_the_same_bytes_as_run() {
+    let out = run_into("same", "scenarios/baseline.toml", &["--trajectories", "30"]);
+    let folder = out.join("baseline");
+    let before: Vec<(String, Vec<u8>)> = std::fs::read_dir(folder.join("charts"))
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(before.len(), 14);
+    let output = migproj(&["plot", folder.to_str().unwrap()]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for (name, bytes) in &before {
+        assert_eq!(
+            &std::fs::read(folder.join("charts").join(name)).unwrap(),
+            bytes,
+            "{name} differs after plot"
+        );
+    }
+}
+
+#[test]
+fn plot_locates_a_malformed_or_missing_table() {
+    let out = run_into(
+        "bad",
+        "scenarios/baseline.toml",
+        &["--deterministic", "--no-charts"],
+    );
+    let folder = out.join("baseline");
+    let projection = folder.join("projection.csv");
+    let text = std::fs::read_to_string(&projection).unwrap();
+    let broken = text.replacen("World,1991,", "World,1991,many,", 1);
+    std::fs::write(&projection, broken).unwrap();
+    let output = migproj(&["plot", folder.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(message.contains("projection.csv:3:12"), "{message}");
+    assert!(
+        message.contains("`stock` must be a finite number, found `many`"),
+        "{message}"
+    );
+
+    std::fs::remove_file(&projection).unwrap();
+    let output = migproj(&["plot", folder.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("has no `projection.csv`"));
+}
