@@ -71,6 +71,7 @@ impl OutputFolder {
                 lock.display()
             )));
         }
+        remove_leftovers(parent, name);
         let staging = parent.join(format!(".{name}.partial-{pid}"));
         let folder = OutputFolder {
             target,
@@ -132,6 +133,28 @@ impl OutputFolder {
         let _ = fs::remove_dir_all(&old);
         self.committed = true;
         Ok(self.target.clone())
+    }
+}
+
+/// Removes the staging and old folders that runs killed before they finished left behind
+/// (those whose process is gone). Called while holding the lock.
+fn remove_leftovers(parent: &Path, name: &str) {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    let prefixes = [format!(".{name}.partial-"), format!(".{name}.old-")];
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        for prefix in &prefixes {
+            if let Some(pid) = file_name
+                .strip_prefix(prefix.as_str())
+                .and_then(|p| p.parse::<u32>().ok())
+            {
+                if pid != std::process::id() && !process_alive(pid) {
+                    let _ = fs::remove_dir_all(entry.path());
+                }
+            }
+        }
     }
 }
 

@@ -40,13 +40,29 @@ impl CsvBuffer {
     }
 }
 
-/// A finite number as text, or an error that names the table, column and row.
+/// The scenario keys behind an output column, for errors about numbers that cannot be written.
+fn keys_behind(column: &str) -> String {
+    if column.starts_with("remittances") || column == "fees" || column == "mean" {
+        "`remittances.received`, `remittances.growth` and `uncertainty.remittance_growth_sd`".into()
+    } else if column == "share_of_world" {
+        "`world_population.points`".into()
+    } else if let Some(series) = column.strip_prefix("ratio_to_") {
+        format!("`comparison.{series}` and `remittances.received`")
+    } else {
+        "`[[region]] stock`, `arrivals.growth`, `[[arrivals.pulse]]` and `uncertainty.growth_sd`"
+            .into()
+    }
+}
+
+/// A finite number as text, or an input error that names the table, column, row and the
+/// scenario keys behind them: no NaN or infinity reaches an output file.
 pub fn finite(x: f64, table: &str, column: &str, row: &str) -> Result<String> {
     if x.is_finite() {
         Ok(number(x))
     } else {
-        Err(Error::Environment(format!(
-            "refusing to write {table}: `{column}` is {x} for {row}; the scenario's figures make the model overflow or divide by zero (check the stock, remittance and comparison figures)"
+        Err(Error::InputPlain(format!(
+            "error: refusing to write {table}: `{column}` is {x} for {row}; the scenario's figures take the model out of the range of numbers (check {}); nothing was written",
+            keys_behind(column)
         )))
     }
 }

@@ -49,8 +49,6 @@ impl<'a, 'i> Table<'a, 'i> {
 #[derive(Clone, Copy)]
 enum Bound {
     Probability,
-    NonNegative,
-    Positive,
     Between(f64, f64),
 }
 
@@ -58,8 +56,6 @@ impl Bound {
     fn accepts(self, value: f64) -> bool {
         match self {
             Bound::Probability => (0.0..=1.0).contains(&value),
-            Bound::NonNegative => value >= 0.0,
-            Bound::Positive => value > 0.0,
             Bound::Between(lo, hi) => value >= lo && value <= hi,
         }
     }
@@ -67,10 +63,19 @@ impl Bound {
     fn expected(self) -> String {
         match self {
             Bound::Probability => "a probability in 0..=1".into(),
-            Bound::NonNegative => "a number >= 0".into(),
-            Bound::Positive => "a number > 0".into(),
-            Bound::Between(lo, hi) => format!("a number in {lo}..={hi}"),
+            Bound::Between(lo, hi) => format!("a number in {}..={}", short(lo), short(hi)),
         }
+    }
+}
+
+/// A bound as people write it: 1e11 rather than 100000000000, 1e-300 as "0 (exclusive)".
+fn short(x: f64) -> String {
+    if x > 0.0 && x < 1e-100 {
+        "0 (exclusive)".into()
+    } else if x.abs() >= 1e6 {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
     }
 }
 
@@ -648,7 +653,7 @@ fn check_root(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Scenario> {
             c.year_table(
                 &t,
                 "points",
-                Bound::Positive,
+                Bound::Between(1.0, 1e12),
                 Some("world population by year, persons"),
             )
         })
@@ -762,7 +767,7 @@ fn check_regions(
             c,
             &t,
             "stock",
-            Bound::Positive,
+            Bound::Between(1e-300, 1e11),
             years,
             "the migrant stock in the base and calibration years, persons",
         );
@@ -774,7 +779,7 @@ fn check_regions(
         };
         let observed = match t.get("observed") {
             Some(_) => c
-                .year_table(&t, "observed", Bound::NonNegative, None)
+                .year_table(&t, "observed", Bound::Between(0.0, 1e12), None)
                 .map(|(p, _)| p),
             None => Some(Vec::new()),
         };
@@ -1015,7 +1020,7 @@ fn check_changes(
             &t,
             "multiplier",
             None,
-            Bound::Between(0.0, 1e6),
+            Bound::Between(0.0, 1000.0),
             "the factor applied from that year on",
         );
         let region = match t.get("region") {
@@ -1277,7 +1282,7 @@ fn check_remittances(
         c,
         &t,
         "received",
-        Bound::NonNegative,
+        Bound::Between(0.0, 1e15),
         years,
         "world remittances received in the base and calibration years, current US dollars",
     );
@@ -1329,7 +1334,7 @@ fn check_remittances(
             .year_table(&t, "cost", Bound::Between(0.0, 0.99), None)
             .map(|(points, _)| points.into_iter().map(|(y, v)| (f64::from(y), v)).collect()),
     };
-    let growth = c.growth(&t, "growth", -1.0, 1.0);
+    let growth = c.growth(&t, "growth", -0.5, 0.5);
     let (received_base_usd, received_calibration_usd, span) = received?;
     Some((
         Remittances {
@@ -1427,7 +1432,7 @@ fn check_comparison(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Vec<Com
             ok = false;
             continue;
         }
-        match c.year_table(&t, name, Bound::Positive, None) {
+        match c.year_table(&t, name, Bound::Between(1.0, 1e15), None) {
             Some((points, _)) => series.push(ComparisonSeries {
                 name: name.to_string(),
                 points: points.into_iter().map(|(y, v)| (f64::from(y), v)).collect(),

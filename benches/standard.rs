@@ -1,0 +1,188 @@
+//! The standard benchmark (issue 3): six regions, 1990-2100, ages 0-100+, two sexes,
+//! durations 0-50+, 10,000 trajectories with every summary computed, end to end (calibration,
+//! Monte Carlo, summaries and the bytes of summary.csv), with 1 and 2 threads; beside a plain
+//! streaming copy of the same state arrays (the memory roofline of one pass) and, when a
+//! Python with numpy is available, the numpy baseline of ../shared/bench run in the same
+//! session on the same dimensions.
+//!
+//!     cargo bench --bench standard
+//!     MIGPROJ_BENCH_TRAJECTORIES=2000 MIGPROJ_BENCH_REPEATS=3 cargo bench --bench standard
+//!     MIGPROJ_NUMPY_PYTHON=~/.venv-bench/bin/python cargo bench --bench standard
+//!
+//! A cell-update is one (region, age, sex, duration) cell advanced by one year in one
+//! trajectory. Each trajectory steps the years from the calibration year to the end year
+//! (2000-2100: 101 steps); the shared calibration period is computed once.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use migproj::output::summary::summary_csv;
+use migproj::scenario::load_scenario;
+use migproj::simulate::monte_carlo::run_monte_carlo;
+use migproj::simulate::run_deterministic;
+use rayon::prelude::*;
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/standard.toml");
+    let loaded = load_scenario(&path).expect("the benchmark scenario loads");
+    let mut scenario = loaded.scenario.clone();
+    scenario.uncertainty.trajectories = env_usize(
+        "MIGPROJ_BENCH_TRAJECTORIES",
+        scenario.uncertainty.trajectories,
+    );
+    let repeats = env_usize("MIGPROJ_BENCH_REPEATS", 3);
+    let n_regions = scenario.regions.len();
+    let cells_per_region = 101 * 2 * (scenario.max_duration + 1);
+    let steps = (scenario.end_year - scenario.calibration_year + 1) as usize;
+    let trajectories = scenario.uncertainty.trajectories;
+    let cell_updates = (n_regions * cells_per_region * steps * trajectories) as f64;
+    println!(
+        "standard benchmark: {n_regions} regions x {cells_per_region} cells x {steps} years x {trajectories} trajectories = {cell_updates:.3e} cell-updates, {repeats} repeats, median reported"
+    );
+
+    let mut results = Vec::new();
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let seconds: Vec<f64> = (0..repeats)
+            .map(|_| {
+                let started = Instant::now();
+                pool.install(|| {
+                    let run = run_deterministic(&scenario).unwrap();
+                    let mc = run_monte_carlo(&scenario, &run, &scenario.uncertainty, &|| {});
+                    black_box(summary_csv(&scenario, &mc).unwrap().len());
+                });
+                started.elapsed().as_secs_f64()
+            })
+            .collect();
+        let m = median(seconds.clone());
+        println!("migproj end to end, {threads} thread(s): median {m:.2} s over {seconds:.2?} -> {:.3e} cell-updates/s", cell_updates / m);
+        results.push((format!("migproj, {threads} thread(s)"), cell_updates / m));
+    }
+
+    // The memory roofline: a plain copy of each region's state per year and trajectory.
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let seconds: Vec<f64> = (0..repeats)
+            .map(|_| {
+                let started = Instant::now();
+                pool.install(|| {
+                    (0..trajectories).into_par_iter().for_each(|k| {
+                        let source = vec![k as f64; cells_per_region];
+                        let mut target = vec![0.0; cells_per_region];
+                        for _ in 0..n_regions * steps {
+                            target.copy_from_slice(black_box(&source));
+                            black_box(&mut target);
+                        }
+                    });
+                });
+                started.elapsed().as_secs_f64()
+            })
+            .collect();
+        let m = median(seconds);
+        println!("streaming copy of the same arrays, {threads} thread(s): median {m:.2} s -> {:.3e} cells/s", cell_updates / m);
+        results.push((
+            format!("streaming copy, {threads} thread(s)"),
+            cell_updates / m,
+        ));
+    }
+
+    // The numpy baseline, same dimensions (fewer trajectories: it reports a rate).
+    let python = std::env::var("MIGPROJ_NUMPY_PYTHON").unwrap_or_else(|_| "python3".into());
+    let peer = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/numpy_peer.py");
+    let numpy_trajectories = env_usize("MIGPROJ_BENCH_NUMPY_TRAJECTORIES", 500).to_string();
+    let years = (scenario.end_year - scenario.calibration_year + 1).to_string();
+    let mut numpy_rates = Vec::new();
+    if peer.exists() {
+        for _ in 0..repeats {
+            let output = Command::new(&python)
+                .arg(&peer)
+                .args([
+                    "--regions",
+                    &n_regions.to_string(),
+                    "--years",
+                    &years,
+                    "--traj",
+                    &numpy_trajectories,
+                ])
+                .env_remove("OPENBLAS_CORETYPE")
+                .env_remove("OPENBLAS_L2_SIZE")
+                .output();
+            match output {
+                Ok(out) if out.status.success() => {
+                    let text = String::from_utf8_lossy(&out.stdout);
+                    if let Some(rate) = text
+                        .lines()
+                        .find_map(|l| l.strip_prefix("cell-updates/s: "))
+                        .and_then(|r| r.split_whitespace().next())
+                        .and_then(|r| r.parse::<f64>().ok())
+                    {
+                        numpy_rates.push(rate);
+                    }
+                }
+                Ok(out) => {
+                    println!(
+                        "numpy baseline failed: {}",
+                        String::from_utf8_lossy(&out.stderr)
+                            .lines()
+                            .last()
+                            .unwrap_or("")
+                    );
+                    break;
+                }
+                Err(err) => {
+                    println!("numpy baseline not run ({python}: {err}); set MIGPROJ_NUMPY_PYTHON");
+                    break;
+                }
+            }
+        }
+    } else {
+        println!("numpy baseline not found at {}", peer.display());
+    }
+    let numpy = (!numpy_rates.is_empty()).then(|| median(numpy_rates.clone()));
+    if let Some(rate) = numpy {
+        println!("numpy baseline ({numpy_trajectories} trajectories, 1 thread): median {rate:.3e} cell-updates/s over {} runs", numpy_rates.len());
+    }
+
+    println!();
+    println!("| run | cell-updates per second | vs numpy | vs streaming copy (same threads) |");
+    println!("|---|---|---|---|");
+    for (i, (name, rate)) in results.iter().enumerate() {
+        let vs_numpy = numpy
+            .map(|n| format!("{:.1}x", rate / n))
+            .unwrap_or_else(|| "n/a".into());
+        let roofline = if i < 2 {
+            format!("{:.0}%", 100.0 * rate / results[i + 2].1)
+        } else {
+            "-".into()
+        };
+        println!("| {name} | {rate:.3e} | {vs_numpy} | {roofline} |");
+    }
+    if let Some(rate) = numpy {
+        println!("| numpy baseline, 1 thread | {rate:.3e} | 1.0x | - |");
+    }
+}
