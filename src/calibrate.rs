@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use crate::model::rates::Rates;
 use crate::model::remittance::effective_remitters;
 use crate::model::step::{step_region, StepRates};
+use crate::model::{MAX_AGE, N_AGES, N_SEXES};
 use crate::scenario::Scenario;
 use crate::simulate::project::{arrivals_path, project_region};
 
@@ -56,7 +57,16 @@ pub enum CalibrationError {
     NoRemitters {
         year: i32,
     },
+    /// The two remittance figures imply a growth of the amount per remitter outside
+    /// [`REMITTANCE_GROWTH_LIMIT`] per year.
+    RemittanceGrowth {
+        growth: f64,
+    },
 }
+
+/// The largest calibrated growth of the amount per remitter accepted, per year (as for
+/// `remittances.growth`): beyond it the two figures are almost surely in different units.
+pub const REMITTANCE_GROWTH_LIMIT: f64 = 0.5;
 
 /// The unscaled seed `x_B`: B steps from an empty state with base-year rates, the arrivals of
 /// step k being `exp(g k)`.
@@ -113,6 +123,128 @@ pub fn calibration_stock(rates: &Rates, region: usize, growth: f64, stock_base: 
     )
     .iter()
     .sum()
+}
+
+/// One cohort of arrivals followed through time: persons by `[sex * N_AGES + age]`, all at
+/// one duration (a cohort's members share their years since arrival).
+#[derive(Debug, Clone)]
+struct Cohort {
+    persons: Vec<f64>,
+    duration: usize,
+}
+
+impl Cohort {
+    fn arriving(shares: &[f64]) -> Self {
+        Cohort {
+            persons: shares.to_vec(),
+            duration: 0,
+        }
+    }
+
+    /// The step of MODEL.md section 5 applied to this cohort alone.
+    fn step(
+        &mut self,
+        death_probability: &[f64],
+        departure_probability: &[f64],
+        max_duration: usize,
+    ) {
+        let h = departure_probability[self.duration];
+        let mut next = vec![0.0; N_SEXES * N_AGES];
+        for sex in 0..N_SEXES {
+            for age in 0..N_AGES {
+                let i = sex * N_AGES + age;
+                let survivors = self.persons[i] * (1.0 - death_probability[i]);
+                next[sex * N_AGES + (age + 1).min(MAX_AGE)] += survivors * (1.0 - h);
+            }
+        }
+        self.persons = next;
+        self.duration = (self.duration + 1).min(max_duration);
+    }
+
+    fn total(&self) -> f64 {
+        self.persons.iter().sum()
+    }
+}
+
+/// What the calibration-year stock is made of, per unit of arrivals. The model is linear in
+/// arrivals, so the stock that growth g gives is a weighted sum of these totals:
+/// `S_cal(g) = c sum_j exp(g (B-1-j)) u_j + sum_t I_t(g) v_t`, `c = S_base / sum_j exp(g (B-1-j)) s_j`.
+struct CohortTotals {
+    /// `s_j`: persons left of one seed arrival after `j` seeding steps.
+    seed: Vec<f64>,
+    /// `u_j`: the same cohort after the calibration period's steps as well.
+    seed_at_calibration: Vec<f64>,
+    /// `v_t`: persons left in the calibration year of one arrival in projection year `t`.
+    arrivals_at_calibration: Vec<f64>,
+}
+
+impl CohortTotals {
+    fn new(rates: &Rates, region: usize) -> Self {
+        let cal = rates.calibration_index;
+        let max_duration = rates.dims.max_duration;
+        let shares = &rates.arrival_shares[region];
+        let project = |mut cohort: Cohort, from: usize| {
+            for t in from..cal {
+                cohort.step(
+                    &rates.death_probability[t],
+                    &rates.departure_probability[t][region],
+                    max_duration,
+                );
+            }
+            cohort.total()
+        };
+        let mut seed = Vec::with_capacity(SEED_STEPS);
+        let mut seed_at_calibration = Vec::with_capacity(SEED_STEPS);
+        let mut cohort = Cohort::arriving(shares);
+        for _ in 0..SEED_STEPS {
+            seed.push(cohort.total());
+            seed_at_calibration.push(project(cohort.clone(), 0));
+            cohort.step(
+                &rates.death_probability[0],
+                &rates.departure_probability[0][region],
+                max_duration,
+            );
+        }
+        // Arrivals of year t join at the end of step t, then live through steps t+1..cal-1.
+        let arrivals_at_calibration = (0..cal)
+            .map(|t| project(Cohort::arriving(shares), t + 1))
+            .collect();
+        CohortTotals {
+            seed,
+            seed_at_calibration,
+            arrivals_at_calibration,
+        }
+    }
+
+    /// The calibration-year stock for arrival growth `g` (weights scaled by `exp(-g (B-1))`).
+    fn calibration_stock(&self, rates: &Rates, region: usize, growth: f64, stock_base: f64) -> f64 {
+        let weight = |j: usize| (-growth * j as f64).exp();
+        let seeded: f64 = self
+            .seed
+            .iter()
+            .enumerate()
+            .map(|(j, s)| weight(j) * s)
+            .sum();
+        let scale = stock_base / seeded; // c exp(g (B-1))
+        let survivors_of_seed: f64 = self
+            .seed_at_calibration
+            .iter()
+            .enumerate()
+            .map(|(j, u)| weight(j) * u)
+            .sum();
+        let survivors_of_arrivals: f64 = self
+            .arrivals_at_calibration
+            .iter()
+            .enumerate()
+            .map(|(t, v)| {
+                let arrivals =
+                    scale * (growth * (1 + t) as f64).exp() * rates.arrival_multiplier[t][region]
+                        + rates.arrival_pulse[t][region];
+                arrivals * v
+            })
+            .sum();
+        scale * survivors_of_seed + survivors_of_arrivals
+    }
 }
 
 /// Brent's method for a root of `f` in `[a, b]` where `f(a)` and `f(b)` differ in sign.
@@ -197,8 +329,11 @@ pub fn calibrate_region(
     stock_base: f64,
     stock_target: f64,
 ) -> Result<RegionCalibration, CalibrationError> {
+    // The search uses the cohort decomposition (exact by linearity, and cheap); the state and
+    // the achieved stock are then computed by the full step.
+    let totals = CohortTotals::new(rates, region);
     let relative_gap =
-        |g: f64| calibration_stock(rates, region, g, stock_base) / stock_target - 1.0;
+        |g: f64| totals.calibration_stock(rates, region, g, stock_base) / stock_target - 1.0;
     let (lo, hi) = GROWTH_BRACKET;
     let (f_lo, f_hi) = (relative_gap(lo), relative_gap(hi));
     let brackets_target = f_lo <= 0.0 && f_hi >= 0.0 && f_lo.is_finite() && f_hi.is_finite();
@@ -287,10 +422,14 @@ pub fn calibrate(scenario: &Scenario, rates: &Rates) -> Result<Calibration, Cali
         }
         let amount_base = r_base / ((1.0 - rates.cost[0]) * remitters_base);
         let amount_cal = r_cal / ((1.0 - rates.cost[cal]) * remitters_calibration);
+        let growth = (amount_cal / amount_base).ln() / cal as f64;
+        if growth.is_nan() || growth.abs() > REMITTANCE_GROWTH_LIMIT {
+            return Err(CalibrationError::RemittanceGrowth { growth });
+        }
         RemittanceCalibration {
             amount_base_usd: amount_base,
             amount_calibration_usd: amount_cal,
-            growth: (amount_cal / amount_base).ln() / cal as f64,
+            growth,
             remitters_base,
             remitters_calibration,
         }
@@ -299,4 +438,34 @@ pub fn calibrate(scenario: &Scenario, rates: &Rates) -> Result<Calibration, Cali
         regions,
         remittances,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::SourceFile;
+    use crate::scenario::check_scenario_text;
+
+    #[test]
+    fn cohort_decomposition_equals_the_full_projection() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/regions.toml"
+        ))
+        .unwrap();
+        let scenario = check_scenario_text(
+            &SourceFile::new("regions.toml", text),
+            std::path::Path::new("."),
+        )
+        .unwrap();
+        let rates = Rates::new(&scenario);
+        for region in [0, 4] {
+            let totals = CohortTotals::new(&rates, region);
+            for g in [-0.3, -0.01, 0.0, 0.02, 0.4] {
+                let fast = totals.calibration_stock(&rates, region, g, 1e7);
+                let full = calibration_stock(&rates, region, g, 1e7);
+                assert!((fast / full - 1.0).abs() < 1e-12, "g {g}: {fast} vs {full}");
+            }
+        }
+    }
 }

@@ -111,6 +111,18 @@ pub fn calibration_error(loaded: &LoadedScenario, err: CalibrationError) -> Erro
                 "no migrant remits in {year} (`remittances.age_range` and `remittances.propensity` leave no effective remitters), so remittances cannot be calibrated"
             )))
         }
+        CalibrationError::RemittanceGrowth { growth } => {
+            let span = scenario.spans.remittances_received.clone().unwrap_or(0..0);
+            loaded.error_at(
+                Diagnostic::at(span, format!(
+                    "`remittances.received` implies that the amount sent per remitter grows by {growth:.3} per year from {} to {}, outside -{limit}..={limit}",
+                    scenario.base_year,
+                    scenario.calibration_year,
+                    limit = crate::calibrate::REMITTANCE_GROWTH_LIMIT,
+                ))
+                .with_help("check that both figures are current US dollars of the same series"),
+            )
+        }
     }
 }
 
@@ -119,83 +131,113 @@ pub fn project(loaded: &LoadedScenario) -> Result<DeterministicRun> {
     run_deterministic(&loaded.scenario).map_err(|e| calibration_error(loaded, e))
 }
 
+/// Everything a run writes, as `(relative path, bytes)`, built in memory: the tables, the
+/// Monte Carlo summaries, run.json and the charts. Nothing touches the disk here, so a run
+/// that fails writes nothing.
+pub fn build_outputs(
+    args: &RunArgs,
+    loaded: &LoadedScenario,
+    started: Instant,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let scenario = &loaded.scenario;
+    let run = project(loaded)?;
+    let mut files: Vec<(String, Vec<u8>)> = vec![
+        (
+            "projection.csv".into(),
+            tables::projection_csv(scenario, &run)?,
+        ),
+        (
+            "structure.csv".into(),
+            tables::structure_csv(scenario, &run)?,
+        ),
+        (
+            "calibration.csv".into(),
+            tables::calibration_csv(scenario, &run)?,
+        ),
+        ("duration.csv".into(), tables::duration_csv(scenario, &run)?),
+        ("markers.csv".into(), tables::markers_csv(scenario)?),
+        (
+            "comparison.csv".into(),
+            tables::comparison_csv(scenario, &run)?,
+        ),
+    ];
+    let monte_carlo = if args.deterministic {
+        None
+    } else {
+        monte_carlo(args, loaded, &run)?
+    };
+    let mut mc_manifest = serde_json::Value::Null;
+    if let Some((mc, uncertainty, seconds, threads)) = &monte_carlo {
+        let scenario_mc = Scenario {
+            uncertainty: uncertainty.clone(),
+            ..scenario.clone()
+        };
+        files.push((
+            "summary.csv".into(),
+            summary::summary_csv(&scenario_mc, mc)?,
+        ));
+        if !uncertainty.events.is_empty() {
+            files.push((
+                "probabilities.csv".into(),
+                summary::probabilities_csv(&scenario_mc, mc)?,
+            ));
+        }
+        if args.write_trajectories {
+            files.push((
+                "trajectories.csv".into(),
+                summary::trajectories_csv(&scenario_mc, mc)?,
+            ));
+        }
+        mc_manifest = serde_json::json!({
+            "trajectories": uncertainty.trajectories,
+            "seed": uncertainty.seed,
+            "threads": threads,
+            "generator": "ChaCha8 (rand 0.10): seed_from_u64(seed), stream = trajectory index",
+            "seconds": seconds,
+        });
+    }
+    let extra = serde_json::json!({ "monte_carlo": mc_manifest });
+    files.push((
+        "run.json".into(),
+        tables::run_json(loaded, started.elapsed().as_secs_f64(), extra),
+    ));
+    if !args.no_charts {
+        // The charts are drawn from the very bytes of the tables, as `migproj plot` does.
+        let run_tables = load_tables(&|name: &str| {
+            Ok(files.iter().find(|(n, _)| n == name).map(|(n, bytes)| {
+                SourceFile::new(n.as_str(), String::from_utf8_lossy(bytes).into_owned())
+            }))
+        })?;
+        for (name, bytes) in render_all(&run_tables, args.chart_size)? {
+            files.push((format!("charts/{name}"), bytes));
+        }
+    }
+    Ok(files)
+}
+
+/// [`build_outputs`] with errors that name the scenario file, as `run` reports them.
+pub fn run_outputs(args: &RunArgs, loaded: &LoadedScenario) -> Result<Vec<(String, Vec<u8>)>> {
+    build_outputs(args, loaded, Instant::now()).map_err(|e| in_scenario(loaded, e))
+}
+
+/// Names the scenario file in an error that has no location of its own.
+fn in_scenario(loaded: &LoadedScenario, err: Error) -> Error {
+    match err {
+        Error::InputPlain(message) => Error::InputPlain(message.replacen(
+            "error: ",
+            &format!("error: {}: ", loaded.source.path.display()),
+            1,
+        )),
+        other => other,
+    }
+}
+
 pub fn run(args: &RunArgs) -> Result<()> {
     let scenarios = load_all(&args.scenarios)?;
     for loaded in &scenarios {
         let started = Instant::now();
-        let run = project(loaded)?;
+        let files = build_outputs(args, loaded, started).map_err(|e| in_scenario(loaded, e))?;
         let scenario = &loaded.scenario;
-        let mut files: Vec<(String, Vec<u8>)> = vec![
-            (
-                "projection.csv".into(),
-                tables::projection_csv(scenario, &run)?,
-            ),
-            (
-                "structure.csv".into(),
-                tables::structure_csv(scenario, &run)?,
-            ),
-            (
-                "calibration.csv".into(),
-                tables::calibration_csv(scenario, &run)?,
-            ),
-            ("duration.csv".into(), tables::duration_csv(scenario, &run)?),
-            ("markers.csv".into(), tables::markers_csv(scenario)?),
-            (
-                "comparison.csv".into(),
-                tables::comparison_csv(scenario, &run)?,
-            ),
-        ];
-        let monte_carlo = if args.deterministic {
-            None
-        } else {
-            monte_carlo(args, loaded, &run)?
-        };
-        let mut mc_manifest = serde_json::Value::Null;
-        if let Some((mc, uncertainty, seconds, threads)) = &monte_carlo {
-            let scenario_mc = Scenario {
-                uncertainty: uncertainty.clone(),
-                ..scenario.clone()
-            };
-            files.push((
-                "summary.csv".into(),
-                summary::summary_csv(&scenario_mc, mc)?,
-            ));
-            if !uncertainty.events.is_empty() {
-                files.push((
-                    "probabilities.csv".into(),
-                    summary::probabilities_csv(&scenario_mc, mc)?,
-                ));
-            }
-            if args.write_trajectories {
-                files.push((
-                    "trajectories.csv".into(),
-                    summary::trajectories_csv(&scenario_mc, mc)?,
-                ));
-            }
-            mc_manifest = serde_json::json!({
-                "trajectories": uncertainty.trajectories,
-                "seed": uncertainty.seed,
-                "threads": threads,
-                "generator": "ChaCha8 (rand 0.10): seed_from_u64(seed), stream = trajectory index",
-                "seconds": seconds,
-            });
-        }
-        let extra = serde_json::json!({ "monte_carlo": mc_manifest });
-        files.push((
-            "run.json".into(),
-            tables::run_json(loaded, started.elapsed().as_secs_f64(), extra),
-        ));
-        if !args.no_charts {
-            // The charts are drawn from the very bytes of the tables, as `migproj plot` does.
-            let run_tables = load_tables(&|name: &str| {
-                Ok(files.iter().find(|(n, _)| n == name).map(|(n, bytes)| {
-                    SourceFile::new(n.as_str(), String::from_utf8_lossy(bytes).into_owned())
-                }))
-            })?;
-            for (name, bytes) in render_all(&run_tables, args.chart_size)? {
-                files.push((format!("charts/{name}"), bytes));
-            }
-        }
         let folder = OutputFolder::create(&args.out, &scenario.name)?;
         for (name, bytes) in &files {
             folder.write(name, bytes)?;
@@ -247,9 +289,8 @@ fn monte_carlo(
     );
     if bytes > u128::from(args.max_memory) {
         return Err(Error::InputPlain(format!(
-            "error: {} trajectories of {} would need {} of memory for their summaries ({} trajectories x {} series (regions and World) x {} variables x {} years x 8 bytes), more than --max-memory {}; use fewer trajectories or raise --max-memory",
+            "error: {} trajectories would need {} of memory for their summaries ({} trajectories x {} series (regions and World) x {} variables x {} years x 8 bytes), more than --max-memory {}; use fewer trajectories or raise --max-memory",
             uncertainty.trajectories,
-            loaded.source.path.display(),
             human_bytes(bytes),
             uncertainty.trajectories,
             run.derived.len(),

@@ -241,6 +241,11 @@ impl LoadedScenario {
 /// Reads and checks a scenario file. Every problem is reported at once.
 pub fn load_scenario(path: &Path) -> Result<LoadedScenario> {
     let bytes = read_input_file(path, "scenario file")?;
+    load_scenario_bytes(path, bytes)
+}
+
+/// Checks the bytes of a scenario file named `path` (tables it names are read relative to it).
+pub fn load_scenario_bytes(path: &Path, bytes: Vec<u8>) -> Result<LoadedScenario> {
     let text = match String::from_utf8(bytes.clone()) {
         Ok(text) => text,
         Err(err) => {

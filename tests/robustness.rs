@@ -1,0 +1,741 @@
+//! Robustness: thousands of mutated scenario files never panic and are either run or refused
+//! with a located error; extreme but valid scenarios work or fail clearly; a killed run leaves
+//! the outputs whole; concurrent runs are kept apart; the same inputs give the same bytes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use migproj::cli::RunArgs;
+use migproj::commands::{project, run_outputs};
+use migproj::error::Error;
+use migproj::scenario::load_scenario_bytes;
+use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
+use rayon::prelude::*;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn migproj(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_migproj"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("migproj-robust-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The shipped scenarios, the mutation test's starting points.
+fn shipped() -> Vec<String> {
+    let mut texts: Vec<(PathBuf, String)> = std::fs::read_dir(root().join("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .map(|p| (p.clone(), std::fs::read_to_string(p).unwrap()))
+        .collect();
+    texts.sort();
+    texts.into_iter().map(|(_, t)| t).collect()
+}
+
+const JUNK_VALUES: [&str; 24] = [
+    "nan",
+    "-nan",
+    "inf",
+    "-inf",
+    "+inf",
+    "1e308",
+    "-1e308",
+    "1e-320",
+    "0",
+    "-0.0",
+    "-1",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "\"a string\"",
+    "true",
+    "[1, 2, 3]",
+    "{ a = 1 }",
+    "1990-07-01",
+    "\"\"",
+    "[]",
+    "{}",
+    "0.5",
+    "2.5e9",
+    "[15]",
+];
+
+/// One mutation of a scenario text, chosen by `rng`. Returns bytes (some are not UTF-8).
+fn mutate(text: &str, rng: &mut ChaCha8Rng) -> Vec<u8> {
+    let lines: Vec<&str> = text.lines().collect();
+    let pick = |rng: &mut ChaCha8Rng, n: usize| rng.random_range(0..n.max(1));
+    let value_lines: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].contains('=') && !lines[i].trim_start().starts_with('#'))
+        .collect();
+    let header_lines: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].trim_start().starts_with('['))
+        .collect();
+    let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    if value_lines.is_empty() || out.is_empty() {
+        // Nothing left to mutate by line: append junk instead.
+        let mut bytes = text.as_bytes().to_vec();
+        bytes.extend_from_slice(JUNK_VALUES[pick(rng, JUNK_VALUES.len())].as_bytes());
+        return bytes;
+    }
+    match rng.random_range(0..16u32) {
+        0 => {
+            // Delete a line (a key, a header, a comment).
+            let i = pick(rng, out.len());
+            out.remove(i);
+        }
+        1 | 2 | 3 => {
+            // Replace a value with junk of another type or an extreme number.
+            let i = value_lines[pick(rng, value_lines.len())];
+            let key = out[i].split('=').next().unwrap().to_string();
+            out[i] = format!("{key}= {}", JUNK_VALUES[pick(rng, JUNK_VALUES.len())]);
+        }
+        4 => {
+            // Replace a number inside an inline table or a value by an extreme one.
+            let i = value_lines[pick(rng, value_lines.len())];
+            let extreme =
+                ["1e308", "-5", "0", "nan", "1e-300", "inf", "3000", "-1990"][pick(rng, 8)];
+            let mut replaced = false;
+            let line = out[i].clone();
+            let mut result = String::new();
+            for token in line.split(' ') {
+                if !replaced
+                    && token
+                        .trim_end_matches([',', '}', ']'])
+                        .parse::<f64>()
+                        .is_ok()
+                    && rng.random_range(0..3u32) == 0
+                {
+                    let tail: String = token
+                        .chars()
+                        .skip_while(|c| !matches!(c, ',' | '}' | ']'))
+                        .collect();
+                    result.push_str(extreme);
+                    result.push_str(&tail);
+                    replaced = true;
+                } else {
+                    result.push_str(token);
+                }
+                result.push(' ');
+            }
+            out[i] = result.trim_end().to_string();
+        }
+        5 => {
+            // Swap two sections: move a header line elsewhere.
+            if header_lines.len() >= 2 {
+                let a = header_lines[pick(rng, header_lines.len())];
+                let b = header_lines[pick(rng, header_lines.len())];
+                out.swap(a, b);
+            }
+        }
+        6 => {
+            // Duplicate a key line.
+            let i = value_lines[pick(rng, value_lines.len())];
+            let line = out[i].clone();
+            out.insert(i + 1, line);
+        }
+        7 => return Vec::new(),
+        8 => {
+            // Binary junk at a random place.
+            let mut bytes = text.as_bytes().to_vec();
+            let at = pick(rng, bytes.len());
+            let junk: Vec<u8> = (0..rng.random_range(1..64usize))
+                .map(|_| rng.random::<u8>())
+                .collect();
+            bytes.splice(at..at, junk);
+            return bytes;
+        }
+        9 => {
+            // A very long string value.
+            let i = value_lines[pick(rng, value_lines.len())];
+            let key = out[i].split('=').next().unwrap().to_string();
+            out[i] = format!(
+                "{key}= \"{}\"",
+                "x".repeat(rng.random_range(1000..200_000usize))
+            );
+        }
+        10 => {
+            // Deep nesting.
+            let depth = rng.random_range(10..3000usize);
+            let nested = if rng.random_range(0..2u32) == 0 {
+                format!("{}1{}", "[".repeat(depth), "]".repeat(depth))
+            } else {
+                format!("{}1{}", "{ a = ".repeat(depth), " }".repeat(depth))
+            };
+            let i = value_lines[pick(rng, value_lines.len())];
+            let key = out[i].split('=').next().unwrap().to_string();
+            out[i] = format!("{key}= {nested}");
+        }
+        11 => {
+            // Truncate the file anywhere (on a character boundary).
+            let mut at = pick(rng, text.len());
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            return text.as_bytes()[..at].to_vec();
+        }
+        12 => {
+            // Misspell a key.
+            let i = value_lines[pick(rng, value_lines.len())];
+            let mut chars: Vec<char> = out[i].chars().collect();
+            let end = chars.iter().position(|c| *c == '=').unwrap_or(1).max(1);
+            let at = pick(rng, end);
+            chars.insert(at, ['x', '_', 'e', 'Z'][pick(rng, 4)]);
+            out[i] = chars.into_iter().collect();
+        }
+        13 => {
+            // Duplicate a section header.
+            if !header_lines.is_empty() {
+                let h = out[header_lines[pick(rng, header_lines.len())]].clone();
+                let at = pick(rng, out.len());
+                out.insert(at, h);
+            }
+        }
+        14 => {
+            // Unicode, control characters and odd keys.
+            let at = pick(rng, out.len());
+            let odd = [
+                "\"ключ\" = 1",
+                "ü = \"ß\"",
+                "\u{7f} = 1",
+                "a.b.c.d.e = 1",
+                "'' = 1",
+                "[\"\"]",
+                "region = 5",
+                "scenario = []",
+            ][pick(rng, 8)];
+            out.insert(at, odd.to_string());
+        }
+        _ => {
+            // Two mutations at once.
+            let once = mutate(text, rng);
+            if let Ok(t) = String::from_utf8(once) {
+                return mutate(&t, rng);
+            }
+        }
+    }
+    let mut joined = out.join("\n");
+    joined.push('\n');
+    joined.into_bytes()
+}
+
+/// What `check` and `run --deterministic` do with a scenario, in-process: load, calibrate,
+/// build every output in memory (charts too when `charts`).
+fn check_and_run(path: &Path, bytes: Vec<u8>, charts: bool) -> Result<usize, Error> {
+    let loaded = load_scenario_bytes(path, bytes)?;
+    project(&loaded)?;
+    let args = RunArgs {
+        scenarios: vec![path.to_path_buf()],
+        out: PathBuf::from("unused"),
+        trajectories: None,
+        seed: None,
+        threads: Some(1),
+        deterministic: true,
+        write_trajectories: false,
+        max_memory: 1 << 30,
+        chart_size: (800, 500),
+        no_charts: !charts,
+        quiet: true,
+    };
+    let files = run_outputs(&args, &loaded)?;
+    Ok(files.len())
+}
+
+#[test]
+fn ten_thousand_mutated_scenarios_never_panic_and_every_refusal_is_located() {
+    let seed: u64 = std::env::var("MIGPROJ_MUTATION_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20030701);
+    let n: usize = std::env::var("MIGPROJ_MUTATIONS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10_000);
+    let bases = shipped();
+    let ran = AtomicUsize::new(0);
+    let refused = AtomicUsize::new(0);
+    let failures: Vec<String> = (0..n)
+        .into_par_iter()
+        .filter_map(|i| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            rng.set_stream(i as u64);
+            let base = &bases[i % bases.len()];
+            let bytes = mutate(base, &mut rng);
+            let path = PathBuf::from(format!("scenarios/variant-{i}.toml"));
+            let outcome =
+                std::panic::catch_unwind(|| check_and_run(&path, bytes.clone(), i % 50 == 0));
+            let problem = match outcome {
+                Err(_) => Some("panicked".to_string()),
+                Ok(Ok(_)) => {
+                    ran.fetch_add(1, Ordering::Relaxed);
+                    None
+                }
+                Ok(Err(err)) => {
+                    refused.fetch_add(1, Ordering::Relaxed);
+                    let text = err.to_string();
+                    if err.exit_code() != 2 {
+                        Some(format!(
+                            "exit code {} for bad input: {text}",
+                            err.exit_code()
+                        ))
+                    } else if !text.contains(&format!("variant-{i}.toml")) {
+                        Some(format!("the error does not name the file: {text}"))
+                    } else if matches!(err, Error::Input { .. })
+                        && !text.contains(&format!("variant-{i}.toml:"))
+                        && !text.contains(&format!("--> scenarios/variant-{i}.toml\n"))
+                    {
+                        Some(format!("a located error without line and column: {text}"))
+                    } else {
+                        None
+                    }
+                }
+            };
+            problem.map(|p| {
+                let replay = std::env::temp_dir().join(format!("migproj-mutation-{seed}-{i}.toml"));
+                let _ = std::fs::write(&replay, &bytes);
+                format!(
+                    "variant {i} (seed {seed}, saved to {}): {p}",
+                    replay.display()
+                )
+            })
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} failures, first: {}",
+        failures.len(),
+        failures[0]
+    );
+    let (ran, refused) = (ran.load(Ordering::Relaxed), refused.load(Ordering::Relaxed));
+    eprintln!("{n} variants (seed {seed}): {ran} ran, {refused} refused with located errors");
+    assert_eq!(ran + refused, n);
+    // The mutations must exercise both paths.
+    assert!(
+        ran > n / 20 && refused > n / 2,
+        "ran {ran}, refused {refused}"
+    );
+}
+
+#[test]
+fn mutated_scenarios_through_the_binary_exit_0_or_2() {
+    let dir = temp_dir("cli-mutations");
+    let bases = shipped();
+    for i in 0..120usize {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        rng.set_stream(i as u64);
+        let bytes = mutate(&bases[i % bases.len()], &mut rng);
+        let path = dir.join(format!("variant-{i}.toml"));
+        std::fs::write(&path, &bytes).unwrap();
+        for command in ["check", "run"] {
+            let out = dir.join("out");
+            let mut args = vec![command, path.to_str().unwrap()];
+            if command == "run" {
+                args.extend([
+                    "--deterministic",
+                    "--no-charts",
+                    "--quiet",
+                    "--out",
+                    out.to_str().unwrap(),
+                ]);
+            }
+            let output = migproj(&args);
+            let code = output.status.code();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(
+                matches!(code, Some(0) | Some(2)),
+                "{command} variant {i}: exit {code:?} {stderr}"
+            );
+            if code == Some(2) {
+                assert!(
+                    stderr.contains(&format!("variant-{i}.toml")),
+                    "{command} variant {i}: {stderr}"
+                );
+                assert_eq!(stderr.matches("error").count() >= 1, true);
+            }
+        }
+    }
+}
+
+fn with_changes(base: &str, changes: &[(&str, &str)]) -> String {
+    let mut text = std::fs::read_to_string(root().join("scenarios").join(base)).unwrap();
+    for (from, to) in changes {
+        assert!(text.contains(from), "{from}");
+        text = text.replacen(from, to, 1);
+    }
+    text
+}
+
+fn run_text(name: &str, text: &str, extra: &[&str]) -> (Output, PathBuf) {
+    let dir = temp_dir(name);
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, text).unwrap();
+    let out = dir.join("out");
+    let mut args = vec![
+        "run",
+        path.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    (migproj(&args), out)
+}
+
+fn assert_all_numbers_finite(folder: &Path) {
+    for file in [
+        "projection.csv",
+        "structure.csv",
+        "duration.csv",
+        "summary.csv",
+    ] {
+        let Ok(text) = std::fs::read_to_string(folder.join(file)) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            for field in line.split(',') {
+                if let Ok(x) = field.parse::<f64>() {
+                    assert!(x.is_finite(), "{file}: {line}");
+                }
+                assert!(
+                    !field.eq_ignore_ascii_case("nan") && !field.contains("inf"),
+                    "{file}: {line}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn extreme_but_valid_scenarios_run() {
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "end-2300",
+            with_changes("baseline.toml", &[("end_year = 2050", "end_year = 2300")]),
+        ),
+        (
+            "one-migrant",
+            with_changes(
+                "baseline.toml",
+                &[(
+                    "stock = { 1990 = 154e6, 2000 = 175e6 }",
+                    "stock = { 1990 = 1, 2000 = 1 }",
+                )],
+            ),
+        ),
+        (
+            "zero-remittances",
+            with_changes(
+                "baseline.toml",
+                &[(
+                    "received = { 1990 = 68440818634, 2000 = 121769727355 }",
+                    "received = { 1990 = 0, 2000 = 0 }",
+                )],
+            ),
+        ),
+        (
+            "everyone-leaves",
+            with_changes(
+                "baseline.toml",
+                &[
+                    ("initial = 0.10", "initial = 1"),
+                    ("long_run = 0.03", "long_run = 1"),
+                ],
+            ),
+        ),
+    ];
+    for (name, text) in cases {
+        let (output, out) = run_text(name, &text, &["--trajectories", "20"]);
+        assert!(
+            output.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_all_numbers_finite(&out.join("baseline"));
+    }
+    // A hundred regions.
+    let mut text = with_changes("baseline.toml", &[("[[region]]\nname = \"World\"\nstock = { 1990 = 154e6, 2000 = 175e6 }   # IMR 2002, rounded to 1 million\n", "")]);
+    for r in 0..100 {
+        text.push_str(&format!(
+            "\n[[region]]\nname = \"Region {r}\"\nstock = {{ 1990 = {}, 2000 = {} }}\n",
+            1e6 + r as f64 * 1e4,
+            1.1e6 + r as f64 * 1.3e4
+        ));
+    }
+    let (output, out) = run_text("hundred", &text, &["--deterministic"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let projection = std::fs::read_to_string(out.join("baseline/projection.csv")).unwrap();
+    assert_eq!(projection.lines().count(), 1 + 101 * 61);
+    assert_all_numbers_finite(&out.join("baseline"));
+}
+
+#[test]
+fn extreme_requests_fail_clearly() {
+    // 200,000 trajectories of six regions need 6.1 GB for their summaries: refused at once.
+    let output = migproj(&[
+        "run",
+        "scenarios/regions.toml",
+        "--trajectories",
+        "200000",
+        "--out",
+        "/nonexistent/never-written",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("would need 5.7 GiB") && message.contains("--max-memory 4.0 GiB"),
+        "{message}"
+    );
+    // A life expectancy no Gompertz-Makeham table can reach with so high a Makeham term.
+    let text = with_changes(
+        "baseline.toml",
+        &[("improvement = 0.15", "improvement = 0.15\nmakeham = 0.2")],
+    );
+    let (output, _) = run_text("unreachable-e0", &text, &["--deterministic"]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("which no Gompertz-Makeham table with makeham 0.2")
+            && message.contains("the reachable range is"),
+        "{message}"
+    );
+    assert!(message.contains("unreachable-e0.toml:30:19"), "{message}");
+}
+
+#[test]
+fn files_that_are_not_scenarios_get_one_line() {
+    let dir = temp_dir("not-scenarios");
+    let binary = dir.join("binary.toml");
+    std::fs::write(&binary, b"[scenario]\nname = \"\xff\xfe\"\n").unwrap();
+    let output = migproj(&["check", binary.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("binary.toml:2:9") && message.contains("not UTF-8"),
+        "{message}"
+    );
+
+    let output = migproj(&["check", "README.md/inside.toml"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&output.stderr).lines().count(), 1);
+
+    // An output folder that cannot be created: a regular file stands in its way.
+    let blocker = dir.join("file");
+    std::fs::write(&blocker, "").unwrap();
+    let output = migproj(&[
+        "run",
+        "scenarios/baseline.toml",
+        "--deterministic",
+        "--quiet",
+        "--out",
+        blocker.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(
+        message.starts_with("error: cannot create the output folder"),
+        "{message}"
+    );
+}
+
+/// The files of an output folder with a digest of each (run.json, which holds the wall time,
+/// by name only).
+fn output_digests(folder: &Path) -> Vec<(String, String)> {
+    output_files(folder)
+        .into_iter()
+        .map(|(name, bytes)| {
+            let digest = if name == "/run.json" {
+                String::new()
+            } else {
+                migproj::scenario::sha256_hex(&bytes)
+            };
+            (name, digest)
+        })
+        .collect()
+}
+
+fn output_files(folder: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    for sub in ["", "charts"] {
+        let Ok(entries) = std::fs::read_dir(folder.join(sub)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            if entry.path().is_file() {
+                let name = format!("{sub}/{}", entry.file_name().to_string_lossy());
+                files.push((name, std::fs::read(entry.path()).unwrap()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn same_bytes_for_reruns_and_thread_counts() {
+    let dir = temp_dir("bytes");
+    let mut runs = Vec::new();
+    for (i, threads) in ["1", "2", "2"].iter().enumerate() {
+        let out = dir.join(format!("run{i}"));
+        let output = migproj(&[
+            "run",
+            "scenarios/baseline.toml",
+            "--trajectories",
+            "60",
+            "--threads",
+            threads,
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(output.status.success());
+        runs.push(
+            output_files(&out.join("baseline"))
+                .into_iter()
+                .filter(|(n, _)| n != "/run.json")
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert!(runs[0].len() >= 20, "{} files", runs[0].len());
+    assert!(runs[0] == runs[1], "1 and 2 threads differ");
+    assert!(runs[1] == runs[2], "two reruns differ");
+    // No absolute path or time inside the tables and charts.
+    for (name, bytes) in &runs[0] {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(
+            !text.contains(dir.to_str().unwrap()) && !text.contains("/work/"),
+            "{name} holds a path"
+        );
+    }
+}
+
+#[test]
+fn a_killed_run_leaves_whole_outputs_and_the_next_run_works() {
+    let dir = temp_dir("kill");
+    let out = dir.join("out");
+    let first = migproj(&[
+        "run",
+        "scenarios/regions.toml",
+        "--trajectories",
+        "50",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(first.status.success());
+    let before = output_digests(&out.join("regions"));
+    for delay_ms in [50u64, 200, 400, 700, 1000, 1500] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_migproj"))
+            .args([
+                "run",
+                "scenarios/regions.toml",
+                "--trajectories",
+                "400",
+                "--seed",
+                "3",
+                "--quiet",
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .current_dir(root())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL: no chance to clean up
+        let _ = child.wait();
+        // Whatever the moment, the folder holds one complete output: the old or the new.
+        let now = output_files(&out.join("regions"));
+        let names =
+            |files: &[(String, String)]| files.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            names(&output_digests(&out.join("regions"))),
+            names(&before),
+            "killed after {delay_ms} ms"
+        );
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&now.iter().find(|(n, _)| n == "/run.json").unwrap().1).unwrap();
+        assert!(manifest.get("scenario").is_some());
+    }
+    // Leftovers of killed runs do not block the next run, which cleans them up.
+    let again = migproj(&[
+        "run",
+        "scenarios/regions.toml",
+        "--trajectories",
+        "50",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(
+        output_digests(&out.join("regions")) == before,
+        "the rerun differs from the first run"
+    );
+    let leftovers: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(leftovers, vec!["regions".to_string()]);
+}
+
+#[test]
+fn a_second_run_into_a_locked_folder_is_refused_clearly() {
+    let dir = temp_dir("lock");
+    let out = dir.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let mut holder = Command::new("sleep").arg("30").spawn().unwrap();
+    std::fs::write(out.join(".baseline.lock"), format!("{}\n", holder.id())).unwrap();
+    let output = migproj(&[
+        "run",
+        "scenarios/baseline.toml",
+        "--deterministic",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains(&format!(
+            "another migproj run (process {}) is writing",
+            holder.id()
+        )),
+        "{message}"
+    );
+    assert!(!out.join("baseline").exists());
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    // The holder is gone: its lock is stale and the run proceeds.
+    let output = migproj(&[
+        "run",
+        "scenarios/baseline.toml",
+        "--deterministic",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
