@@ -95,7 +95,7 @@ fn mutate(text: &str, rng: &mut ChaCha8Rng) -> Vec<u8> {
             let i = pick(rng, out.len());
             out.remove(i);
         }
-        1 | 2 | 3 => {
+        1..=3 => {
             // Replace a value with junk of another type or an extreme number.
             let i = value_lines[pick(rng, value_lines.len())];
             let key = out[i].split('=').next().unwrap().to_string();
@@ -361,7 +361,10 @@ fn mutated_scenarios_through_the_binary_exit_0_or_2() {
                     stderr.contains(&format!("variant-{i}.toml")),
                     "{command} variant {i}: {stderr}"
                 );
-                assert_eq!(stderr.matches("error").count() >= 1, true);
+                assert!(
+                    stderr.starts_with("error"),
+                    "{command} variant {i}: {stderr}"
+                );
             }
         }
     }
