@@ -47,6 +47,44 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     offset
 }
 
+/// Several files whose spans share one address space: file k's byte offsets are shifted by
+/// `base[k]`, so one span names both the file and the place (a scenario and the files it
+/// `extends`). File 0 is the one the user named.
+#[derive(Debug, Clone, Default)]
+pub struct SourceSet {
+    pub files: Vec<(SourceFile, usize)>,
+}
+
+impl SourceSet {
+    pub fn single(file: SourceFile) -> Self {
+        SourceSet {
+            files: vec![(file, 0)],
+        }
+    }
+
+    /// Adds a file and returns the offset its spans are shifted by.
+    pub fn add(&mut self, file: SourceFile) -> usize {
+        let base = self.files.last().map_or(0, |(f, b)| b + f.text.len() + 1);
+        self.files.push((file, base));
+        base
+    }
+
+    /// The file a global offset falls in, and the offset within it.
+    pub fn locate(&self, offset: usize) -> (&SourceFile, usize) {
+        let index = self
+            .files
+            .iter()
+            .rposition(|(_, base)| *base <= offset)
+            .unwrap_or(0);
+        let (file, base) = &self.files[index];
+        (file, offset.saturating_sub(*base))
+    }
+
+    pub fn main(&self) -> &SourceFile {
+        &self.files[0].0
+    }
+}
+
 /// One problem in an input file, located by a byte span (or nowhere, for a file as a whole).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
@@ -84,6 +122,25 @@ pub fn render_diagnostics(file: &SourceFile, diagnostics: &[Diagnostic]) -> Stri
     let mut out = String::new();
     for diagnostic in diagnostics {
         render_one(&mut out, file, diagnostic);
+    }
+    out
+}
+
+/// Renders diagnostics whose spans point into a [`SourceSet`].
+pub fn render_diagnostics_in(sources: &SourceSet, diagnostics: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        match &diagnostic.span {
+            Some(span) => {
+                let (file, start) = sources.locate(span.start);
+                let local = Diagnostic {
+                    span: Some(start..start + (span.end - span.start)),
+                    ..diagnostic.clone()
+                };
+                render_one(&mut out, file, &local);
+            }
+            None => render_one(&mut out, sources.main(), diagnostic),
+        }
     }
     out
 }
@@ -167,6 +224,19 @@ impl Error {
         Error::Input {
             rendered: render_diagnostics(file, diagnostics),
             count_line,
+        }
+    }
+
+    /// Builds an input error from diagnostics located in a set of files.
+    pub fn from_diagnostics_in(
+        sources: &SourceSet,
+        diagnostics: &[Diagnostic],
+        what: &str,
+    ) -> Self {
+        let n = diagnostics.len();
+        Error::Input {
+            rendered: render_diagnostics_in(sources, diagnostics),
+            count_line: format!("{} problem{}; {what}", n, if n == 1 { "" } else { "s" }),
         }
     }
 

@@ -82,10 +82,22 @@ fn every_shipped_scenario_loads_runs_and_keeps_the_invariants() {
                 .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
             assert_invariants(&loaded.scenario, &run);
             assert_no_negative_cell(&loaded.scenario, &run);
+            // Each scenario's own sanity bounds: a positive stock, below a fifth of the world.
+            let world = run.derived.len() - 1;
+            assert!(
+                run.derived[world][0].iter().all(|s| *s > 0.0),
+                "{}",
+                path.display()
+            );
+            assert!(
+                run.derived[world][7].iter().all(|share| *share < 0.2),
+                "{}",
+                path.display()
+            );
             count += 1;
         }
     }
-    assert!(count >= 2, "found {count} scenario files");
+    assert!(count >= 9, "found {count} scenario files");
 }
 
 #[test]

@@ -295,6 +295,7 @@ pub fn run_json(
         "scenario": {
             "path": loaded.source.path.display().to_string(),
             "sha256": loaded.sha256_hex,
+            "extends": loaded.extends.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
             "name": loaded.scenario.name,
             "title": loaded.scenario.title,
         },

@@ -9,7 +9,7 @@ use toml::Spanned;
 
 use super::csv_table::read_age_table;
 use super::*;
-use crate::error::{suggest, Diagnostic, SourceFile};
+use crate::error::{suggest, Diagnostic, SourceFile, SourceSet};
 use crate::model::mortality::reachable_e0;
 
 type Value<'i> = Spanned<DeValue<'i>>;
@@ -92,7 +92,9 @@ const VARIABLES: [&str; 8] = [
 
 struct Checker<'f> {
     diagnostics: Vec<Diagnostic>,
-    base_dir: &'f Path,
+    sources: &'f SourceSet,
+    /// The folder of each file in `sources`, where its relative paths start.
+    dirs: &'f [std::path::PathBuf],
 }
 
 fn describe(value: &DeValue<'_>) -> String {
@@ -121,6 +123,17 @@ fn parse_integer(i: &toml::de::DeInteger<'_>) -> Option<i64> {
 }
 
 impl<'f> Checker<'f> {
+    /// Resolves a path written at `span` relative to the file that holds it.
+    fn resolve(&self, span: &Range<usize>, relative: &str) -> std::path::PathBuf {
+        let index = self
+            .sources
+            .files
+            .iter()
+            .rposition(|(_, base)| *base <= span.start)
+            .unwrap_or(0);
+        self.dirs[index].join(relative)
+    }
+
     fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
         self.diagnostics.push(Diagnostic::at(span, message));
     }
@@ -489,36 +502,277 @@ impl<'f> Checker<'f> {
     }
 }
 
-/// Checks a scenario file's text. `base_dir` is where relative table paths start.
+/// Checks a scenario file's text. `base_dir` is where relative paths start. Diagnostics are
+/// located in the file's own offsets when it extends no other file; see [`check_scenario`].
 pub fn check_scenario_text(
     file: &SourceFile,
     base_dir: &Path,
 ) -> Result<Scenario, Vec<Diagnostic>> {
-    let root = match DeTable::parse(&file.text) {
-        Ok(root) => root,
-        Err(err) => {
-            let span = err.span().unwrap_or(0..0);
-            let message = err.message().trim().replace('\n', "; ");
-            let mut diagnostic = Diagnostic::at(span, format!("this is not valid TOML: {message}"));
-            if message.contains("inline table") {
-                diagnostic = diagnostic.with_help(
-                    "an inline table `{ ... }` must close with `}` on the line where it opens",
-                );
+    check_scenario(file, base_dir).1
+}
+
+/// The longest chain of `extends` accepted.
+const MAX_EXTENDS: usize = 16;
+
+fn toml_error(err: toml::de::Error, base: usize) -> Diagnostic {
+    let span = err.span().unwrap_or(0..0);
+    let message = err.message().trim().replace('\n', "; ");
+    let mut diagnostic = Diagnostic::at(
+        base + span.start..base + span.end,
+        format!("this is not valid TOML: {message}"),
+    );
+    if message.contains("inline table") {
+        diagnostic = diagnostic
+            .with_help("an inline table `{ ... }` must close with `}` on the line where it opens");
+    }
+    diagnostic
+}
+
+/// Reads the chain of files that `file` extends (`scenario.extends`, relative to the file
+/// that names it) into one source set: file 0 is the scenario, then its parent, and so on.
+fn read_chain(
+    file: &SourceFile,
+    base_dir: &Path,
+) -> (SourceSet, Vec<std::path::PathBuf>, Vec<Diagnostic>) {
+    let mut sources = SourceSet::single(file.clone());
+    let mut dirs = vec![base_dir.to_path_buf()];
+    let mut seen: Vec<std::path::PathBuf> =
+        vec![std::fs::canonicalize(&file.path).unwrap_or_else(|_| file.path.clone())];
+    let mut diagnostics = Vec::new();
+    loop {
+        let k = sources.files.len() - 1;
+        let (current, base) = (sources.files[k].0.clone(), sources.files[k].1);
+        let root = match DeTable::parse(&current.text) {
+            Ok(root) => root,
+            Err(err) => {
+                diagnostics.push(toml_error(err, base));
+                break;
             }
-            return Err(vec![diagnostic]);
+        };
+        let scenario = root
+            .get_ref()
+            .iter()
+            .find(|(key, _)| key.get_ref().as_ref() == "scenario")
+            .map(|(_, v)| v);
+        let Some(DeValue::Table(header)) = scenario.map(|v| v.get_ref()) else {
+            break;
+        };
+        let has_name = header
+            .iter()
+            .any(|(key, _)| key.get_ref().as_ref() == "name");
+        let Some((_, extends)) = header
+            .iter()
+            .find(|(key, _)| key.get_ref().as_ref() == "extends")
+        else {
+            break;
+        };
+        let span = base + extends.span().start..base + extends.span().end;
+        let DeValue::String(relative) = extends.get_ref() else {
+            diagnostics.push(Diagnostic::at(
+                span,
+                format!(
+                    "`scenario.extends` must be the path of another scenario file, found {}",
+                    describe(extends.get_ref())
+                ),
+            ));
+            break;
+        };
+        if k == 0 && !has_name {
+            diagnostics.push(
+                Diagnostic::at(
+                    span.clone(),
+                    "a scenario that extends another must set its own `scenario.name`",
+                )
+                .with_help("otherwise its outputs would replace those of the scenario it extends"),
+            );
         }
+        if sources.files.len() > MAX_EXTENDS {
+            diagnostics.push(Diagnostic::at(
+                span,
+                format!("`scenario.extends` chains more than {MAX_EXTENDS} files"),
+            ));
+            break;
+        }
+        let parent_path = dirs[k].join(relative.as_ref());
+        let canonical = std::fs::canonicalize(&parent_path).unwrap_or_else(|_| parent_path.clone());
+        if let Some(first) = seen.iter().position(|p| *p == canonical) {
+            let chain: Vec<String> = sources.files[first..]
+                .iter()
+                .map(|(f, _)| f.path.display().to_string())
+                .chain([parent_path.display().to_string()])
+                .collect();
+            diagnostics.push(Diagnostic::at(
+                span,
+                format!(
+                    "`scenario.extends` makes a cycle: {}",
+                    chain.join(" extends ")
+                ),
+            ));
+            break;
+        }
+        let text = match std::fs::read(&parent_path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => text,
+                Err(_) => {
+                    diagnostics.push(Diagnostic::at(
+                        span,
+                        format!(
+                            "`scenario.extends`: `{}` is not UTF-8 text",
+                            parent_path.display()
+                        ),
+                    ));
+                    break;
+                }
+            },
+            Err(err) => {
+                let reason = if err.kind() == std::io::ErrorKind::NotFound {
+                    "no such file".to_string()
+                } else {
+                    err.to_string()
+                };
+                diagnostics.push(Diagnostic::at(
+                    span,
+                    format!(
+                        "`scenario.extends`: cannot read `{}`: {reason}",
+                        parent_path.display()
+                    ),
+                ));
+                break;
+            }
+        };
+        dirs.push(
+            parent_path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default(),
+        );
+        seen.push(canonical);
+        sources.add(SourceFile::new(parent_path, text));
+    }
+    (sources, dirs, diagnostics)
+}
+
+/// Rebuilds a parsed value with every span shifted by `offset`.
+fn shift<'i>(value: Spanned<DeValue<'i>>, offset: usize) -> Spanned<DeValue<'i>> {
+    let span = value.span();
+    let shifted = match value.into_inner() {
+        DeValue::Table(table) => DeValue::Table(shift_table(table, offset)),
+        DeValue::Array(array) => {
+            let mut out = toml::de::DeArray::new();
+            for item in array.iter().cloned() {
+                out.push(shift(item, offset));
+            }
+            DeValue::Array(out)
+        }
+        other => other,
     };
+    Spanned::new(span.start + offset..span.end + offset, shifted)
+}
+
+fn shift_table<'i>(table: DeTable<'i>, offset: usize) -> DeTable<'i> {
+    let mut out = DeTable::new();
+    for (key, value) in table {
+        let span = key.span();
+        out.insert(
+            Spanned::new(span.start + offset..span.end + offset, key.into_inner()),
+            shift(value, offset),
+        );
+    }
+    out
+}
+
+/// Whether a table stands for one value as a whole and so replaces, rather than merges with,
+/// the parent's: a table keyed by years (`stock`, `cost`, `points`, a comparison series) or
+/// one that names its form (`model` of a propensity, `table` of an age schedule).
+fn replaces_whole(table: &DeTable<'_>) -> bool {
+    let keys: Vec<&str> = table.keys().map(|k| k.get_ref().as_ref()).collect();
+    (!keys.is_empty() && keys.iter().all(|k| k.parse::<i64>().is_ok()))
+        || keys.contains(&"model")
+        || keys.contains(&"table")
+}
+
+/// Deep-merges `child` into `parent`: tables merge key by key, anything else (numbers,
+/// strings, arrays, arrays of tables, and the tables of [`replaces_whole`]) replaces the
+/// parent's value.
+pub(crate) fn merge<'i>(parent: &mut DeTable<'i>, child: DeTable<'i>) {
+    for (key, value) in child {
+        let both_tables = matches!(value.get_ref(), DeValue::Table(t) if !replaces_whole(t))
+            && matches!(
+                parent.get(&key).map(|v| v.get_ref()),
+                Some(DeValue::Table(_))
+            );
+        if both_tables {
+            let span = value.span();
+            let DeValue::Table(child_table) = value.into_inner() else {
+                unreachable!()
+            };
+            if let Some(existing) = parent.get_mut(&key) {
+                if let DeValue::Table(parent_table) = existing.get_mut() {
+                    merge(parent_table, child_table);
+                }
+                // The merged table is located where the child states it.
+                let inner = std::mem::replace(existing.get_mut(), DeValue::Boolean(false));
+                *existing = Spanned::new(span, inner);
+            }
+        } else {
+            match parent.get_mut(&key) {
+                Some(existing) => *existing = value,
+                None => {
+                    parent.insert(key, value);
+                }
+            }
+        }
+    }
+}
+
+/// Checks a scenario and the files it extends. Returns the files read (for rendering the
+/// diagnostics, whose spans are offsets into that set) and the scenario or every problem.
+pub fn check_scenario(
+    file: &SourceFile,
+    base_dir: &Path,
+) -> (SourceSet, Result<Scenario, Vec<Diagnostic>>) {
+    let (sources, dirs, chain_problems) = read_chain(file, base_dir);
+    if !chain_problems.is_empty() {
+        return (sources, Err(chain_problems));
+    }
+    // Parse every file of the chain (all parse: read_chain parsed them), oldest first.
+    let mut merged: Option<DeTable<'_>> = None;
+    for (source, base) in sources.files.iter().rev() {
+        let Ok(root) = DeTable::parse(&source.text) else {
+            continue;
+        };
+        let table = shift_table(root.into_inner(), *base);
+        match &mut merged {
+            None => merged = Some(table),
+            Some(parent) => merge(parent, table),
+        }
+    }
+    let mut root = merged.unwrap_or_default();
+    if let Some(DeValue::Table(header)) = root
+        .iter_mut()
+        .find(|(k, _)| k.get_ref().as_ref() == "scenario")
+        .map(|(_, v)| v.get_mut())
+    {
+        let extends_key = header
+            .keys()
+            .find(|k| k.get_ref().as_ref() == "extends")
+            .cloned();
+        if let Some(key) = extends_key {
+            header.remove(&key);
+        }
+    }
     let mut checker = Checker {
         diagnostics: Vec::new(),
-        base_dir,
+        sources: &sources,
+        dirs: &dirs,
     };
     let root_table = Table {
         path: "",
-        entries: root.get_ref(),
+        entries: &root,
         span: (0, 0),
     };
     let scenario = check_root(&mut checker, &root_table);
-    match scenario {
+    let result = match scenario {
         Some(scenario) if checker.diagnostics.is_empty() => Ok(scenario),
         _ => {
             if checker.diagnostics.is_empty() {
@@ -531,7 +785,8 @@ pub fn check_scenario_text(
                 .sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
             Err(checker.diagnostics)
         }
-    }
+    };
+    (sources, result)
 }
 
 const ROOT_KEYS: [&str; 9] = [
@@ -580,6 +835,7 @@ fn check_root(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Scenario> {
                 "end_year",
                 "data_revision",
                 "max_duration",
+                "extends",
             ],
         );
         if let Some((n, span)) = c.string(
@@ -868,7 +1124,7 @@ fn check_mortality(
                 c.error(v.span(), format!("`mortality.{key}` does not apply when `mortality.table` gives the death probabilities"));
             }
         }
-        let path = c.base_dir.join(&path_text);
+        let path = c.resolve(&span, &path_text);
         let q = read_table_for(c, &path, &path_text, span, "mortality.table", |q| {
             if (0.0..=1.0).contains(&q) {
                 None
@@ -1095,6 +1351,7 @@ fn check_arrivals(
         return Some(Arrivals {
             female_share: 0.49,
             growth: Growth::Calibrated,
+            growth_shift: 0.0,
             age_schedule: default_schedule,
             changes: Vec::new(),
             pulses: Vec::new(),
@@ -1102,10 +1359,18 @@ fn check_arrivals(
     };
     c.unknown_keys(
         &t,
-        &["female_share", "growth", "age_schedule", "change", "pulse"],
+        &[
+            "female_share",
+            "growth",
+            "growth_shift",
+            "age_schedule",
+            "change",
+            "pulse",
+        ],
     );
     let female_share = c.number(&t, "female_share", Some(0.49), Bound::Probability, "");
     let growth = c.growth(&t, "growth", -0.5, 0.5);
+    let growth_shift = c.number(&t, "growth_shift", Some(0.0), Bound::Between(-0.5, 0.5), "");
     let schedule = match c.table(&t, "age_schedule", "arrivals.age_schedule", None) {
         None => Some(default_schedule),
         Some(s) => {
@@ -1117,7 +1382,7 @@ fn check_arrivals(
                 for (region, _) in regions.iter().filter(|(r, _)| r.female_share.is_some()) {
                     c.error(span.clone(), format!("`arrivals.age_schedule.table` gives weights by sex, so region \"{}\" may not set its own `female_share`", region.name));
                 }
-                let path = c.base_dir.join(&path_text);
+                let path = c.resolve(&span, &path_text);
                 let weights = read_table_for(
                     c,
                     &path,
@@ -1200,6 +1465,7 @@ fn check_arrivals(
     Some(Arrivals {
         female_share: female_share?,
         growth: growth?,
+        growth_shift: growth_shift?,
         age_schedule: schedule?,
         changes: changes?,
         pulses: pulses?,

@@ -9,9 +9,9 @@ pub mod template;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-pub use check::check_scenario_text;
+pub use check::{check_scenario, check_scenario_text};
 
-use crate::error::{Error, Result, SourceFile};
+use crate::error::{Error, Result, SourceFile, SourceSet};
 use crate::model::{AGE_GROUPS, MAX_AGE};
 
 /// A growth rate that is either a number per year or the calibrated trend continued.
@@ -94,6 +94,8 @@ pub struct Pulse {
 pub struct Arrivals {
     pub female_share: f64,
     pub growth: Growth,
+    /// Added to the growth after the calibration year (high and low variants: +/- 0.01).
+    pub growth_shift: f64,
     pub age_schedule: AgeSchedule,
     pub changes: Vec<Change>,
     pub pulses: Vec<Pulse>,
@@ -198,6 +200,16 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// Arrival growth from the calibration year on, for a region whose calibrated growth is
+    /// `g_hat`: `arrivals.growth` (or `g_hat`) plus `arrivals.growth_shift`.
+    pub fn arrival_growth_after(&self, g_hat: f64) -> f64 {
+        let base = match self.arrivals.growth {
+            Growth::Calibrated => g_hat,
+            Growth::Fixed(g) => g,
+        };
+        base + self.arrivals.growth_shift
+    }
+
     /// Years reported, base to end inclusive.
     pub fn years(&self) -> impl Iterator<Item = i32> + Clone {
         self.base_year..=self.end_year
@@ -228,13 +240,17 @@ impl Scenario {
 pub struct LoadedScenario {
     pub scenario: Scenario,
     pub source: SourceFile,
+    /// The scenario file and the files it extends, for locating errors found later.
+    pub sources: SourceSet,
+    /// The files this scenario extends, nearest first.
+    pub extends: Vec<PathBuf>,
     pub sha256_hex: String,
 }
 
 impl LoadedScenario {
     /// An error located in this scenario file (used for calibration failures).
     pub fn error_at(&self, diagnostic: crate::error::Diagnostic) -> Error {
-        Error::from_diagnostics(&self.source, &[diagnostic], "nothing was run")
+        Error::from_diagnostics_in(&self.sources, &[diagnostic], "nothing was run")
     }
 }
 
@@ -263,17 +279,33 @@ pub fn load_scenario_bytes(path: &Path, bytes: Vec<u8>) -> Result<LoadedScenario
             ));
         }
     };
-    let sha256_hex = sha256_hex(text.as_bytes());
     let source = SourceFile::new(path, text);
     let base_dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
-    match check_scenario_text(&source, &base_dir) {
-        Ok(scenario) => Ok(LoadedScenario {
-            scenario,
-            source,
-            sha256_hex,
-        }),
-        Err(diagnostics) => Err(Error::from_diagnostics(
-            &source,
+    let (sources, result) = check_scenario(&source, &base_dir);
+    match result {
+        Ok(scenario) => {
+            // The hash covers every file the scenario rests on: the file itself, then each
+            // file it extends (for a file that extends none, the hash of the file).
+            let chain: Vec<u8> = sources
+                .files
+                .iter()
+                .flat_map(|(f, _)| f.text.as_bytes().iter().copied())
+                .collect();
+            Ok(LoadedScenario {
+                scenario,
+                source,
+                sha256_hex: sha256_hex(&chain),
+                extends: sources
+                    .files
+                    .iter()
+                    .skip(1)
+                    .map(|(f, _)| f.path.clone())
+                    .collect(),
+                sources,
+            })
+        }
+        Err(diagnostics) => Err(Error::from_diagnostics_in(
+            &sources,
             &diagnostics,
             "nothing was run",
         )),

@@ -162,10 +162,7 @@ pub fn deterministic_growth(
     region: usize,
 ) -> impl Fn(usize) -> f64 {
     let g_hat = calibration.regions[region].arrival_growth;
-    let after = match scenario.arrivals.growth {
-        Growth::Calibrated => g_hat,
-        Growth::Fixed(g) => g,
-    };
+    let after = scenario.arrival_growth_after(g_hat);
     let cal = rates.calibration_index;
     move |u| if u < cal { g_hat } else { after }
 }

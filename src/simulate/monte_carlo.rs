@@ -49,10 +49,7 @@ pub fn draw_trajectory(
     let long_run: Vec<f64> = (0..n_regions)
         .map(|r| {
             let g_hat = run.calibration.regions[r].arrival_growth;
-            let g = match scenario.arrivals.growth {
-                Growth::Calibrated => g_hat,
-                Growth::Fixed(g) => g,
-            };
+            let g = scenario.arrival_growth_after(g_hat);
             g + uncertainty.growth_sd * (rho.sqrt() * z_common + (1.0 - rho).sqrt() * normal())
         })
         .collect();
