@@ -41,6 +41,62 @@ pub enum Command {
         #[arg(long, default_value = "1600x1000", value_name = "WxH", value_parser = parse_chart_size)]
         chart_size: (u32, u32),
     },
+    /// Compare scenarios: run them (or read run folders) and write OUT/compare/
+    Compare {
+        /// Scenario files (run first) or run folders (read as they are), two or more
+        #[arg(required = true, num_args = 2.., value_name = "SCENARIO_OR_DIR")]
+        inputs: Vec<PathBuf>,
+        /// Folder that receives the runs and compare/
+        #[arg(long, default_value = "output", value_name = "DIR")]
+        out: PathBuf,
+        /// Monte Carlo trajectories for the scenarios run here (overrides each scenario's)
+        #[arg(long, value_name = "N")]
+        trajectories: Option<usize>,
+        /// Random seed for the scenarios run here (overrides each scenario's)
+        #[arg(long, value_name = "SEED")]
+        seed: Option<u64>,
+        /// Years of the differences table
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "2030,2050",
+            value_name = "YEARS"
+        )]
+        years: Vec<i32>,
+        /// No progress bar or summary lines on stderr
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Score a scenario's projection against observed figures it was not calibrated to
+    Hindcast {
+        /// The scenario file
+        scenario: PathBuf,
+        /// Observed figures: CSV with columns region,year,variable,value,source (years after the
+        /// calibration year; variables as in summary.csv, such as stock or remittances_received)
+        #[arg(long, value_name = "FILE.csv")]
+        observed: PathBuf,
+        /// Folder that receives the run and NAME-hindcast/
+        #[arg(long, default_value = "output", value_name = "DIR")]
+        out: PathBuf,
+        /// Monte Carlo trajectories (overrides the scenario's; intervals need some)
+        #[arg(long, value_name = "N")]
+        trajectories: Option<usize>,
+        /// Random seed (overrides the scenario's)
+        #[arg(long, value_name = "SEED")]
+        seed: Option<u64>,
+        /// No progress bar or summary lines on stderr
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Write a report (Markdown and self-contained HTML) of one or more run folders
+    Report {
+        /// Run folders, such as output/baseline
+        #[arg(required = true, value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        /// The report's path without extension: writes FILE.md and FILE.html
+        #[arg(long, default_value = "output/report", value_name = "FILE")]
+        out: PathBuf,
+    },
     /// Write a commented scenario template NAME.toml that runs as it is
     New {
         /// Scenario name: a-z, 0-9, '-', '_' (also the file name and the output folder name)

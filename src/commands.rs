@@ -22,6 +22,23 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Run(args) => run(&args),
         Command::Check { scenarios } => check(&scenarios),
         Command::New { name, dir, force } => new_scenario(&name, &dir, force),
+        Command::Compare {
+            inputs,
+            out,
+            trajectories,
+            seed,
+            years,
+            quiet,
+        } => compare(&inputs, &out, trajectories, seed, &years, quiet),
+        Command::Hindcast {
+            scenario,
+            observed,
+            out,
+            trajectories,
+            seed,
+            quiet,
+        } => hindcast(&scenario, &observed, &out, trajectories, seed, quiet),
+        Command::Report { dirs, out } => report(&dirs, &out),
         Command::Plot { dirs, chart_size } => {
             for dir in dirs {
                 plot(&dir, chart_size)?;
@@ -156,6 +173,10 @@ pub fn build_outputs(
         ),
         ("duration.csv".into(), tables::duration_csv(scenario, &run)?),
         ("markers.csv".into(), tables::markers_csv(scenario)?),
+        (
+            "assumptions.csv".into(),
+            tables::assumptions_csv(scenario, &run)?,
+        ),
         (
             "comparison.csv".into(),
             tables::comparison_csv(scenario, &run)?,
@@ -358,8 +379,8 @@ fn human_bytes(bytes: u128) -> String {
     }
 }
 
-/// Redraws the charts of a run folder from its tables; the new charts replace DIR/charts whole.
-pub fn plot(dir: &Path, size: (u32, u32)) -> Result<()> {
+/// Reads a run folder's tables (as `plot` does).
+pub fn read_run_tables(dir: &Path) -> Result<crate::output::charts::data::RunTables> {
     if !dir.is_dir() {
         return Err(Error::InputPlain(format!(
             "error: `{}` is not a run folder (expected a folder such as output/baseline)",
@@ -380,7 +401,218 @@ pub fn plot(dir: &Path, size: (u32, u32)) -> Result<()> {
             ))),
         }
     };
-    let run_tables = load_tables(&read)?;
+    load_tables(&read)
+}
+
+fn default_run_args(
+    scenario: &Path,
+    out: &Path,
+    trajectories: Option<usize>,
+    seed: Option<u64>,
+    quiet: bool,
+) -> RunArgs {
+    RunArgs {
+        scenarios: vec![scenario.to_path_buf()],
+        out: out.to_path_buf(),
+        trajectories,
+        seed,
+        threads: None,
+        deterministic: false,
+        write_trajectories: false,
+        max_memory: 4 << 30,
+        chart_size: crate::output::charts::DEFAULT_SIZE,
+        no_charts: false,
+        quiet,
+    }
+}
+
+/// Runs a scenario file into `out` and returns its run folder.
+fn run_into(
+    scenario: &Path,
+    out: &Path,
+    trajectories: Option<usize>,
+    seed: Option<u64>,
+    quiet: bool,
+) -> Result<std::path::PathBuf> {
+    let name = load_scenario(scenario)?.scenario.name;
+    run(&default_run_args(scenario, out, trajectories, seed, quiet))?;
+    Ok(out.join(name))
+}
+
+/// `migproj compare`.
+pub fn compare(
+    inputs: &[std::path::PathBuf],
+    out: &Path,
+    trajectories: Option<usize>,
+    seed: Option<u64>,
+    years: &[i32],
+    quiet: bool,
+) -> Result<()> {
+    use crate::compare::{
+        compare_charts, compare_csv, differences, differences_csv, differences_text, Compared,
+    };
+    let mut runs = Vec::new();
+    for input in inputs {
+        let dir = if input.is_dir() {
+            input.clone()
+        } else {
+            run_into(input, out, trajectories, seed, quiet)?
+        };
+        let tables = read_run_tables(&dir)?;
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        runs.push(Compared { name, tables });
+    }
+    let rows = differences(&runs, years);
+    let folder = OutputFolder::create(out, "compare")?;
+    folder.write("compare.csv", &compare_csv(&runs)?)?;
+    folder.write("differences.csv", &differences_csv(&rows)?)?;
+    for chart in compare_charts(&runs) {
+        let size = crate::output::charts::DEFAULT_SIZE;
+        folder.write(
+            &format!("charts/{}.svg", chart.file_stem),
+            crate::output::charts::render_svg(&chart, size)?.as_bytes(),
+        )?;
+        folder.write(
+            &format!("charts/{}.png", chart.file_stem),
+            &crate::output::charts::render_png(&chart, size)?,
+        )?;
+    }
+    let target = folder.commit()?;
+    print!("{}", differences_text(&rows));
+    if !quiet {
+        eprintln!(
+            "compared {} scenarios: wrote {}",
+            runs.len(),
+            target.display()
+        );
+    }
+    Ok(())
+}
+
+/// `migproj hindcast`.
+pub fn hindcast(
+    scenario: &Path,
+    observed: &Path,
+    out: &Path,
+    trajectories: Option<usize>,
+    seed: Option<u64>,
+    quiet: bool,
+) -> Result<()> {
+    use crate::hindcast::{explain, hindcast_csv, read_observations, score, Known, Quantiles};
+    let loaded = load_scenario(scenario)?;
+    let s = &loaded.scenario;
+    // Check the observations before running anything.
+    let bytes = crate::scenario::read_input_file(observed, "observations file")?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        Error::InputPlain(format!("error: `{}` is not UTF-8 text", observed.display()))
+    })?;
+    let file = SourceFile::new(observed, text);
+    let regions = crate::simulate::entity_names(s);
+    let variables = crate::simulate::variable_names(s);
+    let known = Known {
+        regions: &regions,
+        variables: &variables,
+        calibration_year: s.calibration_year,
+        end_year: s.end_year,
+    };
+    let observations = read_observations(&file, &known)?;
+    let dir = run_into(scenario, out, trajectories, seed, quiet)?;
+    let tables = read_run_tables(&dir)?;
+    let (scored, summary) = score(&observations, |o| {
+        let t = tables.year_index(o.year)?;
+        match tables.fan(&o.region, &o.variable) {
+            Some(f) => Some(Quantiles {
+                p2_5: f.p2_5[t],
+                p10: f.p10[t],
+                p50: f.p50[t],
+                p90: f.p90[t],
+                p97_5: f.p97_5[t],
+            }),
+            None => tables.series(&o.region, &o.variable).map(|v| Quantiles {
+                p2_5: v[t],
+                p10: v[t],
+                p50: v[t],
+                p90: v[t],
+                p97_5: v[t],
+            }),
+        }
+    });
+    let text = explain(
+        &summary,
+        &tables.meta.scenario_title,
+        tables.fans.as_ref().and(tables.meta.trajectories),
+    );
+    let folder = OutputFolder::create(out, &format!("{}-hindcast", s.name))?;
+    folder.write("hindcast.csv", &hindcast_csv(&scored)?)?;
+    folder.write(
+        "hindcast.md",
+        format!(
+            "# Hindcast
+
+{text}
+Coverage of the 80% interval: {:.3}
+Coverage of the 95% interval: {:.3}
+Median absolute percentage error: {:.3}
+",
+            summary.coverage_80, summary.coverage_95, summary.median_absolute_per_cent_error
+        )
+        .as_bytes(),
+    )?;
+    for chart in crate::output::charts::hindcast_charts(&tables, &scored) {
+        let size = crate::output::charts::DEFAULT_SIZE;
+        folder.write(
+            &format!("charts/{}.svg", chart.file_stem),
+            crate::output::charts::render_svg(&chart, size)?.as_bytes(),
+        )?;
+        folder.write(
+            &format!("charts/{}.png", chart.file_stem),
+            &crate::output::charts::render_png(&chart, size)?,
+        )?;
+    }
+    let target = folder.commit()?;
+    print!("{text}");
+    if !quiet {
+        eprintln!("wrote {}", target.display());
+    }
+    Ok(())
+}
+
+/// `migproj report`.
+pub fn report(dirs: &[std::path::PathBuf], out: &Path) -> Result<()> {
+    let mut runs = Vec::new();
+    for dir in dirs {
+        let tables = read_run_tables(dir)?;
+        runs.push(crate::report::read_run(dir, tables)?);
+    }
+    let report_dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    std::fs::create_dir_all(&report_dir)
+        .map_err(|e| Error::environment("cannot create", &report_dir, e))?;
+    let md_path = out.with_extension("md");
+    let html_path = out.with_extension("html");
+    for (path, text) in [
+        (&md_path, crate::report::markdown(&runs, &report_dir)),
+        (&html_path, crate::report::html(&runs)),
+    ] {
+        // Written beside the target, then renamed: never a half-written report.
+        let partial = path.with_extension(format!("partial-{}", std::process::id()));
+        std::fs::write(&partial, text)
+            .map_err(|e| Error::environment("cannot write", &partial, e))?;
+        std::fs::rename(&partial, path).map_err(|e| Error::environment("cannot write", path, e))?;
+    }
+    eprintln!("wrote {} and {}", md_path.display(), html_path.display());
+    Ok(())
+}
+
+/// Redraws the charts of a run folder from its tables; the new charts replace DIR/charts whole.
+pub fn plot(dir: &Path, size: (u32, u32)) -> Result<()> {
+    let run_tables = read_run_tables(dir)?;
     let files = render_all(&run_tables, size)?;
     let folder = OutputFolder::create(dir, "charts")?;
     for (name, bytes) in &files {

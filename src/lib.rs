@@ -18,8 +18,11 @@
 pub mod calibrate;
 pub mod cli;
 pub mod commands;
+pub mod compare;
 pub mod error;
+pub mod hindcast;
 pub mod model;
 pub mod output;
+pub mod report;
 pub mod scenario;
 pub mod simulate;

@@ -444,3 +444,214 @@ pub fn comparison_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec
     }
     csv.into_bytes()
 }
+
+/// assumptions.csv: the scenario's assumptions as a report states them (key, value, unit),
+/// with the calibrated values beside the stated ones.
+pub fn assumptions_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<u8>> {
+    use crate::scenario::{AgeSchedule, Growth, Mortality, Propensity};
+    let header: Vec<String> = ["assumption", "value", "unit"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut csv = CsvBuffer::new("assumptions.csv", &header)?;
+    let mut row =
+        |key: &str, value: String, unit: &str| csv.row(&[key.to_string(), value, unit.to_string()]);
+    row(
+        "period",
+        format!(
+            "{}-{} (calibrated to {} and {})",
+            scenario.base_year, scenario.end_year, scenario.base_year, scenario.calibration_year
+        ),
+        "years",
+    )?;
+    row("data revision", scenario.data_revision.clone(), "")?;
+    for (r, region) in scenario.regions.iter().enumerate() {
+        let g_hat = run.calibration.regions[r].arrival_growth;
+        row(
+            &format!("migrant stock, {}", region.name),
+            format!(
+                "{} ({}), {} ({})",
+                number(region.stock_base_persons),
+                scenario.base_year,
+                number(region.stock_calibration_persons),
+                scenario.calibration_year
+            ),
+            "persons",
+        )?;
+        row(
+            &format!("arrival growth, {}", region.name),
+            format!(
+                "{:.4} calibrated to {}; {:.4} after",
+                g_hat,
+                scenario.calibration_year,
+                scenario.arrival_growth_after(g_hat)
+            ),
+            "per year",
+        )?;
+    }
+    match &scenario.mortality {
+        Mortality::GompertzMakeham {
+            e0_female,
+            e0_male,
+            improvement_per_year,
+            ..
+        } => row(
+            "life expectancy at birth",
+            format!(
+                "women {e0_female}, men {e0_male} in {}, +{improvement_per_year} a year",
+                scenario.base_year
+            ),
+            "years",
+        )?,
+        Mortality::Table { path, .. } => row(
+            "mortality",
+            format!("table {}", path.display()),
+            "death probabilities",
+        )?,
+    }
+    let d = &scenario.departure;
+    row(
+        "departures (return or onward)",
+        format!(
+            "{} at arrival, falling to {} (decay {})",
+            d.initial, d.long_run, d.decay
+        ),
+        "probability per year",
+    )?;
+    for change in &d.changes {
+        let region = change.region.map_or("all regions".to_string(), |r| {
+            scenario.regions[r].name.clone()
+        });
+        row(
+            "departure change",
+            format!(
+                "x{} from {} ({region})",
+                change.multiplier, change.from_year
+            ),
+            "",
+        )?;
+    }
+    let a = &scenario.arrivals;
+    row("women among arrivals", number(a.female_share), "share")?;
+    row(
+        "arrival age schedule",
+        match &a.age_schedule {
+            AgeSchedule::RogersCastro { mu2, .. } => format!("Rogers-Castro, labour peak at {mu2}"),
+            AgeSchedule::Table { path, .. } => format!("table {}", path.display()),
+        },
+        "",
+    )?;
+    for change in &a.changes {
+        let region = change.region.map_or("all regions".to_string(), |r| {
+            scenario.regions[r].name.clone()
+        });
+        row(
+            "arrivals change",
+            format!(
+                "x{} from {} ({region})",
+                change.multiplier, change.from_year
+            ),
+            "",
+        )?;
+    }
+    for pulse in &a.pulses {
+        row(
+            "arrivals pulse",
+            format!(
+                "{} in {} ({})",
+                number(pulse.persons),
+                pulse.year,
+                scenario.regions[pulse.region].name
+            ),
+            "persons",
+        )?;
+    }
+    let m = &scenario.remittances;
+    row(
+        "remittances received",
+        format!(
+            "{} ({}), {} ({})",
+            number(m.received_base_usd),
+            scenario.base_year,
+            number(m.received_calibration_usd),
+            scenario.calibration_year
+        ),
+        "current US dollars",
+    )?;
+    row(
+        "remitting ages",
+        format!("{}-{}", m.age_range.0, m.age_range.1),
+        "years",
+    )?;
+    row(
+        "propensity to remit",
+        match m.propensity {
+            Propensity::Constant { value } => format!("constant {value}"),
+            Propensity::Exponential {
+                initial,
+                long_run,
+                decay,
+            } => format!("{initial} at arrival to {long_run} (decay {decay})"),
+            Propensity::Hump {
+                peak,
+                peak_duration,
+            } => format!("hump, {peak} after {peak_duration} years"),
+        },
+        "share of migrants",
+    )?;
+    let rem = run.calibration.remittances;
+    row(
+        "amount per remitter",
+        format!(
+            "{:.0} ({}), {:.0} ({})",
+            rem.amount_base_usd,
+            scenario.base_year,
+            rem.amount_calibration_usd,
+            scenario.calibration_year
+        ),
+        "US dollars a year",
+    )?;
+    row(
+        "growth of the amount after calibration",
+        match m.growth {
+            Growth::Calibrated => format!("{:.4} (calibrated)", rem.growth),
+            Growth::Fixed(g) => format!("{g}"),
+        },
+        "per year",
+    )?;
+    let cost = if m.cost.is_empty() {
+        "none".to_string()
+    } else {
+        m.cost
+            .iter()
+            .map(|(y, c)| format!("{}% in {y}", number((c * 1e8).round() / 1e6)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    row("cost of sending", cost, "per cent of the amount sent")?;
+    for series in &scenario.comparison {
+        let points = series
+            .points
+            .iter()
+            .map(|(y, v)| format!("{} ({y})", number(*v)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        row(
+            &format!("comparison series `{}`", series.name),
+            points,
+            "current US dollars, flat outside",
+        )?;
+    }
+    let u = &scenario.uncertainty;
+    if u.trajectories > 0 {
+        row(
+            "uncertainty",
+            format!(
+                "growth sd {}, AR(1) {}, shock sd {}, regional correlation {}, departure sd {}, remittance growth sd {}, remittance shock sd {}",
+                u.growth_sd, u.ar1, u.shock_sd, u.region_correlation, u.departure_sd, u.remittance_growth_sd, u.remittance_shock_sd
+            ),
+            "",
+        )?;
+    }
+    csv.into_bytes()
+}

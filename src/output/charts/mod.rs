@@ -816,6 +816,117 @@ fn regions_chart(tables: &RunTables) -> Option<Chart> {
     })
 }
 
+/// The hindcast chart: for the region and variable with the most observations, the fan and
+/// the observed points (filled when the 80% interval covers them, hollow when not).
+pub fn hindcast_charts(tables: &RunTables, scored: &[crate::hindcast::Scored]) -> Vec<Chart> {
+    let mut counts: Vec<((String, String), usize)> = Vec::new();
+    for s in scored {
+        let key = (s.observation.region.clone(), s.observation.variable.clone());
+        match counts.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((key, 1)),
+        }
+    }
+    let Some(((entity, variable), _)) = counts.into_iter().max_by_key(|(_, n)| *n) else {
+        return Vec::new();
+    };
+    let max_raw = finite_max(
+        scored
+            .iter()
+            .filter(|s| s.observation.region == entity && s.observation.variable == variable)
+            .map(|s| s.observation.value.max(s.quantiles.p97_5)),
+    )
+    .max(finite_max(
+        tables
+            .series(&entity, &variable)
+            .into_iter()
+            .flatten()
+            .copied(),
+    ));
+    let unit = if variable.starts_with("remittances") || variable == "fees" {
+        dollars_unit(max_raw)
+    } else if variable == "share_of_world" {
+        Unit {
+            divisor: 0.01,
+            words: "per cent of world population",
+        }
+    } else if variable.starts_with("ratio_to_") {
+        Unit {
+            divisor: 1.0,
+            words: "ratio",
+        }
+    } else {
+        persons_unit(max_raw)
+    };
+    let (mut layers, max) = fan_layers(tables, &entity, &variable, unit, 1.0, palette::BLUE);
+    let mut covered = Vec::new();
+    let mut missed = Vec::new();
+    for s in scored
+        .iter()
+        .filter(|s| s.observation.region == entity && s.observation.variable == variable)
+    {
+        let point = (
+            f64::from(s.observation.year),
+            s.observation.value / unit.divisor,
+        );
+        if s.in_80 {
+            covered.push(point)
+        } else {
+            missed.push(point)
+        }
+    }
+    let mut legend = fan_legend(tables, palette::BLUE, &variable.replace('_', " "));
+    if !covered.is_empty() {
+        layers.push(Layer::Points {
+            points: covered,
+            color: palette::VERMILLION,
+            filled: true,
+        });
+        legend.push(LegendItem {
+            label: "observed, inside the 80% interval".into(),
+            key: LegendKey::Point {
+                color: palette::VERMILLION,
+                filled: true,
+            },
+        });
+    }
+    if !missed.is_empty() {
+        layers.push(Layer::Points {
+            points: missed,
+            color: palette::VERMILLION,
+            filled: false,
+        });
+        legend.push(LegendItem {
+            label: "observed, outside it".into(),
+            key: LegendKey::Point {
+                color: palette::VERMILLION,
+                filled: false,
+            },
+        });
+    }
+    vec![Chart {
+        file_stem: "hindcast".into(),
+        title: format!(
+            "Hindcast: {} of {entity} against observations",
+            variable.replace('_', " ")
+        ),
+        subtitle: subtitle(
+            tables,
+            "projection from the calibration year, observations it did not use",
+        ),
+        footer: footer(tables),
+        columns: 1,
+        panels: vec![time_panel(
+            tables,
+            None,
+            unit.words.to_string(),
+            layers,
+            max.max(max_raw / unit.divisor),
+        )],
+        legend,
+    }]
+}
+
 /// Every chart of a run.
 pub fn charts(tables: &RunTables) -> Vec<Chart> {
     let mut charts = vec![stock_chart(tables), remittances_chart(tables)];
