@@ -1,0 +1,249 @@
+//! compare, hindcast and report: the hindcast's coverage is honest (model-drawn observations
+//! are covered at close to the nominal rates, biased ones are not), and the three commands
+//! run from the CLI on the shipped scenarios.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use migproj::hindcast::{score, Observation, Quantiles};
+use migproj::scenario::load_scenario;
+use migproj::simulate::monte_carlo::run_monte_carlo;
+use migproj::simulate::{entity_names, run_deterministic};
+
+fn migproj(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_migproj"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("migproj-analysis-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Observations drawn from the model itself (independent trajectories of another seed) must be
+/// covered by the 80% and 95% intervals at close to 80% and 95%; the same observations raised
+/// by half must not be.
+#[test]
+fn hindcast_coverage_is_nominal_for_model_draws_and_low_for_biased_ones() {
+    let loaded =
+        load_scenario(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/regions.toml"))
+            .unwrap();
+    let mut scenario = loaded.scenario.clone();
+    scenario.uncertainty.trajectories = 2000;
+    let run = run_deterministic(&scenario).unwrap();
+    let projection = run_monte_carlo(&scenario, &run, &scenario.uncertainty, &|| {});
+    let mut truth_settings = scenario.uncertainty.clone();
+    truth_settings.seed += 1;
+    truth_settings.trajectories = 600;
+    let truth = run_monte_carlo(&scenario, &run, &truth_settings, &|| {});
+
+    let entities = entity_names(&scenario);
+    let cal = (scenario.calibration_year - scenario.base_year) as usize;
+    let n_years = run.rates.n_years;
+    // One observation per truth trajectory, spread over regions, variables and later years.
+    let points: Vec<(usize, usize, usize)> = (0..truth.n_trajectories)
+        .map(|k| {
+            (
+                k % entities.len(),
+                [0, 5][k % 2],
+                cal + 1 + (k * 7) % (n_years - cal - 1),
+            )
+        })
+        .collect();
+    let variables = [
+        "stock",
+        "arrivals",
+        "deaths",
+        "departures",
+        "remittances_sent",
+        "remittances_received",
+    ];
+    let observations = |factor: f64| -> Vec<Observation> {
+        points
+            .iter()
+            .enumerate()
+            .map(|(k, &(entity, variable, t))| Observation {
+                region: entities[entity].clone(),
+                year: scenario.base_year + t as i32,
+                variable: variables[variable].to_string(),
+                value: truth.value(k, entity, variable, t) * factor,
+                source: format!("trajectory {k} of seed {}", truth_settings.seed),
+            })
+            .collect()
+    };
+    let quantiles = |o: &Observation| -> Option<Quantiles> {
+        let entity = entities.iter().position(|e| *e == o.region)?;
+        let variable = variables.iter().position(|v| *v == o.variable)?;
+        let t = (o.year - scenario.base_year) as usize;
+        let (_, q) = projection.summary(entity, variable, t);
+        Some(Quantiles {
+            p2_5: q[0],
+            p10: q[1],
+            p50: q[3],
+            p90: q[5],
+            p97_5: q[6],
+        })
+    };
+    let (_, honest) = score(&observations(1.0), quantiles);
+    assert_eq!(honest.n, 600);
+    eprintln!(
+        "model-drawn observations: 80% interval covers {:.3}, 95% covers {:.3}",
+        honest.coverage_80, honest.coverage_95
+    );
+    // Sampling sd of a coverage over 600 points: 1.6 points (80%) and 0.9 points (95%).
+    assert!(
+        (honest.coverage_80 - 0.80).abs() < 0.05,
+        "80% coverage {}",
+        honest.coverage_80
+    );
+    assert!(
+        (honest.coverage_95 - 0.95).abs() < 0.03,
+        "95% coverage {}",
+        honest.coverage_95
+    );
+    let (_, biased) = score(&observations(1.5), quantiles);
+    eprintln!(
+        "biased by half: 80% covers {:.3}, 95% covers {:.3}",
+        biased.coverage_80, biased.coverage_95
+    );
+    assert!(
+        biased.coverage_80 < 0.5 && biased.coverage_95 < 0.7,
+        "biased coverage {} / {}",
+        biased.coverage_80,
+        biased.coverage_95
+    );
+    assert!(biased.median_absolute_per_cent_error > honest.median_absolute_per_cent_error);
+}
+
+#[test]
+fn hindcast_runs_from_the_cli_and_refuses_calibration_years() {
+    let out = temp_dir("hindcast");
+    let output = migproj(&[
+        "hindcast",
+        "scenarios/regions.toml",
+        "--observed",
+        "data/observed-ims2020-world.csv",
+        "--trajectories",
+        "200",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("against 4 observations") && text.contains("80% interval covered"),
+        "{text}"
+    );
+    let csv = std::fs::read_to_string(out.join("regions-hindcast/hindcast.csv")).unwrap();
+    assert!(csv.starts_with(
+        "region,year,variable,observed,source,p2_5,p10,p50,p90,p97_5,in_80,in_95,per_cent_error\n"
+    ));
+    assert_eq!(csv.lines().count(), 5);
+    assert!(out.join("regions-hindcast/charts/hindcast.png").is_file());
+
+    let bad = out.join("bad.csv");
+    std::fs::write(&bad, "region,year,variable,value,source\nWorld,2000,stock,173230585,IMS 2020\nWorld,2010,stok,2.2e8,IMS 2020\n").unwrap();
+    let output = migproj(&[
+        "hindcast",
+        "scenarios/regions.toml",
+        "--observed",
+        bad.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("bad.csv:2:7")
+            && message.contains("2000 is inside the calibration period"),
+        "{message}"
+    );
+    assert!(
+        message.contains("bad.csv:3:12") && message.contains("found `stok`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn compare_and_report_run_from_the_cli() {
+    let out = temp_dir("compare");
+    let output = migproj(&[
+        "compare",
+        "scenarios/baseline.toml",
+        "scenarios/remittance-cost.toml",
+        "--trajectories",
+        "100",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        table.contains("remittances_received    2050  remittance-cost"),
+        "{table}"
+    );
+    let compare = std::fs::read_to_string(out.join("compare/compare.csv")).unwrap();
+    assert!(compare
+        .starts_with("scenario,region,year,variable,p10,p50,p90\nbaseline,World,1990,stock,"));
+    let differences = std::fs::read_to_string(out.join("compare/differences.csv")).unwrap();
+    // Costs held at 10% instead of 3% in 2050: 0.90 / 0.97 of the baseline's receipts, -7.2%.
+    let line = differences
+        .lines()
+        .find(|l| l.starts_with("remittances_received,World,2050,remittance-cost,"))
+        .unwrap();
+    let per_cent: f64 = line.rsplit(',').next().unwrap().parse().unwrap();
+    assert!(
+        (per_cent - 100.0 * (0.90 / 0.97 - 1.0)).abs() < 0.01,
+        "{line}"
+    );
+    for chart in ["compare_stock", "compare_remittances"] {
+        assert!(out.join(format!("compare/charts/{chart}.png")).is_file());
+    }
+
+    let report = out.join("report");
+    let output = migproj(&[
+        "report",
+        out.join("baseline").to_str().unwrap(),
+        out.join("remittance-cost").to_str().unwrap(),
+        "--out",
+        report.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    for part in [
+        "## Continuation of 1990-2000 trends",
+        "### Assumptions",
+        "### Key figures",
+        "| Migrant stock | millions | 175 (175–175)",
+        "![stock](baseline/charts/stock.png)",
+        "### Provenance",
+        "data revision IMR 2002",
+    ] {
+        assert!(md.contains(part), "report.md lacks {part}");
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.starts_with("<!DOCTYPE html>") && html.matches("<svg").count() >= 12,
+        "charts inlined"
+    );
+    assert!(!html.contains("<img"), "the HTML is self-contained");
+}
