@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Regenerates the example charts shown in the README from the baseline scenario.
+# Regenerates the example charts shown in the README.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo run --release -- run scenarios/baseline.toml --quiet --out target/examples
+cargo build --release
+bin=target/release/migproj
+$bin run scenarios/baseline.toml --quiet --out target/examples
 cp target/examples/baseline/charts/stock.png output/examples/baseline-stock.png
 cp target/examples/baseline/charts/remittances.png output/examples/baseline-remittances.png
+$bin compare scenarios/*.toml --trajectories 300 --quiet --out target/examples > /dev/null
+cp target/examples/compare/charts/compare_stock.png output/examples/compare-stock.png
 echo "updated output/examples/"
