@@ -439,6 +439,25 @@ fn run_into(
     Ok(out.join(name))
 }
 
+/// Writes charts as `charts/NAME.svg` and `charts/NAME.png` at the default size.
+fn write_charts(
+    folder: &OutputFolder,
+    charts: &[crate::output::charts::draw::Chart],
+) -> Result<()> {
+    let size = crate::output::charts::DEFAULT_SIZE;
+    for chart in charts {
+        folder.write(
+            &format!("charts/{}.svg", chart.file_stem),
+            crate::output::charts::render_svg(chart, size)?.as_bytes(),
+        )?;
+        folder.write(
+            &format!("charts/{}.png", chart.file_stem),
+            &crate::output::charts::render_png(chart, size)?,
+        )?;
+    }
+    Ok(())
+}
+
 /// `migproj compare`.
 pub fn compare(
     inputs: &[std::path::PathBuf],
@@ -469,17 +488,7 @@ pub fn compare(
     let folder = OutputFolder::create(out, "compare")?;
     folder.write("compare.csv", &compare_csv(&runs)?)?;
     folder.write("differences.csv", &differences_csv(&rows)?)?;
-    for chart in compare_charts(&runs) {
-        let size = crate::output::charts::DEFAULT_SIZE;
-        folder.write(
-            &format!("charts/{}.svg", chart.file_stem),
-            crate::output::charts::render_svg(&chart, size)?.as_bytes(),
-        )?;
-        folder.write(
-            &format!("charts/{}.png", chart.file_stem),
-            &crate::output::charts::render_png(&chart, size)?,
-        )?;
-    }
+    write_charts(&folder, &compare_charts(&runs))?;
     let target = folder.commit()?;
     print!("{}", differences_text(&rows));
     if !quiet {
@@ -561,17 +570,10 @@ Median absolute percentage error: {:.3}
         )
         .as_bytes(),
     )?;
-    for chart in crate::output::charts::hindcast_charts(&tables, &scored) {
-        let size = crate::output::charts::DEFAULT_SIZE;
-        folder.write(
-            &format!("charts/{}.svg", chart.file_stem),
-            crate::output::charts::render_svg(&chart, size)?.as_bytes(),
-        )?;
-        folder.write(
-            &format!("charts/{}.png", chart.file_stem),
-            &crate::output::charts::render_png(&chart, size)?,
-        )?;
-    }
+    write_charts(
+        &folder,
+        &crate::output::charts::hindcast_charts(&tables, &scored),
+    )?;
     let target = folder.commit()?;
     print!("{text}");
     if !quiet {

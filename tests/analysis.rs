@@ -2,28 +2,15 @@
 //! are covered at close to the nominal rates, biased ones are not), and the three commands
 //! run from the CLI on the shipped scenarios.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::{migproj, temp_dir};
+
+use std::path::Path;
 
 use migproj::hindcast::{score, Observation, Quantiles};
 use migproj::scenario::load_scenario;
 use migproj::simulate::monte_carlo::run_monte_carlo;
 use migproj::simulate::{entity_names, run_deterministic};
-
-fn migproj(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_migproj"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("migproj-analysis-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// Observations drawn from the model itself (independent trajectories of another seed) must be
 /// covered by the 80% and 95% intervals at close to 80% and 95%; the same observations raised

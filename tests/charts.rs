@@ -1,20 +1,14 @@
 //! Charts: every chart renders with its texts, PNGs have the requested size and data-coloured
 //! pixels, `plot` redraws the same bytes from the tables alone, and bad tables are located.
 
+mod common;
+use common::migproj;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use migproj::error::SourceFile;
 use migproj::output::charts::data::load_tables;
 use migproj::output::charts::{charts, render_png, render_svg};
-
-fn migproj(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_migproj"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap()
-}
 
 fn run_into(name: &str, scenario: &str, extra: &[&str]) -> PathBuf {
     let out = std::env::temp_dir().join(format!("migproj-charts-{name}-{}", std::process::id()));

@@ -1,26 +1,14 @@
 //! The command-line interface as a user meets it: exit codes, pinned error texts for bad
 //! scenario files, the files a run writes, and that a failed run writes nothing.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::{migproj, temp_dir};
 
-fn migproj(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_migproj"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the migproj binary runs")
-}
+use std::path::Path;
+use std::process::Output;
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("migproj-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// Each bad fixture's whole error text is pinned in its .stderr file beside it.

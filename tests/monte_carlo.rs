@@ -2,8 +2,10 @@
 //! seed gives the same bytes for any thread count, and the spread of the outcomes matches
 //! what the assumptions imply.
 
+mod common;
+use common::migproj;
+
 use std::path::Path;
-use std::process::Command;
 
 use migproj::error::SourceFile;
 use migproj::scenario::{check_scenario_text, Scenario};
@@ -115,14 +117,6 @@ fn spread_with_only_growth_sd_matches_its_analytic_value() {
         "median {} vs deterministic {deterministic}",
         quantiles[3]
     );
-}
-
-fn migproj(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_migproj"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap()
 }
 
 #[test]

@@ -2,6 +2,9 @@
 //! with a located error; extreme but valid scenarios work or fail clearly; a killed run leaves
 //! the outputs whole; concurrent runs are kept apart; the same inputs give the same bytes.
 
+mod common;
+use common::{migproj, temp_dir};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,21 +19,6 @@ use rayon::prelude::*;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn migproj(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_migproj"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("migproj-robust-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// The shipped scenarios, the mutation test's starting points.

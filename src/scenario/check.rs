@@ -79,17 +79,6 @@ fn short(x: f64) -> String {
     }
 }
 
-const VARIABLES: [&str; 8] = [
-    "stock",
-    "arrivals",
-    "deaths",
-    "departures",
-    "remittances_sent",
-    "remittances_received",
-    "fees",
-    "share_of_world",
-];
-
 struct Checker<'f> {
     diagnostics: Vec<Diagnostic>,
     sources: &'f SourceSet,
@@ -1762,7 +1751,10 @@ fn check_uncertainty(
     let departure_sd = c.number(&t, "departure_sd", Some(0.2), Bound::Between(0.0, 2.0), "");
     let remittance_growth_sd = c.number(&t, "remittance_growth_sd", Some(0.01), sd, "");
     let remittance_shock_sd = c.number(&t, "remittance_shock_sd", Some(0.03), sd, "");
-    let mut variables: Vec<String> = VARIABLES.iter().map(|s| s.to_string()).collect();
+    let mut variables: Vec<String> = crate::simulate::CORE_VARIABLES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     if let Some(series) = comparison {
         variables.extend(series.iter().map(|s| format!("ratio_to_{}", s.name)));
     }

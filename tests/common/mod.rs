@@ -1,0 +1,22 @@
+//! Helpers shared by the integration tests: run the binary, make a fresh temporary folder.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// Runs the migproj binary from the package root.
+pub fn migproj(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_migproj"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the migproj binary runs")
+}
+
+/// A fresh, empty folder for one test (named by the test and the process).
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("migproj-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
