@@ -229,3 +229,86 @@ proptest! {
         assert_no_negative_cell(&scenario, &run);
     }
 }
+
+/// A mortality table and an age-schedule table that restate the parametric ones give the same
+/// projection; a bad cell in a table is reported with the table's line and column.
+#[test]
+fn csv_tables_replace_the_parametric_schedules() {
+    use migproj::model::arrivals::age_sex_shares;
+    use migproj::model::mortality::{gompertz_makeham_table, solve_beta};
+    use migproj::scenario::AgeSchedule;
+
+    let dir = std::env::temp_dir().join(format!("migproj-tables-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let base = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml"),
+    )
+    .unwrap();
+    // The parametric run with constant mortality (no improvement).
+    let parametric_text = base.replace("improvement = 0.15", "improvement = 0.0");
+    let parametric =
+        check_scenario_text(&SourceFile::new("p.toml", parametric_text.clone()), &dir).unwrap();
+    let q: Vec<Vec<f64>> = [77.0, 71.0]
+        .iter()
+        .map(|&e0| gompertz_makeham_table(0.0005, solve_beta(0.0005, 0.09, e0).unwrap(), 0.09))
+        .collect();
+    let mut mortality = String::from("age,female,male\n");
+    for age in 0..=100 {
+        mortality.push_str(&format!("{age},{},{}\n", q[0][age], q[1][age]));
+    }
+    std::fs::write(dir.join("mortality.csv"), &mortality).unwrap();
+    let AgeSchedule::RogersCastro { .. } = parametric.arrivals.age_schedule else {
+        panic!()
+    };
+    let [female, male] = age_sex_shares(&parametric.arrivals.age_schedule, 0.49);
+    let mut schedule = String::from("age,female,male\n");
+    for age in 0..=100 {
+        // Weights need not sum to one: scaled by 1000 to show that they are normalized.
+        schedule.push_str(&format!(
+            "{age},{},{}\n",
+            female[age] * 1000.0,
+            male[age] * 1000.0
+        ));
+    }
+    std::fs::write(dir.join("arrivals.csv"), &schedule).unwrap();
+    let tabled_text = base
+        .replace("life_expectancy = { female = 77.0, male = 71.0 }\nimprovement = 0.15", "table = \"mortality.csv\"")
+        .replace("female_share = 0.49               # IMS 2020: 49.3 per cent of migrants female in 1990", "age_schedule = { table = \"arrivals.csv\" }");
+    let tabled = check_scenario_text(
+        &SourceFile::new(dir.join("t.toml"), tabled_text.clone()),
+        &dir,
+    )
+    .unwrap();
+    let (a, b) = (
+        run_deterministic(&parametric).unwrap(),
+        run_deterministic(&tabled).unwrap(),
+    );
+    for (x, y) in a.derived[0]
+        .iter()
+        .flatten()
+        .zip(b.derived[0].iter().flatten())
+    {
+        assert!(relative(*x, *y) < 1e-9, "{x} vs {y}");
+    }
+    // A probability above 1 in the table: located in mortality.csv, reported at the key.
+    let broken: Vec<String> = mortality
+        .lines()
+        .map(|l| {
+            if l.starts_with("40,") {
+                format!("40,1.5,{}", l.rsplit(',').next().unwrap())
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    std::fs::write(dir.join("mortality.csv"), broken.join("\n")).unwrap();
+    let errors =
+        check_scenario_text(&SourceFile::new(dir.join("t.toml"), tabled_text), &dir).unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].message.contains("mortality.csv:42:4")
+            && errors[0].message.contains("must be a probability in 0..=1"),
+        "{}",
+        errors[0].message
+    );
+}
