@@ -347,11 +347,21 @@ pub fn calibrate_region(
     }
     let growth = brent(relative_gap, lo, hi, f_lo, f_hi, 1e-15);
     let (initial_state, arrivals_base) = initial_state(rates, region, growth, stock_base);
+    let arrivals = arrivals_path(rates, region, arrivals_base, |_| growth);
+    let state_at_calibration = project_region(
+        rates,
+        region,
+        (0, rates.calibration_index),
+        &initial_state,
+        &arrivals,
+        1.0,
+        |_, _, _, _| {},
+    );
     Ok(RegionCalibration {
         arrival_growth: growth,
         initial_state,
         arrivals_base,
-        achieved_calibration_stock: calibration_stock(rates, region, growth, stock_base),
+        achieved_calibration_stock: state_at_calibration.iter().sum(),
     })
 }
 

@@ -445,6 +445,23 @@ pub fn comparison_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec
     csv.into_bytes()
 }
 
+/// A whole number with thousands separators, as a report prints it: 154,000,000.
+fn grouped(x: f64) -> String {
+    let digits = format!("{:.0}", x.abs());
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if x < 0.0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
 /// assumptions.csv: the scenario's assumptions as a report states them (key, value, unit),
 /// with the calibrated values beside the stated ones.
 pub fn assumptions_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<u8>> {
@@ -471,9 +488,9 @@ pub fn assumptions_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
             &format!("migrant stock, {}", region.name),
             format!(
                 "{} ({}), {} ({})",
-                number(region.stock_base_persons),
+                grouped(region.stock_base_persons),
                 scenario.base_year,
-                number(region.stock_calibration_persons),
+                grouped(region.stock_calibration_persons),
                 scenario.calibration_year
             ),
             "persons",
@@ -559,7 +576,7 @@ pub fn assumptions_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
             "arrivals pulse",
             format!(
                 "{} in {} ({})",
-                number(pulse.persons),
+                grouped(pulse.persons),
                 pulse.year,
                 scenario.regions[pulse.region].name
             ),
@@ -571,9 +588,9 @@ pub fn assumptions_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
         "remittances received",
         format!(
             "{} ({}), {} ({})",
-            number(m.received_base_usd),
+            grouped(m.received_base_usd),
             scenario.base_year,
-            number(m.received_calibration_usd),
+            grouped(m.received_calibration_usd),
             scenario.calibration_year
         ),
         "current US dollars",
@@ -633,7 +650,7 @@ pub fn assumptions_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
         let points = series
             .points
             .iter()
-            .map(|(y, v)| format!("{} ({y})", number(*v)))
+            .map(|(y, v)| format!("{} ({y})", grouped(*v)))
             .collect::<Vec<_>>()
             .join(", ");
         row(
@@ -654,4 +671,15 @@ pub fn assumptions_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
         )?;
     }
     csv.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn grouped_thousands() {
+        assert_eq!(super::grouped(154e6), "154,000,000");
+        assert_eq!(super::grouped(999.0), "999");
+        assert_eq!(super::grouped(1000.0), "1,000");
+        assert_eq!(super::grouped(-68440818634.0), "-68,440,818,634");
+    }
 }
