@@ -3,7 +3,7 @@
 //! run from the CLI on the shipped scenarios.
 
 mod common;
-use common::{migproj, temp_dir};
+use common::{assert_success, migproj, temp_dir};
 
 use std::path::Path;
 
@@ -121,11 +121,7 @@ fn hindcast_runs_from_the_cli_and_refuses_calibration_years() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(
         text.contains("against 4 observations") && text.contains("80% interval covered"),
@@ -174,11 +170,7 @@ fn compare_and_report_run_from_the_cli() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     let table = String::from_utf8_lossy(&output.stdout);
     assert!(
         table.contains("remittances_received    2050  remittance-cost"),
@@ -210,11 +202,7 @@ fn compare_and_report_run_from_the_cli() {
         "--out",
         report.to_str().unwrap(),
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     for part in [
         "## Continuation of 1990-2000 trends",

@@ -2,7 +2,7 @@
 //! pixels, `plot` redraws the same bytes from the tables alone, and bad tables are located.
 
 mod common;
-use common::migproj;
+use common::{assert_success, migproj};
 
 use std::path::{Path, PathBuf};
 
@@ -16,11 +16,7 @@ fn run_into(name: &str, scenario: &str, extra: &[&str]) -> PathBuf {
     let mut args = vec!["run", scenario, "--quiet", "--out", out.to_str().unwrap()];
     args.extend_from_slice(extra);
     let output = migproj(&args);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     out
 }
 
@@ -141,11 +137,7 @@ fn plot_redraws_the_same_bytes_as_run() {
         .collect();
     assert_eq!(before.len(), 14);
     let output = migproj(&["plot", folder.to_str().unwrap()]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     for (name, bytes) in &before {
         assert_eq!(
             &std::fs::read(folder.join("charts").join(name)).unwrap(),

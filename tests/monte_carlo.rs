@@ -3,7 +3,7 @@
 //! what the assumptions imply.
 
 mod common;
-use common::migproj;
+use common::{assert_success, migproj};
 
 use std::path::Path;
 
@@ -138,11 +138,7 @@ fn one_and_two_threads_write_the_same_bytes_and_quantiles_are_ordered() {
             "--out",
             out.to_str().unwrap(),
         ]);
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert_success(&output);
         outputs.push(std::fs::read(out.join("regions/summary.csv")).unwrap());
     }
     assert_eq!(outputs[0], outputs[1]);
@@ -182,11 +178,7 @@ fn events_and_overrides_and_the_memory_guard() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     let probabilities = std::fs::read_to_string(out.join("baseline/probabilities.csv")).unwrap();
     // Every trajectory has more than one migrant in 2050; in 2000 remittances were 2.36 times aid.
     assert_eq!(

@@ -3,7 +3,7 @@
 //! the outputs whole; concurrent runs are kept apart; the same inputs give the same bytes.
 
 mod common;
-use common::{migproj, temp_dir};
+use common::{assert_success, migproj, temp_dir};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -464,11 +464,7 @@ fn extreme_but_valid_scenarios_run() {
         ));
     }
     let (output, out) = run_text("hundred", &text, &["--deterministic"]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     let projection = std::fs::read_to_string(out.join("baseline/projection.csv")).unwrap();
     assert_eq!(projection.lines().count(), 1 + 101 * 61);
     assert_all_numbers_finite(&out.join("baseline"));
@@ -672,11 +668,7 @@ fn a_killed_run_leaves_whole_outputs_and_the_next_run_works() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(
-        again.status.success(),
-        "{}",
-        String::from_utf8_lossy(&again.stderr)
-    );
+    assert_success(&again);
     assert!(
         output_digests(&out.join("regions")) == before,
         "the rerun differs from the first run"
@@ -724,9 +716,5 @@ fn a_second_run_into_a_locked_folder_is_refused_clearly() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
 }
