@@ -319,6 +319,7 @@ pub fn compare_charts(runs: &[Compared]) -> Vec<Chart> {
                 y_desc: unit.into(),
                 x_ticks: Ticks::Year,
                 y_ticks: Ticks::for_range(top),
+                y_log: false,
                 layers,
             }],
             legend,

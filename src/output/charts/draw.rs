@@ -1,6 +1,8 @@
 //! Drawing: each chart is prepared as data (panels of layers, a legend, texts) and then drawn
 //! by one generic function on any plotters backend (SVG and PNG alike).
 
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
@@ -69,6 +71,8 @@ pub enum Ticks {
     Year,
     /// Absolute values (population pyramids: men to the left are negative).
     AbsoluteDecimals(usize),
+    /// Two significant figures at most, for logarithmic axes (0.5, 2, 20, 200).
+    Significant,
 }
 
 impl Ticks {
@@ -79,6 +83,21 @@ impl Ticks {
                 format!("{:.*}", d, if value.abs() < 1e-12 { 0.0 } else { value })
             }
             Ticks::AbsoluteDecimals(d) => format!("{:.*}", d, value.abs()),
+            Ticks::Significant => {
+                let decimals = if value.abs() >= 10.0 {
+                    0
+                } else if value.abs() >= 1.0 {
+                    1
+                } else {
+                    2
+                };
+                let text = format!("{value:.decimals$}");
+                if text.contains('.') {
+                    text.trim_end_matches('0').trim_end_matches('.').to_string()
+                } else {
+                    text
+                }
+            }
         }
     }
 
@@ -103,6 +122,8 @@ pub struct Panel {
     pub y_desc: String,
     pub x_ticks: Ticks,
     pub y_ticks: Ticks,
+    /// A logarithmic y axis (for ratios that grow by orders of magnitude); `y_range` > 0.
+    pub y_log: bool,
     pub layers: Vec<Layer>,
 }
 
@@ -267,7 +288,6 @@ fn draw_panel<DB: DrawingBackend>(
     small: bool,
 ) -> DrawResult<DB> {
     let px = |x: f64| (x * unit).round().max(1.0) as u32;
-    let label_size = if small { px(17.0) } else { px(20.0) };
     let mut builder = ChartBuilder::on(area);
     builder
         .margin_top(px(8.0))
@@ -282,10 +302,32 @@ fn draw_panel<DB: DrawingBackend>(
             (FONT, px(if small { 21.0 } else { 24.0 }), FontStyle::Bold),
         );
     }
-    let mut chart = builder.build_cartesian_2d(
+    let (x_range, y_range) = (
         panel.x_range.0..panel.x_range.1,
         panel.y_range.0..panel.y_range.1,
-    )?;
+    );
+    if panel.y_log {
+        let mut chart = builder.build_cartesian_2d(x_range, y_range.log_scale())?;
+        draw_mesh_and_layers(&mut chart, panel, unit, small)
+    } else {
+        let mut chart = builder.build_cartesian_2d(x_range, y_range)?;
+        draw_mesh_and_layers(&mut chart, panel, unit, small)
+    }
+}
+
+/// The mesh, axis titles and layers of a panel, on a linear or logarithmic y axis.
+fn draw_mesh_and_layers<DB, Y>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, Y>>,
+    panel: &Panel,
+    unit: f64,
+    small: bool,
+) -> DrawResult<DB>
+where
+    DB: DrawingBackend,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let px = |x: f64| (x * unit).round().max(1.0) as u32;
+    let label_size = if small { px(17.0) } else { px(20.0) };
     let (x_ticks, y_ticks) = (panel.x_ticks, panel.y_ticks);
     let x_formatter = move |v: &f64| x_ticks.format(*v);
     let y_formatter = move |v: &f64| y_ticks.format(*v);

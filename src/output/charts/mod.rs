@@ -274,6 +274,7 @@ fn time_panel(
         y_desc,
         x_ticks: Ticks::Year,
         y_ticks: Ticks::for_range(top),
+        y_log: false,
         layers,
     }
 }
@@ -479,14 +480,49 @@ fn ratio_chart(tables: &RunTables) -> Chart {
         ),
         footer: footer(tables),
         columns: 1,
-        panels: vec![time_panel(
+        panels: vec![log_panel(
             tables,
-            None,
-            "ratio (remittances / comparison series)".into(),
+            "ratio (remittances / comparison series), log scale".into(),
             layers,
             max,
         )],
         legend,
+    }
+}
+
+/// A panel with a logarithmic y axis from a little below the smallest positive value drawn
+/// (and below 1, so that the ratio-1 line shows) to a little above `max`.
+fn log_panel(tables: &RunTables, y_desc: String, layers: Vec<Layer>, max: f64) -> Panel {
+    let mut min = f64::INFINITY;
+    for layer in &layers {
+        let values: Vec<f64> = match layer {
+            Layer::Band { lower, upper, .. } => lower.iter().chain(upper).copied().collect(),
+            Layer::Line { points, .. }
+            | Layer::Points { points, .. }
+            | Layer::Polygon { points, .. } => points.iter().map(|p| p.1).collect(),
+            Layer::Stack { .. } => Vec::new(),
+        };
+        min = values
+            .into_iter()
+            .filter(|v| *v > 0.0 && v.is_finite())
+            .fold(min, f64::min);
+    }
+    let low = if min.is_finite() {
+        (min.min(1.0) * 0.8).max(1e-6)
+    } else {
+        0.1
+    };
+    let high = (max * 1.25).max(low * 10.0);
+    Panel {
+        title: None,
+        x_range: x_range(tables),
+        y_range: (low, high),
+        x_desc: "year (mid-year)".into(),
+        y_desc,
+        x_ticks: Ticks::Year,
+        y_ticks: Ticks::Significant,
+        y_log: true,
+        layers,
     }
 }
 
@@ -679,6 +715,7 @@ fn pyramid_chart(tables: &RunTables) -> Chart {
             y_desc: "age (years)".into(),
             x_ticks,
             y_ticks: Ticks::Decimals(0),
+            y_log: false,
             layers,
         }],
         legend,
