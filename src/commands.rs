@@ -255,6 +255,19 @@ fn in_scenario(loaded: &LoadedScenario, err: Error) -> Error {
 
 pub fn run(args: &RunArgs) -> Result<()> {
     let scenarios = load_all(&args.scenarios)?;
+    for (i, loaded) in scenarios.iter().enumerate() {
+        if let Some(other) = scenarios[..i]
+            .iter()
+            .find(|o| o.scenario.name == loaded.scenario.name)
+        {
+            return Err(Error::InputPlain(format!(
+                "error: `{}` and `{}` are both named \"{}\" and would write the same folder; give one its own `scenario.name`",
+                other.source.path.display(),
+                loaded.source.path.display(),
+                loaded.scenario.name
+            )));
+        }
+    }
     for loaded in &scenarios {
         let started = Instant::now();
         let files = build_outputs(args, loaded, started).map_err(|e| in_scenario(loaded, e))?;

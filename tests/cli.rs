@@ -233,6 +233,18 @@ fn help_explains_every_flag() {
 }
 
 #[test]
+fn two_scenarios_with_one_name_are_refused() {
+    let output = migproj(&[
+        "run",
+        "scenarios/baseline.toml",
+        "scenarios/baseline.toml",
+        "--deterministic",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("are both named \"baseline\" and would write the same folder"));
+}
+
+#[test]
 fn bad_arguments_exit_2() {
     let output = migproj(&["run"]);
     assert_eq!(output.status.code(), Some(2));
