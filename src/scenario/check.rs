@@ -1114,7 +1114,7 @@ fn check_mortality(
             }
         }
         let path = c.resolve(&span, &path_text);
-        let q = read_table_for(c, &path, &path_text, span, "mortality.table", |q| {
+        let q = read_table_for(c, &path, &path_text, span.clone(), "mortality.table", |q| {
             if (0.0..=1.0).contains(&q) {
                 None
             } else {
@@ -1122,7 +1122,9 @@ fn check_mortality(
             }
         })?;
         if q[0][crate::model::MAX_AGE] <= 0.0 || q[1][crate::model::MAX_AGE] <= 0.0 {
-            // The open age group needs some mortality, or nobody would ever leave it by death.
+            // Nobody would ever die in the open group 100+: a table no life table allows.
+            c.error(span, format!("`mortality.table`: the death probability at {}+ must be above 0 for both sexes", crate::model::MAX_AGE));
+            return None;
         }
         return Some((Mortality::Table { q, path }, None));
     }

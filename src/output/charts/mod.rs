@@ -659,6 +659,7 @@ fn pyramid_chart(tables: &RunTables) -> Chart {
         .iter()
         .flat_map(|&y| (0..groups).flat_map(move |g| [value(y, "female", g), value(y, "male", g)]))
         .fold(0.0, f64::max);
+    // Millions as soon as a five-year group reaches 100,000 persons (a total of about a million).
     let unit = persons_unit(max_raw * 10.0);
     let colors = [palette::GREY, palette::ORANGE, palette::BLUE];
     let mut layers = Vec::new();
