@@ -34,6 +34,22 @@ fn median(mut values: Vec<f64>) -> f64 {
     }
 }
 
+/// Median wall time of `repeats` runs of `work` on a pool of `threads` threads, and every time.
+fn median_seconds(threads: usize, repeats: usize, work: impl Fn() + Sync) -> (f64, Vec<f64>) {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    let seconds: Vec<f64> = (0..repeats)
+        .map(|_| {
+            let started = Instant::now();
+            pool.install(&work);
+            started.elapsed().as_secs_f64()
+        })
+        .collect();
+    (median(seconds.clone()), seconds)
+}
+
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -61,49 +77,27 @@ fn main() {
 
     let mut results = Vec::new();
     for threads in [1, 2] {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        let seconds: Vec<f64> = (0..repeats)
-            .map(|_| {
-                let started = Instant::now();
-                pool.install(|| {
-                    let run = run_deterministic(&scenario).unwrap();
-                    let mc = run_monte_carlo(&scenario, &run, &scenario.uncertainty, &|| {});
-                    black_box(summary_csv(&scenario, &mc).unwrap().len());
-                });
-                started.elapsed().as_secs_f64()
-            })
-            .collect();
-        let m = median(seconds.clone());
+        let (m, seconds) = median_seconds(threads, repeats, || {
+            let run = run_deterministic(&scenario).unwrap();
+            let mc = run_monte_carlo(&scenario, &run, &scenario.uncertainty, &|| {});
+            black_box(summary_csv(&scenario, &mc).unwrap().len());
+        });
         println!("migproj end to end, {threads} thread(s): median {m:.2} s over {seconds:.2?} -> {:.3e} cell-updates/s", cell_updates / m);
         results.push((format!("migproj, {threads} thread(s)"), cell_updates / m));
     }
 
     // The memory roofline: a plain copy of each region's state per year and trajectory.
     for threads in [1, 2] {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        let seconds: Vec<f64> = (0..repeats)
-            .map(|_| {
-                let started = Instant::now();
-                pool.install(|| {
-                    (0..trajectories).into_par_iter().for_each(|k| {
-                        let source = vec![k as f64; cells_per_region];
-                        let mut target = vec![0.0; cells_per_region];
-                        for _ in 0..n_regions * steps {
-                            target.copy_from_slice(black_box(&source));
-                            black_box(&mut target);
-                        }
-                    });
-                });
-                started.elapsed().as_secs_f64()
-            })
-            .collect();
-        let m = median(seconds);
+        let (m, _) = median_seconds(threads, repeats, || {
+            (0..trajectories).into_par_iter().for_each(|k| {
+                let source = vec![k as f64; cells_per_region];
+                let mut target = vec![0.0; cells_per_region];
+                for _ in 0..n_regions * steps {
+                    target.copy_from_slice(black_box(&source));
+                    black_box(&mut target);
+                }
+            });
+        });
         println!("streaming copy of the same arrays, {threads} thread(s): median {m:.2} s -> {:.3e} cells/s", cell_updates / m);
         results.push((
             format!("streaming copy, {threads} thread(s)"),

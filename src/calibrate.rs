@@ -27,6 +27,8 @@ pub struct RegionCalibration {
     pub arrivals_base: f64,
     /// The stock the model reaches in the calibration year with `g_hat`.
     pub achieved_calibration_stock: f64,
+    /// The state in the calibration year that `g_hat` leads to.
+    pub state_at_calibration: Vec<f64>,
 }
 
 /// The remittance calibration: amount per remitter in the two years and its growth.
@@ -362,6 +364,7 @@ pub fn calibrate_region(
         initial_state,
         arrivals_base,
         achieved_calibration_stock: state_at_calibration.iter().sum(),
+        state_at_calibration,
     })
 }
 
@@ -383,26 +386,15 @@ pub fn calibrate(scenario: &Scenario, rates: &Rates) -> Result<Calibration, Cali
     let cal = rates.calibration_index;
     let mut remitters_base = 0.0;
     let mut remitters_calibration = 0.0;
-    for (r, region) in regions.iter().enumerate() {
+    for region in &regions {
         remitters_base += effective_remitters(
             &region.initial_state,
             rates.dims,
             rates.remitting_ages,
             &rates.propensity,
         );
-        let g = region.arrival_growth;
-        let arrivals = arrivals_path(rates, r, region.arrivals_base, |_| g);
-        let state_cal = project_region(
-            rates,
-            r,
-            (0, cal),
-            &region.initial_state,
-            &arrivals,
-            1.0,
-            |_, _, _, _| {},
-        );
         remitters_calibration += effective_remitters(
-            &state_cal,
+            &region.state_at_calibration,
             rates.dims,
             rates.remitting_ages,
             &rates.propensity,

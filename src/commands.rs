@@ -269,30 +269,36 @@ pub fn run(args: &RunArgs) -> Result<()> {
         }
     }
     for loaded in &scenarios {
-        let started = Instant::now();
-        let files = build_outputs(args, loaded, started).map_err(|e| in_scenario(loaded, e))?;
-        let scenario = &loaded.scenario;
-        let folder = OutputFolder::create(&args.out, &scenario.name)?;
-        for (name, bytes) in &files {
-            folder.write(name, bytes)?;
-        }
-        let wall = started.elapsed().as_secs_f64();
-        let target = folder.commit()?;
-        if !args.quiet {
-            eprintln!(
-                "{}: wrote {} ({} region{}, {}-{}, data revision {}) in {:.2} s",
-                loaded.source.path.display(),
-                target.display(),
-                scenario.regions.len(),
-                if scenario.regions.len() == 1 { "" } else { "s" },
-                scenario.base_year,
-                scenario.end_year,
-                scenario.data_revision,
-                wall
-            );
-        }
+        run_loaded(args, loaded)?;
     }
     Ok(())
+}
+
+/// Runs one loaded scenario and writes its folder; returns the folder.
+pub fn run_loaded(args: &RunArgs, loaded: &LoadedScenario) -> Result<std::path::PathBuf> {
+    let started = Instant::now();
+    let files = build_outputs(args, loaded, started).map_err(|e| in_scenario(loaded, e))?;
+    let scenario = &loaded.scenario;
+    let folder = OutputFolder::create(&args.out, &scenario.name)?;
+    for (name, bytes) in &files {
+        folder.write(name, bytes)?;
+    }
+    let wall = started.elapsed().as_secs_f64();
+    let target = folder.commit()?;
+    if !args.quiet {
+        eprintln!(
+            "{}: wrote {} ({} region{}, {}-{}, data revision {}) in {:.2} s",
+            loaded.source.path.display(),
+            target.display(),
+            scenario.regions.len(),
+            if scenario.regions.len() == 1 { "" } else { "s" },
+            scenario.base_year,
+            scenario.end_year,
+            scenario.data_revision,
+            wall
+        );
+    }
+    Ok(target)
 }
 
 type MonteCarloOutcome = Option<(MonteCarlo, Uncertainty, f64, usize)>;
@@ -441,15 +447,16 @@ fn default_run_args(
 
 /// Runs a scenario file into `out` and returns its run folder.
 fn run_into(
-    scenario: &Path,
+    loaded: &LoadedScenario,
     out: &Path,
     trajectories: Option<usize>,
     seed: Option<u64>,
     quiet: bool,
 ) -> Result<std::path::PathBuf> {
-    let name = load_scenario(scenario)?.scenario.name;
-    run(&default_run_args(scenario, out, trajectories, seed, quiet))?;
-    Ok(out.join(name))
+    run_loaded(
+        &default_run_args(&loaded.source.path, out, trajectories, seed, quiet),
+        loaded,
+    )
 }
 
 /// Writes charts as `charts/NAME.svg` and `charts/NAME.png` at the default size.
@@ -488,7 +495,7 @@ pub fn compare(
         let dir = if input.is_dir() {
             input.clone()
         } else {
-            run_into(input, out, trajectories, seed, quiet)?
+            run_into(&load_scenario(input)?, out, trajectories, seed, quiet)?
         };
         let tables = read_run_tables(&dir)?;
         let name = dir
@@ -541,7 +548,7 @@ pub fn hindcast(
         end_year: s.end_year,
     };
     let observations = read_observations(&file, &known)?;
-    let dir = run_into(scenario, out, trajectories, seed, quiet)?;
+    let dir = run_into(&loaded, out, trajectories, seed, quiet)?;
     let tables = read_run_tables(&dir)?;
     let (scored, summary) = score(&observations, |o| {
         let t = tables.year_index(o.year)?;

@@ -78,14 +78,15 @@ mod tests {
     use super::*;
 
     fn defaults() -> AgeSchedule {
+        let [a1, alpha1, a2, alpha2, mu2, lambda2, c] = crate::scenario::ROGERS_CASTRO_DEFAULTS;
         AgeSchedule::RogersCastro {
-            a1: 0.04,
-            alpha1: 0.10,
-            a2: 0.06,
-            alpha2: 0.10,
-            mu2: 22.0,
-            lambda2: 0.40,
-            c: 0.003,
+            a1,
+            alpha1,
+            a2,
+            alpha2,
+            mu2,
+            lambda2,
+            c,
         }
     }
 

@@ -25,11 +25,11 @@ pub fn summary_csv(scenario: &Scenario, mc: &MonteCarlo) -> Result<Vec<u8>> {
     let variables = variable_names(scenario);
     let summaries = mc.all_summaries();
     let mut next = summaries.iter();
-    for (entity, name) in entity_names(scenario).iter().enumerate() {
-        for (t, year) in scenario.years().enumerate() {
-            for (v, variable) in variables.iter().enumerate() {
+    // all_summaries is ordered by entity, then year, then variable: the rows below.
+    for name in &entity_names(scenario) {
+        for year in scenario.years() {
+            for variable in &variables {
                 let &(mean, quantiles) = next.next().expect("one summary per row");
-                debug_assert_eq!((mean, quantiles), mc.summary(entity, v, t));
                 let row = format!("{name} in {year}");
                 let mut fields = vec![
                     name.clone(),

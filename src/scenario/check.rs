@@ -8,6 +8,7 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use super::csv_table::read_age_table;
+use super::ROGERS_CASTRO_DEFAULTS;
 use super::*;
 use crate::error::{suggest, Diagnostic, SourceFile, SourceSet};
 use crate::model::mortality::reachable_e0;
@@ -202,6 +203,22 @@ impl<'f> Checker<'f> {
                 }
             },
         }
+    }
+
+    /// A sub-table with only optional keys: the table, or an empty one (every key then takes
+    /// its default) when it is absent or of the wrong type (an error is then recorded).
+    fn table_or_empty<'a, 'i>(
+        &mut self,
+        parent: &Table<'a, 'i>,
+        key: &str,
+        path: &'a str,
+        empty: &'a DeTable<'i>,
+    ) -> Table<'a, 'i> {
+        self.table(parent, key, path, None).unwrap_or(Table {
+            path,
+            entries: empty,
+            span: parent.span,
+        })
     }
 
     /// A number (integer or float) with its span; None (and an error) when of the wrong type.
@@ -1080,18 +1097,8 @@ fn check_mortality(
     root: &Table<'_, '_>,
     years: Option<&Years>,
 ) -> Option<(Mortality, Option<Range<usize>>)> {
-    let Some(t) = c.table(root, "mortality", "mortality", None) else {
-        return Some((
-            Mortality::GompertzMakeham {
-                makeham: 0.0005,
-                gompertz_slope: 0.09,
-                e0_female: 77.0,
-                e0_male: 71.0,
-                improvement_per_year: 0.15,
-            },
-            None,
-        ));
-    };
+    let empty = DeTable::new();
+    let t = c.table_or_empty(root, "mortality", "mortality", &empty);
     c.unknown_keys(
         &t,
         &[
@@ -1301,14 +1308,8 @@ fn check_departure(
     root: &Table<'_, '_>,
     regions: &[String],
 ) -> Option<Departure> {
-    let Some(t) = c.table(root, "departure", "departure", None) else {
-        return Some(Departure {
-            initial: 0.10,
-            long_run: 0.03,
-            decay: 0.25,
-            changes: Vec::new(),
-        });
-    };
+    let empty = DeTable::new();
+    let t = c.table_or_empty(root, "departure", "departure", &empty);
     c.unknown_keys(&t, &["initial", "long_run", "decay", "change"]);
     let initial = c.number(&t, "initial", Some(0.10), Bound::Probability, "");
     let long_run = c.number(&t, "long_run", Some(0.03), Bound::Probability, "");
@@ -1329,25 +1330,8 @@ fn check_arrivals(
     regions: &[(Region, Range<usize>)],
     names: &[String],
 ) -> Option<Arrivals> {
-    let default_schedule = AgeSchedule::RogersCastro {
-        a1: 0.04,
-        alpha1: 0.10,
-        a2: 0.06,
-        alpha2: 0.10,
-        mu2: 22.0,
-        lambda2: 0.40,
-        c: 0.003,
-    };
-    let Some(t) = c.table(root, "arrivals", "arrivals", None) else {
-        return Some(Arrivals {
-            female_share: 0.49,
-            growth: Growth::Calibrated,
-            growth_shift: 0.0,
-            age_schedule: default_schedule,
-            changes: Vec::new(),
-            pulses: Vec::new(),
-        });
-    };
+    let empty = DeTable::new();
+    let t = c.table_or_empty(root, "arrivals", "arrivals", &empty);
     c.unknown_keys(
         &t,
         &[
@@ -1362,9 +1346,10 @@ fn check_arrivals(
     let female_share = c.number(&t, "female_share", Some(0.49), Bound::Probability, "");
     let growth = c.growth(&t, "growth", -0.5, 0.5);
     let growth_shift = c.number(&t, "growth_shift", Some(0.0), Bound::Between(-0.5, 0.5), "");
-    let schedule = match c.table(&t, "age_schedule", "arrivals.age_schedule", None) {
-        None => Some(default_schedule),
-        Some(s) => {
+    let empty_schedule = DeTable::new();
+    let schedule = {
+        let s = c.table_or_empty(&t, "age_schedule", "arrivals.age_schedule", &empty_schedule);
+        {
             if let Some((path_text, span)) = c.string(&s, "table", None) {
                 c.unknown_keys(&s, &["table"]);
                 if let Some(v) = t.get("female_share") {
@@ -1409,13 +1394,15 @@ fn check_arrivals(
                     ],
                 );
                 let nn = Bound::Between(0.0, 100.0);
-                let a1 = c.number(&s, "a1", Some(0.04), nn, "");
-                let alpha1 = c.number(&s, "alpha1", Some(0.10), nn, "");
-                let a2 = c.number(&s, "a2", Some(0.06), nn, "");
-                let alpha2 = c.number(&s, "alpha2", Some(0.10), nn, "");
-                let mu2 = c.number(&s, "mu2", Some(22.0), Bound::Between(0.0, 100.0), "");
-                let lambda2 = c.number(&s, "lambda2", Some(0.40), nn, "");
-                let constant = c.number(&s, "c", Some(0.003), nn, "");
+                let [d_a1, d_alpha1, d_a2, d_alpha2, d_mu2, d_lambda2, d_c] =
+                    ROGERS_CASTRO_DEFAULTS;
+                let a1 = c.number(&s, "a1", Some(d_a1), nn, "");
+                let alpha1 = c.number(&s, "alpha1", Some(d_alpha1), nn, "");
+                let a2 = c.number(&s, "a2", Some(d_a2), nn, "");
+                let alpha2 = c.number(&s, "alpha2", Some(d_alpha2), nn, "");
+                let mu2 = c.number(&s, "mu2", Some(d_mu2), Bound::Between(0.0, 100.0), "");
+                let lambda2 = c.number(&s, "lambda2", Some(d_lambda2), nn, "");
+                let constant = c.number(&s, "c", Some(d_c), nn, "");
                 match (a1, alpha1, a2, alpha2, mu2, lambda2, constant) {
                     (
                         Some(a1),

@@ -64,6 +64,10 @@ pub struct Departure {
     pub changes: Vec<Change>,
 }
 
+/// The default Rogers-Castro parameters of MODEL.md section 4:
+/// `[a1, alpha1, a2, alpha2, mu2, lambda2, c]`.
+pub const ROGERS_CASTRO_DEFAULTS: [f64; 7] = [0.04, 0.10, 0.06, 0.10, 22.0, 0.40, 0.003];
+
 /// The age-sex schedule of arrivals (MODEL.md section 4).
 #[derive(Debug, Clone, PartialEq)]
 pub enum AgeSchedule {
