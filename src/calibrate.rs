@@ -45,6 +45,30 @@ pub struct RemittanceCalibration {
 pub struct Calibration {
     pub regions: Vec<RegionCalibration>,
     pub remittances: RemittanceCalibration,
+    /// `gbar` of MODEL.md section 6: the calibrated growths pooled with weights
+    /// `w[r] = I_base[r] exp(g_hat[r] (calibration_year - base_year))`, each stream's trend
+    /// arrivals in the calibration year.
+    pub pooled_growth: f64,
+}
+
+/// `gbar = sum_r w[r] g_hat[r] / sum_r w[r]`, `w[r] = I_base[r] exp(g_hat[r] years)`; with
+/// no arrivals at all, the plain mean.
+pub fn pooled_growth(regions: &[RegionCalibration], years: usize) -> f64 {
+    let weights: Vec<f64> = regions
+        .iter()
+        .map(|r| r.arrivals_base * (r.arrival_growth * years as f64).exp())
+        .collect();
+    let total: f64 = weights.iter().sum();
+    if total > 0.0 && total.is_finite() {
+        regions
+            .iter()
+            .zip(&weights)
+            .map(|(r, w)| w * r.arrival_growth)
+            .sum::<f64>()
+            / total
+    } else {
+        regions.iter().map(|r| r.arrival_growth).sum::<f64>() / regions.len().max(1) as f64
+    }
 }
 
 /// Why a calibration failed, with what the user needs to fix it.
@@ -120,7 +144,7 @@ pub fn calibration_stock(rates: &Rates, region: usize, growth: f64, stock_base: 
         (0, rates.calibration_index),
         &state,
         &arrivals,
-        1.0,
+        |_| 1.0,
         |_, _, _, _| {},
     )
     .iter()
@@ -356,7 +380,7 @@ pub fn calibrate_region(
         (0, rates.calibration_index),
         &initial_state,
         &arrivals,
-        1.0,
+        |_| 1.0,
         |_, _, _, _| {},
     );
     Ok(RegionCalibration {
@@ -436,9 +460,11 @@ pub fn calibrate(scenario: &Scenario, rates: &Rates) -> Result<Calibration, Cali
             remitters_calibration,
         }
     };
+    let pooled_growth = pooled_growth(&regions, cal);
     Ok(Calibration {
         regions,
         remittances,
+        pooled_growth,
     })
 }
 

@@ -47,6 +47,11 @@ fn assert_pinned_error(fixture: &str) {
 }
 
 #[test]
+fn error_revision_1_uncertainty_keys_name_their_replacements() {
+    assert_pinned_error("revision1_uncertainty_keys");
+}
+
+#[test]
 fn error_wrong_type() {
     assert_pinned_error("wrong_type");
 }

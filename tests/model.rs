@@ -60,7 +60,7 @@ fn assert_no_negative_cell(scenario: &Scenario, run: &DeterministicRun) {
             (0, rates.n_years),
             &calibration.initial_state,
             &arrivals,
-            1.0,
+            |_| 1.0,
             |_, state, flows, _| {
                 assert!(state.iter().all(|x| *x >= 0.0 && x.is_finite()));
                 assert!(flows.deaths >= 0.0 && flows.departures >= 0.0);

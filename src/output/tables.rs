@@ -49,7 +49,7 @@ fn keys_behind(column: &str) -> String {
     } else if let Some(series) = column.strip_prefix("ratio_to_") {
         format!("`comparison.{series}` and `remittances.received`")
     } else {
-        "`[[region]] stock`, `arrivals.growth`, `[[arrivals.pulse]]` and `uncertainty.growth_sd`"
+        "`[[region]] stock`, `arrivals.growth`, `[[arrivals.pulse]]`, `arrivals.trend_damping` and `uncertainty.world_growth_sd`"
             .into()
     }
 }
@@ -495,13 +495,28 @@ pub fn assumptions_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
             ),
             "persons",
         )?;
+        let gbar = run.calibration.pooled_growth;
+        let ten_after = scenario.calibration_year + 10;
         row(
             &format!("arrival growth, {}", region.name),
             format!(
-                "{:.4} calibrated to {}; {:.4} after",
+                "{:.4} calibrated to {}; {:.4} in {}, {:.4} in {} (damped trend)",
                 g_hat,
                 scenario.calibration_year,
-                scenario.arrival_growth_after(g_hat)
+                scenario.arrival_growth_after(g_hat, gbar, scenario.calibration_year + 1),
+                scenario.calibration_year + 1,
+                scenario.arrival_growth_after(g_hat, gbar, ten_after),
+                ten_after,
+            ),
+            "per year",
+        )?;
+    }
+    if scenario.regions.len() > 1 && matches!(scenario.arrivals.growth, Growth::Calibrated) {
+        row(
+            "arrival growth, pooled trend",
+            format!(
+                "{:.4}; each region's own trend kept at {} a year (trend_damping)",
+                run.calibration.pooled_growth, scenario.arrivals.trend_damping
             ),
             "per year",
         )?;
@@ -664,8 +679,8 @@ pub fn assumptions_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
         row(
             "uncertainty",
             format!(
-                "growth sd {}, AR(1) {}, shock sd {}, regional correlation {}, departure sd {}, remittance growth sd {}, remittance shock sd {}",
-                u.growth_sd, u.ar1, u.shock_sd, u.region_correlation, u.departure_sd, u.remittance_growth_sd, u.remittance_shock_sd
+                "world: long-run growth sd {}, AR(1) {}, shock sd {}, df {}; regions: AR(1) {}, shock sd {}, df {}; departure sd {} reached over {} years; remittances: growth sd {}, shock sd {}, df {}",
+                u.world_growth_sd, u.world_ar1, u.world_shock_sd, u.world_df, u.region_ar1, u.region_shock_sd, u.region_df, u.departure_sd, u.departure_ramp, u.remittance_growth_sd, u.remittance_shock_sd, u.remittance_df
             ),
             "",
         )?;

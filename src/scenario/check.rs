@@ -8,7 +8,7 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use super::csv_table::read_age_table;
-use super::ROGERS_CASTRO_DEFAULTS;
+use super::{defaults, ROGERS_CASTRO_DEFAULTS};
 use super::*;
 use crate::error::{suggest, Diagnostic, SourceFile, SourceSet};
 use crate::model::mortality::reachable_e0;
@@ -150,9 +150,15 @@ impl<'f> Checker<'f> {
 
     /// Reports every key of `table` not in `allowed`, with a suggestion when one is close.
     fn unknown_keys(&mut self, table: &Table<'_, '_>, allowed: &[&str]) {
+        self.unknown_keys_listing(table, allowed, allowed);
+    }
+
+    /// As [`Self::unknown_keys`], but keys in `known` (reported by the caller) pass, and only
+    /// `allowed` is suggested.
+    fn unknown_keys_listing(&mut self, table: &Table<'_, '_>, known: &[&str], allowed: &[&str]) {
         for (key, _) in table.entries.iter() {
             let name = key.get_ref().as_ref();
-            if allowed.contains(&name) {
+            if known.contains(&name) {
                 continue;
             }
             let where_ = if table.path.is_empty() {
@@ -1338,6 +1344,7 @@ fn check_arrivals(
             "female_share",
             "growth",
             "growth_shift",
+            "trend_damping",
             "age_schedule",
             "change",
             "pulse",
@@ -1346,6 +1353,13 @@ fn check_arrivals(
     let female_share = c.number(&t, "female_share", Some(0.49), Bound::Probability, "");
     let growth = c.growth(&t, "growth", -0.5, 0.5);
     let growth_shift = c.number(&t, "growth_shift", Some(0.0), Bound::Between(-0.5, 0.5), "");
+    let trend_damping = c.number(
+        &t,
+        "trend_damping",
+        Some(defaults::TREND_DAMPING),
+        Bound::Probability,
+        "",
+    );
     let empty_schedule = DeTable::new();
     let schedule = {
         let s = c.table_or_empty(&t, "age_schedule", "arrivals.age_schedule", &empty_schedule);
@@ -1444,6 +1458,7 @@ fn check_arrivals(
         female_share: female_share?,
         growth: growth?,
         growth_shift: growth_shift?,
+        trend_damping: trend_damping?,
         age_schedule: schedule?,
         changes: changes?,
         pulses: pulses?,
@@ -1687,6 +1702,14 @@ fn check_comparison(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Vec<Com
     ok.then_some(series)
 }
 
+/// Revision 1's `[uncertainty]` keys and what replaced each (MODEL.md section 9, revision 2).
+const REVISION_1_KEYS: [(&str, &str); 4] = [
+    ("growth_sd", "the long-run growth is now `world_growth_sd` (common to every region); a region's own deviation is `region_shock_sd` with `region_ar1`"),
+    ("ar1", "use `world_ar1` (the common yearly deviation) and `region_ar1` (each region's own)"),
+    ("shock_sd", "use `world_shock_sd` (the common yearly shock) and `region_shock_sd` (each region's own)"),
+    ("region_correlation", "regions now share `world_growth_sd`, `world_ar1` and `world_shock_sd` and deviate independently by `region_ar1` and `region_shock_sd`"),
+];
+
 fn check_uncertainty(
     c: &mut Checker<'_>,
     root: &Table<'_, '_>,
@@ -1698,32 +1721,56 @@ fn check_uncertainty(
         return Some(Uncertainty {
             trajectories: 0,
             seed: 20030701,
-            growth_sd: 0.0,
-            ar1: 0.0,
-            shock_sd: 0.0,
-            region_correlation: 0.5,
+            world_growth_sd: 0.0,
+            world_ar1: 0.0,
+            world_shock_sd: 0.0,
+            region_ar1: 0.0,
+            region_shock_sd: 0.0,
             departure_sd: 0.0,
+            departure_ramp: defaults::DEPARTURE_RAMP,
             remittance_growth_sd: 0.0,
             remittance_shock_sd: 0.0,
+            world_df: 0.0,
+            region_df: 0.0,
+            remittance_df: 0.0,
             events: Vec::new(),
         });
     };
-    c.unknown_keys(
-        &t,
-        &[
-            "trajectories",
-            "seed",
-            "growth_sd",
-            "ar1",
-            "shock_sd",
-            "region_correlation",
-            "departure_sd",
-            "remittance_growth_sd",
-            "remittance_shock_sd",
-            "event",
-        ],
-    );
+    // Revision 1's keys: refused, naming what replaced them (MODEL.md section 9).
+    for (old, replacement) in REVISION_1_KEYS {
+        if let Some((key, _)) = t.entries.iter().find(|(k, _)| k.get_ref().as_ref() == old) {
+            c.diagnostics.push(
+                Diagnostic::at(
+                    key.span(),
+                    format!("`uncertainty.{old}` is a revision 1 key and no longer exists; {replacement}"),
+                )
+                .with_help("MODEL.md revision 2, section 9 (docs/MODEL.md); `migproj estimate` writes every key from a history file"),
+            );
+        }
+    }
+    let allowed = [
+        "trajectories",
+        "seed",
+        "world_growth_sd",
+        "world_ar1",
+        "world_shock_sd",
+        "region_ar1",
+        "region_shock_sd",
+        "departure_sd",
+        "departure_ramp",
+        "remittance_growth_sd",
+        "remittance_shock_sd",
+        "world_df",
+        "region_df",
+        "remittance_df",
+        "event",
+    ];
+    let revision_1: Vec<&str> = REVISION_1_KEYS.iter().map(|(k, _)| *k).collect();
+    let known: Vec<&str> = allowed.iter().chain(&revision_1).copied().collect();
+    c.unknown_keys_listing(&t, &known, &allowed);
     let sd = Bound::Between(0.0, 1.0);
+    let persistence = Bound::Between(-0.999, 0.999);
+    let df = Bound::Between(0.0, 1e6);
     let trajectories = c.integer(
         &t,
         "trajectories",
@@ -1733,13 +1780,42 @@ fn check_uncertainty(
         "a number of trajectories",
     );
     let seed = c.integer(&t, "seed", Some(20030701), 0, i64::MAX, "a random seed");
-    let growth_sd = c.number(&t, "growth_sd", Some(0.01), sd, "");
-    let ar1 = c.number(&t, "ar1", Some(0.7), Bound::Between(-0.999, 0.999), "");
-    let shock_sd = c.number(&t, "shock_sd", Some(0.02), sd, "");
-    let region_correlation = c.number(&t, "region_correlation", Some(0.5), Bound::Probability, "");
-    let departure_sd = c.number(&t, "departure_sd", Some(0.2), Bound::Between(0.0, 2.0), "");
-    let remittance_growth_sd = c.number(&t, "remittance_growth_sd", Some(0.01), sd, "");
-    let remittance_shock_sd = c.number(&t, "remittance_shock_sd", Some(0.03), sd, "");
+    let world_growth_sd = c.number(&t, "world_growth_sd", Some(defaults::WORLD_GROWTH_SD), sd, "");
+    let world_ar1 = c.number(&t, "world_ar1", Some(defaults::WORLD_AR1), persistence, "");
+    let world_shock_sd = c.number(&t, "world_shock_sd", Some(defaults::WORLD_SHOCK_SD), sd, "");
+    let region_ar1 = c.number(&t, "region_ar1", Some(defaults::REGION_AR1), persistence, "");
+    let region_shock_sd = c.number(&t, "region_shock_sd", Some(defaults::REGION_SHOCK_SD), sd, "");
+    let departure_sd = c.number(
+        &t,
+        "departure_sd",
+        Some(defaults::DEPARTURE_SD),
+        Bound::Between(0.0, 2.0),
+        "",
+    );
+    let departure_ramp = c.number(
+        &t,
+        "departure_ramp",
+        Some(defaults::DEPARTURE_RAMP),
+        Bound::Between(0.0, 200.0),
+        "",
+    );
+    let remittance_growth_sd = c.number(
+        &t,
+        "remittance_growth_sd",
+        Some(defaults::REMITTANCE_GROWTH_SD),
+        sd,
+        "",
+    );
+    let remittance_shock_sd = c.number(
+        &t,
+        "remittance_shock_sd",
+        Some(defaults::REMITTANCE_SHOCK_SD),
+        sd,
+        "",
+    );
+    let world_df = c.number(&t, "world_df", Some(defaults::WORLD_DF), df, "");
+    let region_df = c.number(&t, "region_df", Some(defaults::REGION_DF), df, "");
+    let remittance_df = c.number(&t, "remittance_df", Some(defaults::REMITTANCE_DF), df, "");
     let mut variables: Vec<String> = crate::simulate::CORE_VARIABLES
         .iter()
         .map(|s| s.to_string())
@@ -1846,13 +1922,18 @@ fn check_uncertainty(
     Some(Uncertainty {
         trajectories: trajectories? as usize,
         seed: seed? as u64,
-        growth_sd: growth_sd?,
-        ar1: ar1?,
-        shock_sd: shock_sd?,
-        region_correlation: region_correlation?,
+        world_growth_sd: world_growth_sd?,
+        world_ar1: world_ar1?,
+        world_shock_sd: world_shock_sd?,
+        region_ar1: region_ar1?,
+        region_shock_sd: region_shock_sd?,
         departure_sd: departure_sd?,
+        departure_ramp: departure_ramp?,
         remittance_growth_sd: remittance_growth_sd?,
         remittance_shock_sd: remittance_shock_sd?,
+        world_df: world_df?,
+        region_df: region_df?,
+        remittance_df: remittance_df?,
         events: if ok { events } else { return None },
     })
 }

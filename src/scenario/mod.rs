@@ -4,6 +4,7 @@
 
 mod check;
 pub mod csv_table;
+pub mod defaults;
 pub mod template;
 
 use std::ops::Range;
@@ -100,6 +101,9 @@ pub struct Arrivals {
     pub growth: Growth,
     /// Added to the growth after the calibration year (high and low variants: +/- 0.01).
     pub growth_shift: f64,
+    /// `phi` of MODEL.md section 6: how much of a region's own calibrated trend survives each
+    /// year after the calibration year (1 keeps it for ever, 0 moves to the pooled trend).
+    pub trend_damping: f64,
     pub age_schedule: AgeSchedule,
     pub changes: Vec<Change>,
     pub pulses: Vec<Pulse>,
@@ -163,13 +167,23 @@ pub struct Event {
 pub struct Uncertainty {
     pub trajectories: usize,
     pub seed: u64,
-    pub growth_sd: f64,
-    pub ar1: f64,
-    pub shock_sd: f64,
-    pub region_correlation: f64,
+    /// sd of the common long-run arrival growth `gbar_k` (per year).
+    pub world_growth_sd: f64,
+    /// AR(1) persistence and yearly shock sd of the common deviation `w`.
+    pub world_ar1: f64,
+    pub world_shock_sd: f64,
+    /// AR(1) persistence and yearly shock sd of each stream's own deviation `v`.
+    pub region_ar1: f64,
+    pub region_shock_sd: f64,
+    /// sd of the log departure multiplier, reached after `departure_ramp` years.
     pub departure_sd: f64,
+    pub departure_ramp: f64,
     pub remittance_growth_sd: f64,
     pub remittance_shock_sd: f64,
+    /// Degrees of freedom of the Student-t predictive (0: the sds are taken as known).
+    pub world_df: f64,
+    pub region_df: f64,
+    pub remittance_df: f64,
     pub events: Vec<Event>,
 }
 
@@ -204,14 +218,24 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// Arrival growth from the calibration year on, for a region whose calibrated growth is
-    /// `g_hat`: `arrivals.growth` (or `g_hat`) plus `arrivals.growth_shift`.
-    pub fn arrival_growth_after(&self, g_hat: f64) -> f64 {
-        let base = match self.arrivals.growth {
-            Growth::Calibrated => g_hat,
+    /// Deterministic arrival growth in year `u >= calibration_year` of a stream whose
+    /// calibrated growth is `g_hat`, given the pooled growth `gbar` (MODEL.md section 6):
+    /// `gbar + (g_hat - gbar) phi^j + growth_shift` with `j = u - calibration_year`, or
+    /// `arrivals.growth + growth_shift` when that is a number.
+    pub fn arrival_growth_after(&self, g_hat: f64, gbar: f64, year: i32) -> f64 {
+        self.arrival_trend_after(g_hat, gbar, year) + self.arrivals.growth_shift
+    }
+
+    /// The mean growth `gbar` (pooled calibrated growth, or `arrivals.growth` when it is a
+    /// number) and the stream's own damped trend term, without the shift.
+    pub fn arrival_trend_after(&self, g_hat: f64, gbar: f64, year: i32) -> f64 {
+        match self.arrivals.growth {
+            Growth::Calibrated => {
+                let j = (year - self.calibration_year).max(0);
+                gbar + (g_hat - gbar) * self.arrivals.trend_damping.powi(j)
+            }
             Growth::Fixed(g) => g,
-        };
-        base + self.arrivals.growth_shift
+        }
     }
 
     /// Years reported, base to end inclusive.

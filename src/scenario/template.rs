@@ -2,7 +2,26 @@
 
 /// The template for scenario `name`: the baseline assumptions with every key explained.
 pub fn template(name: &str) -> String {
-    TEMPLATE.replace("{name}", name)
+    use super::defaults as d;
+    let mut text = TEMPLATE.replace("{name}", name);
+    for (key, value) in [
+        ("{trend_damping}", d::TREND_DAMPING),
+        ("{world_growth_sd}", d::WORLD_GROWTH_SD),
+        ("{world_ar1}", d::WORLD_AR1),
+        ("{world_shock_sd}", d::WORLD_SHOCK_SD),
+        ("{region_ar1}", d::REGION_AR1),
+        ("{region_shock_sd}", d::REGION_SHOCK_SD),
+        ("{departure_sd}", d::DEPARTURE_SD),
+        ("{departure_ramp}", d::DEPARTURE_RAMP),
+        ("{remittance_growth_sd}", d::REMITTANCE_GROWTH_SD),
+        ("{remittance_shock_sd}", d::REMITTANCE_SHOCK_SD),
+        ("{world_df}", d::WORLD_DF),
+        ("{region_df}", d::REGION_DF),
+        ("{remittance_df}", d::REMITTANCE_DF),
+    ] {
+        text = text.replace(key, &format!("{value:?}"));
+    }
+    text
 }
 
 const TEMPLATE: &str = r#"# A migproj scenario. Every key below is optional unless marked "required"; the values shown
@@ -46,6 +65,7 @@ decay = 0.25
 [arrivals]
 female_share = 0.49
 growth = "calibrated"                # or a number per year, from the calibration year on
+trend_damping = {trend_damping}        # share of a region's own trend kept each year after calibration
 # age_schedule = { a1 = 0.04, alpha1 = 0.10, a2 = 0.06, alpha2 = 0.10, mu2 = 22, lambda2 = 0.40, c = 0.003 }
 # [[arrivals.change]]                # multiply arrivals from a year (>= calibration_year)
 # from = 2010
@@ -69,11 +89,19 @@ oda = { 1990 = 54788199829, 2000 = 51558738770 }   # WDI net ODA received, low a
 [uncertainty]                        # leave this table out for a deterministic run only
 trajectories = 1000
 seed = 20030701
-growth_sd = 0.01
-ar1 = 0.7
-shock_sd = 0.02
-region_correlation = 0.5
-departure_sd = 0.2
-remittance_growth_sd = 0.01
-remittance_shock_sd = 0.03
+# The values below are the defaults: `migproj estimate` made them from the 1960-2000 history
+# in data/history/ (docs/model.md lists each with its standard error). Delete a line to keep
+# the default; paste the fragment `migproj estimate` writes to use your own history.
+world_growth_sd = {world_growth_sd}         # sd of the common long-run arrival growth, per year
+world_ar1 = {world_ar1}               # persistence of the common yearly deviation
+world_shock_sd = {world_shock_sd}          # sd of the common yearly shock to arrival growth
+region_ar1 = {region_ar1}              # persistence of a region's own deviation
+region_shock_sd = {region_shock_sd}         # sd of a region's own yearly shock
+departure_sd = {departure_sd}            # sd of the log departure multiplier (an assumption)
+departure_ramp = {departure_ramp}         # years over which that multiplier is phased in
+remittance_growth_sd = {remittance_growth_sd}    # sd of the long-run growth of the amount per remitter
+remittance_shock_sd = {remittance_shock_sd}     # sd of the yearly log shock to that amount
+world_df = {world_df}                # Student-t degrees of freedom of the world sds (0: known)
+region_df = {region_df}
+remittance_df = {remittance_df}
 "#;

@@ -153,8 +153,9 @@ pub fn deterministic_amounts(
         .collect()
 }
 
-/// Arrival growth `g_u` of region `region` in the deterministic run: `g_hat` before the
-/// calibration year, `arrivals.growth` (or `g_hat`) from then on.
+/// Arrival growth `g_u` of region `region` in the deterministic run (MODEL.md section 6):
+/// `g_hat` before the calibration year, then the damped trend
+/// `gbar + (g_hat - gbar) phi^j + growth_shift` (or `arrivals.growth + growth_shift`).
 pub fn deterministic_growth(
     scenario: &Scenario,
     rates: &Rates,
@@ -162,9 +163,12 @@ pub fn deterministic_growth(
     region: usize,
 ) -> impl Fn(usize) -> f64 {
     let g_hat = calibration.regions[region].arrival_growth;
-    let after = scenario.arrival_growth_after(g_hat);
+    let gbar = calibration.pooled_growth;
     let cal = rates.calibration_index;
-    move |u| if u < cal { g_hat } else { after }
+    let after: Vec<f64> = (cal..rates.n_years)
+        .map(|u| scenario.arrival_growth_after(g_hat, gbar, rates.year(u)))
+        .collect();
+    move |u| if u < cal { g_hat } else { after[u - cal] }
 }
 
 /// Detail the deterministic run keeps beyond the core series: sex, age and duration.
@@ -288,7 +292,7 @@ pub fn run_deterministic(scenario: &Scenario) -> Result<DeterministicRun, Calibr
                 (0, rates.n_years),
                 &region_cal.initial_state,
                 &arrivals,
-                1.0,
+                |_| 1.0,
                 |t, state, flows, arrivals_t| {
                     core.stock.push(flows.stock);
                     core.arrivals.push(arrivals_t);

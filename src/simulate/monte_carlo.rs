@@ -1,18 +1,22 @@
-//! The Monte Carlo runner (MODEL.md section 9). Every trajectory shares the calibration
-//! period and starts from the deterministic state of the calibration year; from then on it
-//! draws its own arrival growth (a long-run level per region, correlated across regions, with
-//! AR(1) yearly deviations), a departure multiplier, and the growth and yearly shocks of the
-//! amount per remitter. Trajectory k's draws come from its own ChaCha8 stream, seeded by the
-//! scenario seed and set to stream k, so results never depend on the number of threads.
+//! The Monte Carlo runner (MODEL.md section 9, revision 2). Every trajectory shares the
+//! calibration period and starts from the deterministic state of the calibration year; from
+//! then on it draws a common long-run arrival growth `gbar_k`, a common AR(1) deviation `w`,
+//! each stream's own AR(1) deviation `v` around its damped trend, a departure multiplier
+//! phased in over `departure_ramp` years, and the growth and yearly shocks of the amount per
+//! remitter. Trajectory k's draws come from its own ChaCha8 stream, seeded by the scenario
+//! seed and set to stream k, so results never depend on the number of threads.
 //!
-//! Draw order within a trajectory (documented so that others can reproduce it): `z_common`,
-//! then `z[r]` for each region, then the departure `z`, then the remittance growth `z`; then
-//! for each year index t = cal+1 .. end, one `eps[r]` per region (arrival growth) and one
-//! `eps` for the amount remitted. All are standard normal (rand_distr's StandardNormal).
+//! Draw order within a trajectory (documented so that others can reproduce it), all standard
+//! normal (rand_distr's StandardNormal) from the generator (seed, stream k): `z_world`, the
+//! departure `z`, the remittance growth `z`; then for each year index t = cal+1 .. end:
+//! `eps_world`, one `eps[r]` per stream in order, `eps_remittance`. The chi-square draws of
+//! the Student-t predictive (world, then stream, then remittance, each only when its df is
+//! set) come from a second generator, seeded with `seed XOR DF_SEED_SALT` and set to stream k,
+//! so that setting a df does not move the normal draws.
 
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
-use rand_distr::StandardNormal;
+use rand_distr::{ChiSquared, Distribution, StandardNormal};
 use rayon::prelude::*;
 
 use super::project::{arrivals_path, project_region};
@@ -20,15 +24,36 @@ use super::quantiles::summarize;
 use super::{derive, CoreSeries, DeterministicRun};
 use crate::scenario::{Growth, Scenario, Threshold, Uncertainty};
 
+/// Salt of the generator of the chi-square draws (see the module documentation).
+pub const DF_SEED_SALT: u64 = 0x7374_7564_656e_7474; // "studentt"
+
 /// What one trajectory draws; its yearly paths follow from these.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrajectoryDraws {
     /// Arrival growth `g[r][t]` for every year index (the calibrated `g_hat` before the
     /// calibration year).
     pub arrival_growth: Vec<Vec<f64>>,
-    pub departure_multiplier: f64,
+    /// Departure multiplier `M[t]` for every year index (1 before the calibration year).
+    pub departure_multiplier: Vec<f64>,
     /// Amount per remitter `m_t`, every year index.
     pub amount_usd: Vec<f64>,
+}
+
+/// The factor `sqrt(df / c)`, `c ~ chi-square(df)`, of the Student-t predictive; 1 when
+/// `df` is 0 (the sd taken as known).
+fn student_scale(df: f64, rng: &mut ChaCha8Rng) -> f64 {
+    if df > 0.0 {
+        let c: f64 = ChiSquared::new(df)
+            .expect("df is checked positive and finite")
+            .sample(rng);
+        if c > 0.0 {
+            (df / c).sqrt()
+        } else {
+            1.0
+        }
+    } else {
+        1.0
+    }
 }
 
 /// Draws trajectory `k` (MODEL.md section 9).
@@ -40,49 +65,79 @@ pub fn draw_trajectory(
 ) -> TrajectoryDraws {
     let mut rng = ChaCha8Rng::seed_from_u64(uncertainty.seed);
     rng.set_stream(k);
+    let mut df_rng = ChaCha8Rng::seed_from_u64(uncertainty.seed ^ DF_SEED_SALT);
+    df_rng.set_stream(k);
+    let world_scale = student_scale(uncertainty.world_df, &mut df_rng);
+    let region_scale = student_scale(uncertainty.region_df, &mut df_rng);
+    let remittance_scale = student_scale(uncertainty.remittance_df, &mut df_rng);
     let mut normal = || -> f64 { rng.sample(StandardNormal) };
     let n_regions = scenario.regions.len();
     let n_years = run.rates.n_years;
     let cal = run.rates.calibration_index;
-    let rho = uncertainty.region_correlation;
-    let z_common = normal();
-    let long_run: Vec<f64> = (0..n_regions)
-        .map(|r| {
-            let g_hat = run.calibration.regions[r].arrival_growth;
-            let g = scenario.arrival_growth_after(g_hat);
-            g + uncertainty.growth_sd * (rho.sqrt() * z_common + (1.0 - rho).sqrt() * normal())
-        })
+    let u = uncertainty;
+    let z_world = normal();
+    let z_departure = normal();
+    let z_remittance = normal();
+
+    // Arrival growth: gbar_k + w[u] + (g_hat[r] - gbar) phi^j + v[r,u] + growth_shift.
+    let gbar = run.calibration.pooled_growth;
+    let gbar_k = match scenario.arrivals.growth {
+        Growth::Calibrated => gbar,
+        Growth::Fixed(g) => g,
+    } + world_scale * u.world_growth_sd * z_world;
+    let mut arrival_growth: Vec<Vec<f64>> = (0..n_regions)
+        .map(|r| vec![run.calibration.regions[r].arrival_growth; n_years])
         .collect();
-    let departure_multiplier = (uncertainty.departure_sd * normal()).exp();
+    let trend = |r: usize, t: usize| -> f64 {
+        let g_hat = run.calibration.regions[r].arrival_growth;
+        // The stream's own damped trend term (0 when `arrivals.growth` is a number).
+        scenario.arrival_trend_after(g_hat, gbar, run.rates.year(t))
+            - match scenario.arrivals.growth {
+                Growth::Calibrated => gbar,
+                Growth::Fixed(g) => g,
+            }
+    };
+    let shift = scenario.arrivals.growth_shift;
+    for (r, g) in arrival_growth.iter_mut().enumerate() {
+        if cal < n_years {
+            g[cal] = gbar_k + trend(r, cal) + shift;
+        }
+    }
+    let mut amount_usd = run.amount_usd.clone();
     let g_m = match scenario.remittances.growth {
         Growth::Calibrated => run.calibration.remittances.growth,
         Growth::Fixed(g) => g,
     };
-    let remittance_growth = g_m + uncertainty.remittance_growth_sd * normal();
-
-    let mut arrival_growth: Vec<Vec<f64>> = (0..n_regions)
-        .map(|r| {
-            let mut g = vec![run.calibration.regions[r].arrival_growth; n_years];
-            // The AR(1) starts at its long-run level in the calibration year.
-            for value in g.iter_mut().skip(cal) {
-                *value = long_run[r];
-            }
-            g
-        })
-        .collect();
-    let mut amount_usd = run.amount_usd.clone();
+    let remittance_growth = g_m + remittance_scale * u.remittance_growth_sd * z_remittance;
     let amount_cal = run.calibration.remittances.amount_calibration_usd;
+    let mut w = 0.0;
+    let mut v = vec![0.0; n_regions];
     let mut log_shock_sum = 0.0;
     for t in cal + 1..n_years {
+        w = u.world_ar1 * w + world_scale * u.world_shock_sd * normal();
         for r in 0..n_regions {
-            let previous = arrival_growth[r][t - 1];
-            arrival_growth[r][t] = long_run[r]
-                + uncertainty.ar1 * (previous - long_run[r])
-                + uncertainty.shock_sd * normal();
+            v[r] = u.region_ar1 * v[r] + region_scale * u.region_shock_sd * normal();
+            arrival_growth[r][t] = gbar_k + w + trend(r, t) + v[r] + shift;
         }
-        log_shock_sum += uncertainty.remittance_shock_sd * normal();
+        log_shock_sum += remittance_scale * u.remittance_shock_sd * normal();
         amount_usd[t] = amount_cal * (remittance_growth * (t - cal) as f64 + log_shock_sum).exp();
     }
+
+    // Departures: exp(departure_sd z min(1, (t - cal) / ramp)) from the calibration year on.
+    let departure_multiplier = (0..n_years)
+        .map(|t| {
+            if t < cal {
+                1.0
+            } else {
+                let phase = if u.departure_ramp > 0.0 {
+                    ((t - cal) as f64 / u.departure_ramp).min(1.0)
+                } else {
+                    1.0
+                };
+                (u.departure_sd * z_departure * phase).exp()
+            }
+        })
+        .collect();
     TrajectoryDraws {
         arrival_growth,
         departure_multiplier,
@@ -115,7 +170,7 @@ pub fn run_trajectory(run: &DeterministicRun, draws: &TrajectoryDraws) -> Vec<Co
                 (cal, rates.n_years),
                 start_state,
                 &arrivals,
-                draws.departure_multiplier,
+                |t| draws.departure_multiplier[t],
                 |_, _, flows, arrivals_t| {
                     core.stock.push(flows.stock);
                     core.arrivals.push(arrivals_t);

@@ -27,15 +27,15 @@ pub fn arrivals_path(
 
 /// Projects one region from `start_state` at year index `start` through the steps out of
 /// years `start..end`, and returns the state at `end`. `observe(t, N_t, flows_t, I_t)` sees
-/// every year's state and flows. `departure_multiplier` scales departures from the
-/// calibration year on (Monte Carlo).
+/// every year's state and flows. `departure_multiplier(t)` scales the departure
+/// probabilities of year index `t` (Monte Carlo; 1 in a deterministic run).
 pub fn project_region(
     rates: &Rates,
     region: usize,
     (start, end): (usize, usize),
     start_state: &[f64],
     arrivals: &[f64],
-    departure_multiplier: f64,
+    departure_multiplier: impl Fn(usize) -> f64,
     mut observe: impl FnMut(usize, &[f64], Flows, f64),
 ) -> Vec<f64> {
     let dims = rates.dims;
@@ -44,9 +44,10 @@ pub fn project_region(
     let mut scaled_h = vec![0.0; dims.n_durations()];
     for t in start..end {
         let base_h = &rates.departure_probability[t][region];
-        let h: &[f64] = if departure_multiplier != 1.0 && t >= rates.calibration_index {
+        let multiplier = departure_multiplier(t);
+        let h: &[f64] = if multiplier != 1.0 {
             for (out, &h) in scaled_h.iter_mut().zip(base_h) {
-                *out = (h * departure_multiplier).min(1.0);
+                *out = (h * multiplier).min(1.0);
             }
             &scaled_h
         } else {
