@@ -97,6 +97,13 @@ pub enum Command {
         #[arg(long, default_value = "output/report", value_name = "FILE")]
         out: PathBuf,
     },
+    /// Estimate trend damping and the uncertainty of arrival growth and remittances from
+    /// history (MODEL.md section 13): writes OUT/NAME/ with estimate.csv, statistics.csv, a
+    /// TOML fragment, estimate.md and a chart of fitted against observed statistics
+    #[command(
+        after_help = "Example (the shipped defaults):\n  migproj estimate data/history/migrant_stock_area_1960_2000.csv \\\n      data/history/migrant_stock_area_ims2020_1990_2000.csv \\\n      --remittances data/history/remittances_received_1970_2000.csv --remittances-from 1980"
+    )]
+    Estimate(EstimateArgs),
     /// Write a commented scenario template NAME.toml that runs as it is
     New {
         /// Scenario name: a-z, 0-9, '-', '_' (also the file name and the output folder name)
@@ -108,6 +115,50 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct EstimateArgs {
+    /// Stock histories: CSV with columns region,year,stock (others ignored), one source per
+    /// file; World = sum of regions unless given; every region needs the same years, three or
+    /// more. Each file is a panel: its statistics are matched separately
+    #[arg(required = true, value_name = "HISTORY.csv")]
+    pub histories: Vec<PathBuf>,
+    /// World remittance receipts: CSV with columns year,usd (and optionally series)
+    #[arg(long, value_name = "R.csv")]
+    pub remittances: Option<PathBuf>,
+    /// The series of the remittance file to use, when it has a `series` column
+    #[arg(long, default_value = "World", value_name = "NAME")]
+    pub remittance_series: String,
+    /// First year of the remittance history used (earlier rows are left out)
+    #[arg(long, default_value_t = 1000, value_name = "YEAR")]
+    pub remittances_from: i32,
+    /// Last year used: the calibration year of the scenarios the estimate is for. Later rows
+    /// are left out, so the estimate never sees what it will be scored on
+    #[arg(long, default_value_t = 2000, value_name = "YEAR")]
+    pub until: i32,
+    /// Scenario whose base-year mortality, departures and age schedule give the cohort
+    /// survival of the simulated histories (default: the built-in defaults of `migproj new`)
+    #[arg(long, value_name = "SCENARIO")]
+    pub scenario: Option<PathBuf>,
+    /// Folder that receives NAME/
+    #[arg(long, default_value = "output", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Output folder name
+    #[arg(long, default_value = "estimate", value_name = "NAME")]
+    pub name: String,
+    /// Simulated histories per panel (common random numbers)
+    #[arg(long, default_value_t = 100, value_name = "N", value_parser = clap::value_parser!(u32).range(10..=100_000))]
+    pub simulations: u32,
+    /// Parametric bootstrap replicates for the standard errors
+    #[arg(long, default_value_t = 50, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=100_000))]
+    pub bootstrap: u32,
+    /// Random seed of the simulations and the bootstrap
+    #[arg(long, default_value_t = 20030701, value_name = "SEED")]
+    pub seed: u64,
+    /// No progress bar or summary lines on stderr
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,8 @@
 //! - [`calibrate`]: seeding from a long history of arrivals and the two-point calibration
 //!   (section 7).
 //! - [`simulate`]: the deterministic run and the Monte Carlo runner (section 9).
+//! - [`estimate`]: the parameters of sections 6 and 9 from history, by simulated moments
+//!   (section 13).
 //! - [`output`]: CSV tables, the manifest, atomic output folders. They format, never compute.
 //! - [`commands`]: what each CLI command does; [`cli`]: the argument types.
 //!
@@ -20,6 +22,7 @@ pub mod cli;
 pub mod commands;
 pub mod compare;
 pub mod error;
+pub mod estimate;
 pub mod hindcast;
 pub mod model;
 pub mod output;

@@ -13,8 +13,8 @@ use migproj::simulate::monte_carlo::run_monte_carlo;
 use migproj::simulate::{entity_names, run_deterministic};
 
 /// Observations drawn from the model itself (independent trajectories of another seed) must be
-/// covered by the 80% and 95% intervals at close to 80% and 95%; the same observations raised
-/// by half must not be.
+/// covered by the 80% and 95% intervals at close to 80% and 95%; the same observations
+/// doubled must not be.
 #[test]
 fn hindcast_coverage_is_nominal_for_model_draws_and_low_for_biased_ones() {
     let loaded =
@@ -93,9 +93,9 @@ fn hindcast_coverage_is_nominal_for_model_draws_and_low_for_biased_ones() {
         "95% coverage {}",
         honest.coverage_95
     );
-    let (_, biased) = score(&observations(1.5), quantiles);
+    let (_, biased) = score(&observations(2.0), quantiles);
     eprintln!(
-        "biased by half: 80% covers {:.3}, 95% covers {:.3}",
+        "doubled: 80% covers {:.3}, 95% covers {:.3}",
         biased.coverage_80, biased.coverage_95
     );
     assert!(

@@ -5,26 +5,26 @@
 //! with its reason in docs/model.md.
 
 /// `arrivals.trend_damping` (phi): estimated.
-pub const TREND_DAMPING: f64 = 0.5;
+pub const TREND_DAMPING: f64 = 0.0;
 /// `uncertainty.world_growth_sd`: estimated (standard error of the history's mean growth).
-pub const WORLD_GROWTH_SD: f64 = 0.003;
+pub const WORLD_GROWTH_SD: f64 = 0.0;
 /// `uncertainty.world_ar1`: assumption (set equal to `trend_damping`; see docs/model.md).
-pub const WORLD_AR1: f64 = 0.5;
+pub const WORLD_AR1: f64 = 0.0;
 /// `uncertainty.world_shock_sd`: estimated.
-pub const WORLD_SHOCK_SD: f64 = 0.01;
+pub const WORLD_SHOCK_SD: f64 = 0.0;
 /// `uncertainty.region_ar1`: set equal to `trend_damping` (one AR(1) for a stream's deviation).
-pub const REGION_AR1: f64 = 0.5;
+pub const REGION_AR1: f64 = 0.0;
 /// `uncertainty.region_shock_sd`: estimated.
-pub const REGION_SHOCK_SD: f64 = 0.03;
+pub const REGION_SHOCK_SD: f64 = 0.07338;
 /// `uncertainty.departure_sd`: assumption (stock history cannot tell departures from arrivals).
 pub const DEPARTURE_SD: f64 = 0.1;
 /// `uncertainty.departure_ramp`: assumption, years.
 pub const DEPARTURE_RAMP: f64 = 10.0;
 /// `uncertainty.remittance_growth_sd`: estimated (standard error of the mean log growth).
-pub const REMITTANCE_GROWTH_SD: f64 = 0.02;
+pub const REMITTANCE_GROWTH_SD: f64 = 0.02101;
 /// `uncertainty.remittance_shock_sd`: estimated.
-pub const REMITTANCE_SHOCK_SD: f64 = 0.05;
+pub const REMITTANCE_SHOCK_SD: f64 = 0.06644;
 /// Degrees of freedom written by the estimate.
-pub const WORLD_DF: f64 = 3.0;
-pub const REGION_DF: f64 = 20.0;
+pub const WORLD_DF: f64 = 0.0;
+pub const REGION_DF: f64 = 3.0;
 pub const REMITTANCE_DF: f64 = 19.0;

@@ -1,0 +1,311 @@
+//! History files for `migproj estimate` (MODEL.md section 13): stocks by region and year, and
+//! world remittance receipts by year, read with every problem located by line and column.
+
+use std::collections::BTreeMap;
+
+use crate::error::{Diagnostic, Error, Result, SourceFile};
+use crate::scenario::csv_table::{number as csv_number, parse_csv, Row};
+
+/// One stock history (one source): regions x years, and the world series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StockPanel {
+    /// A short name for tables and charts (the file stem).
+    pub name: String,
+    pub years: Vec<i32>,
+    pub regions: Vec<String>,
+    /// `stocks[r][p]`: persons in region r in `years[p]`.
+    pub stocks: Vec<Vec<f64>>,
+    /// World stock by year: the `World` rows when the file gives them, else the sum.
+    pub world: Vec<f64>,
+    /// Rows left out because they were after `until`.
+    pub dropped_after_until: usize,
+}
+
+/// World remittance receipts by year (current US dollars).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemittanceHistory {
+    pub name: String,
+    pub years: Vec<i32>,
+    pub usd: Vec<f64>,
+    pub dropped_outside: usize,
+}
+
+fn column(header: &Row, name: &str) -> Option<usize> {
+    header
+        .fields
+        .iter()
+        .position(|f| f.text.trim().trim_start_matches('\u{feff}') == name)
+}
+
+fn located(file: &SourceFile, diagnostics: Vec<Diagnostic>) -> Error {
+    Error::from_diagnostics(file, &diagnostics, "nothing was estimated")
+}
+
+fn header_error(file: &SourceFile, rows: &[Row], wanted: &str) -> Error {
+    let span = rows.first().map(|r| r.span.clone()).unwrap_or(0..0);
+    located(
+        file,
+        vec![Diagnostic::at(
+            span,
+            format!("expected a header with the columns {wanted} (other columns, such as `source`, are ignored)"),
+        )],
+    )
+}
+
+fn parse_year(row: &Row, index: usize, problems: &mut Vec<Diagnostic>) -> Option<i32> {
+    let field = &row.fields[index];
+    match field.text.trim().parse::<i32>() {
+        Ok(y) if (1000..=3000).contains(&y) => Some(y),
+        _ => {
+            problems.push(Diagnostic::at(
+                field.span.clone(),
+                format!("`year` must be a year such as 1990, found `{}`", field.text),
+            ));
+            None
+        }
+    }
+}
+
+/// Reads a stock history: CSV with columns `region,year,stock` (any others ignored). Years
+/// after `until` are left out (the estimate uses only what was known then). Every region
+/// needs the same years, at least three of them; stocks must be positive.
+pub fn read_stock_history(file: &SourceFile, until: i32) -> Result<StockPanel> {
+    let rows = parse_csv(&file.text).map_err(|d| located(file, vec![d]))?;
+    let wanted = "region, year, stock";
+    let Some(header) = rows.first() else {
+        return Err(header_error(file, &rows, wanted));
+    };
+    let (Some(c_region), Some(c_year), Some(c_stock)) = (
+        column(header, "region"),
+        column(header, "year"),
+        column(header, "stock"),
+    ) else {
+        return Err(header_error(file, &rows, wanted));
+    };
+    let width = header.fields.len();
+    let mut problems = Vec::new();
+    let mut by_region: BTreeMap<String, BTreeMap<i32, f64>> = BTreeMap::new();
+    let mut order: Vec<String> = Vec::new();
+    let mut dropped = 0;
+    for row in rows.iter().skip(1) {
+        if row.fields.len() != width {
+            problems.push(Diagnostic::at(
+                row.span.clone(),
+                format!(
+                    "expected {width} fields as in the header, found {}",
+                    row.fields.len()
+                ),
+            ));
+            continue;
+        }
+        let region = row.fields[c_region].text.trim().to_string();
+        if region.is_empty() || region.len() > 200 {
+            problems.push(Diagnostic::at(
+                row.fields[c_region].span.clone(),
+                "`region` must be a name of 1 to 200 characters",
+            ));
+            continue;
+        }
+        let Some(year) = parse_year(row, c_year, &mut problems) else {
+            continue;
+        };
+        let stock = match csv_number(&row.fields[c_stock], "stock") {
+            Ok(v) if v > 0.0 && v < 1e11 => v,
+            Ok(v) => {
+                problems.push(Diagnostic::at(
+                    row.fields[c_stock].span.clone(),
+                    format!("`stock` must be a positive number of persons below 1e11, found {v}"),
+                ));
+                continue;
+            }
+            Err(d) => {
+                problems.push(d);
+                continue;
+            }
+        };
+        if year > until {
+            dropped += 1;
+            continue;
+        }
+        if !order.contains(&region) {
+            order.push(region.clone());
+        }
+        if by_region
+            .entry(region.clone())
+            .or_default()
+            .insert(year, stock)
+            .is_some()
+        {
+            problems.push(Diagnostic::at(
+                row.fields[c_year].span.clone(),
+                format!("a second stock for {region} in {year}"),
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(located(file, problems));
+    }
+    let world_given = by_region.remove("World");
+    order.retain(|r| r != "World");
+    if order.is_empty() {
+        return Err(located(
+            file,
+            vec![Diagnostic::whole_file(format!(
+                "no region with figures up to {until}; the estimate needs regions (World alone gives no spread between regions)"
+            ))],
+        ));
+    }
+    let years: Vec<i32> = by_region[&order[0]].keys().copied().collect();
+    let mut problems = Vec::new();
+    for region in &order {
+        let own: Vec<i32> = by_region[region].keys().copied().collect();
+        if own != years {
+            problems.push(Diagnostic::whole_file(format!(
+                "{region} has figures for {own:?} but {} for {years:?}: every region needs the same years",
+                order[0]
+            )));
+        }
+    }
+    if years.len() < 3 {
+        problems.push(Diagnostic::whole_file(format!(
+            "{} year(s) up to {until} ({years:?}): the estimate needs at least three per region (two periods)",
+            years.len()
+        )));
+    }
+    if let Some(world) = &world_given {
+        let own: Vec<i32> = world.keys().copied().collect();
+        if own != years {
+            problems.push(Diagnostic::whole_file(format!(
+                "World has figures for {own:?} but the regions for {years:?}"
+            )));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(located(file, problems));
+    }
+    let stocks: Vec<Vec<f64>> = order
+        .iter()
+        .map(|r| by_region[r].values().copied().collect())
+        .collect();
+    let world = match world_given {
+        Some(w) => w.values().copied().collect(),
+        None => (0..years.len())
+            .map(|p| stocks.iter().map(|s| s[p]).sum())
+            .collect(),
+    };
+    Ok(StockPanel {
+        name: file_stem(file),
+        years,
+        regions: order,
+        stocks,
+        world,
+        dropped_after_until: dropped,
+    })
+}
+
+fn file_stem(file: &SourceFile) -> String {
+    file.path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "history".into())
+}
+
+/// Reads world remittance receipts: CSV with columns `year,usd`, and optionally `series`
+/// (then only the rows of `series` are used). Years outside `from..=until` are left out.
+/// At least five consecutive years are needed.
+pub fn read_remittance_history(
+    file: &SourceFile,
+    series: &str,
+    from: i32,
+    until: i32,
+) -> Result<RemittanceHistory> {
+    let rows = parse_csv(&file.text).map_err(|d| located(file, vec![d]))?;
+    let wanted = "year, usd (and optionally series)";
+    let Some(header) = rows.first() else {
+        return Err(header_error(file, &rows, wanted));
+    };
+    let (Some(c_year), Some(c_usd)) = (column(header, "year"), column(header, "usd")) else {
+        return Err(header_error(file, &rows, wanted));
+    };
+    let c_series = column(header, "series");
+    let width = header.fields.len();
+    let mut problems = Vec::new();
+    let mut points: BTreeMap<i32, f64> = BTreeMap::new();
+    let mut seen_series: Vec<String> = Vec::new();
+    let mut dropped = 0;
+    for row in rows.iter().skip(1) {
+        if row.fields.len() != width {
+            problems.push(Diagnostic::at(
+                row.span.clone(),
+                format!(
+                    "expected {width} fields as in the header, found {}",
+                    row.fields.len()
+                ),
+            ));
+            continue;
+        }
+        if let Some(c) = c_series {
+            let name = row.fields[c].text.trim().to_string();
+            if name != series {
+                if !seen_series.contains(&name) && seen_series.len() < 20 {
+                    seen_series.push(name);
+                }
+                continue;
+            }
+        }
+        let Some(year) = parse_year(row, c_year, &mut problems) else {
+            continue;
+        };
+        let usd = match csv_number(&row.fields[c_usd], "usd") {
+            Ok(v) if v > 0.0 && v < 1e15 => v,
+            Ok(v) => {
+                problems.push(Diagnostic::at(
+                    row.fields[c_usd].span.clone(),
+                    format!("`usd` must be a positive amount below 1e15, found {v}"),
+                ));
+                continue;
+            }
+            Err(d) => {
+                problems.push(d);
+                continue;
+            }
+        };
+        if year < from || year > until {
+            dropped += 1;
+            continue;
+        }
+        if points.insert(year, usd).is_some() {
+            problems.push(Diagnostic::at(
+                row.fields[c_year].span.clone(),
+                format!("a second figure for {year}"),
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(located(file, problems));
+    }
+    let years: Vec<i32> = points.keys().copied().collect();
+    let consecutive = years.windows(2).all(|w| w[1] == w[0] + 1);
+    if years.len() < 5 || !consecutive {
+        let hint = if c_series.is_some() && points.is_empty() {
+            format!(
+                " (series in the file: {}; choose one with --remittance-series)",
+                seen_series.join(", ")
+            )
+        } else {
+            String::new()
+        };
+        return Err(located(
+            file,
+            vec![Diagnostic::whole_file(format!(
+                "the remittance history needs at least five consecutive years in {from}..={until}; found {years:?}{hint}"
+            ))],
+        ));
+    }
+    Ok(RemittanceHistory {
+        name: format!("{} ({series})", file_stem(file)),
+        usd: points.values().copied().collect(),
+        years,
+        dropped_outside: dropped,
+    })
+}
