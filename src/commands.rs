@@ -541,7 +541,10 @@ pub fn hindcast(
     })?;
     let file = SourceFile::new(observed, text);
     let regions = crate::simulate::entity_names(s);
-    let variables = crate::simulate::variable_names(s);
+    // Every column of projection.csv: the Monte Carlo variables (scored against their fans)
+    // and the deterministic-only ones (female_share, median_age).
+    let mut variables = crate::simulate::variable_names(s);
+    variables.extend(["female_share".to_string(), "median_age".to_string()]);
     let known = Known {
         regions: &regions,
         variables: &variables,
@@ -557,43 +560,45 @@ pub fn hindcast(
             Some(f) => Some(Quantiles {
                 p2_5: f.p2_5[t],
                 p10: f.p10[t],
+                p25: f.p25[t],
                 p50: f.p50[t],
+                p75: f.p75[t],
                 p90: f.p90[t],
                 p97_5: f.p97_5[t],
             }),
-            None => tables.series(&o.region, &o.variable).map(|v| Quantiles {
-                p2_5: v[t],
-                p10: v[t],
-                p50: v[t],
-                p90: v[t],
-                p97_5: v[t],
-            }),
+            None => tables
+                .series(&o.region, &o.variable)
+                .map(|v| Quantiles::point(v[t])),
         }
     });
+    let groups = crate::hindcast::group_scores(&scored);
     let text = explain(
         &summary,
+        &groups,
         &tables.meta.scenario_title,
         tables.fans.as_ref().and(tables.meta.trajectories),
     );
     let folder = OutputFolder::create(out, &format!("{}-hindcast", s.name))?;
     folder.write("hindcast.csv", &hindcast_csv(&scored)?)?;
     folder.write(
+        "scores.csv",
+        &crate::hindcast::scores_csv(&groups, &s.data_revision)?,
+    )?;
+    folder.write(
         "hindcast.md",
         format!(
-            "# Hindcast
-
-{text}
-Coverage of the 80% interval: {:.3}
-Coverage of the 95% interval: {:.3}
-Median absolute percentage error: {:.3}
-",
-            summary.coverage_80, summary.coverage_95, summary.median_absolute_per_cent_error
+            "# Hindcast\n\n{text}\nCoverage of the 50% interval: {:.3}\nCoverage of the 80% interval: {:.3}\nCoverage of the 95% interval: {:.3}\nMedian absolute percentage error: {:.3}\nBias of the median (mean percentage error): {:.3}\n",
+            summary.coverage_50,
+            summary.coverage_80,
+            summary.coverage_95,
+            summary.median_absolute_per_cent_error,
+            summary.bias_per_cent
         )
         .as_bytes(),
     )?;
     write_charts(
         &folder,
-        &crate::output::charts::hindcast_charts(&tables, &scored),
+        &crate::output::charts::hindcast_charts(&tables, &scored, s.calibration_year),
     )?;
     let target = folder.commit()?;
     print!("{text}");

@@ -1,8 +1,10 @@
 //! `migproj hindcast`: score a projection against observed figures it did not use. For each
-//! observation: the median, the 80% and 95% intervals, whether each covers it, and the
-//! percentage error of the median; overall: the coverage of both intervals and the median
-//! absolute percentage error. Observations inside the calibration period are refused: the
-//! model was fitted to them.
+//! observation: the median, the 50%, 80% and 95% intervals, whether each covers it, the
+//! interval scores and the percentage error of the median. Per variable and region, and over
+//! all: the coverage of the three intervals, the mean interval score (Gneiting and Raftery
+//! 2007, relative to the observed value so that variables can be compared), the median's
+//! bias (mean signed percentage error) and the median absolute percentage error.
+//! Observations inside the calibration period are refused: the model was fitted to them.
 
 use crate::error::{Diagnostic, Error, Result, SourceFile};
 use crate::output::number;
@@ -23,17 +25,46 @@ pub struct Observation {
 pub struct Quantiles {
     pub p2_5: f64,
     pub p10: f64,
+    pub p25: f64,
     pub p50: f64,
+    pub p75: f64,
     pub p90: f64,
     pub p97_5: f64,
+}
+
+impl Quantiles {
+    /// A deterministic projection: every quantile is the value.
+    pub fn point(value: f64) -> Self {
+        Quantiles {
+            p2_5: value,
+            p10: value,
+            p25: value,
+            p50: value,
+            p75: value,
+            p90: value,
+            p97_5: value,
+        }
+    }
+}
+
+/// The interval score of the central `(1 - alpha)` interval `[lower, upper]` for observation
+/// `x` (Gneiting and Raftery 2007, eq. 43): its width plus `2 / alpha` times the distance by
+/// which x falls outside. Lower is better; it rewards narrow intervals that still cover.
+pub fn interval_score(lower: f64, upper: f64, alpha: f64, x: f64) -> f64 {
+    (upper - lower)
+        + 2.0 / alpha * (lower - x).max(0.0)
+        + 2.0 / alpha * (x - upper).max(0.0)
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scored {
     pub observation: Observation,
     pub quantiles: Quantiles,
+    pub in_50: bool,
     pub in_80: bool,
     pub in_95: bool,
+    /// Interval scores of the 50%, 80% and 95% intervals divided by the observed value.
+    pub relative_interval_score: [f64; 3],
     /// 100 (median - observed) / observed.
     pub per_cent_error: f64,
 }
@@ -41,10 +72,23 @@ pub struct Scored {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Score {
     pub n: usize,
+    pub coverage_50: f64,
     pub coverage_80: f64,
     pub coverage_95: f64,
+    /// Mean relative interval scores of the 50%, 80% and 95% intervals.
+    pub interval_score: [f64; 3],
+    /// Mean signed percentage error of the medians (positive: the projection is too high).
+    pub bias_per_cent: f64,
     /// Median absolute percentage error of the medians.
     pub median_absolute_per_cent_error: f64,
+}
+
+/// The score of one variable in one region (`None` region: every region).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupScore {
+    pub variable: String,
+    pub region: String,
+    pub score: Score,
 }
 
 /// What an observations file may refer to.
@@ -170,17 +214,38 @@ pub fn score(
         .iter()
         .filter_map(|o| {
             let q = quantiles(o)?;
+            let x = o.value;
+            let relative = |lo: f64, hi: f64, alpha: f64| interval_score(lo, hi, alpha, x) / x;
             Some(Scored {
                 observation: o.clone(),
                 quantiles: q,
-                in_80: o.value >= q.p10 && o.value <= q.p90,
-                in_95: o.value >= q.p2_5 && o.value <= q.p97_5,
-                per_cent_error: 100.0 * (q.p50 - o.value) / o.value,
+                in_50: x >= q.p25 && x <= q.p75,
+                in_80: x >= q.p10 && x <= q.p90,
+                in_95: x >= q.p2_5 && x <= q.p97_5,
+                relative_interval_score: [
+                    relative(q.p25, q.p75, 0.5),
+                    relative(q.p10, q.p90, 0.2),
+                    relative(q.p2_5, q.p97_5, 0.05),
+                ],
+                per_cent_error: 100.0 * (q.p50 - x) / x,
             })
         })
         .collect();
+    let summary = summarize(&scored);
+    (scored, summary)
+}
+
+/// The score of a set of scored observations.
+pub fn summarize(scored: &[Scored]) -> Score {
     let n = scored.len();
     let share = |count: usize| if n == 0 { 0.0 } else { count as f64 / n as f64 };
+    let mean = |f: &dyn Fn(&Scored) -> f64| {
+        if n == 0 {
+            0.0
+        } else {
+            scored.iter().map(f).sum::<f64>() / n as f64
+        }
+    };
     let mut absolute: Vec<f64> = scored.iter().map(|s| s.per_cent_error.abs()).collect();
     absolute.sort_by(f64::total_cmp);
     let mape = if n == 0 {
@@ -188,13 +253,114 @@ pub fn score(
     } else {
         crate::simulate::quantiles::quantile_sorted(&absolute, 0.5)
     };
-    let summary = Score {
+    Score {
         n,
+        coverage_50: share(scored.iter().filter(|s| s.in_50).count()),
         coverage_80: share(scored.iter().filter(|s| s.in_80).count()),
         coverage_95: share(scored.iter().filter(|s| s.in_95).count()),
+        interval_score: [
+            mean(&|s| s.relative_interval_score[0]),
+            mean(&|s| s.relative_interval_score[1]),
+            mean(&|s| s.relative_interval_score[2]),
+        ],
+        bias_per_cent: mean(&|s| s.per_cent_error),
         median_absolute_per_cent_error: mape,
+    }
+}
+
+/// Scores per variable and region (in order of first appearance), then per variable over
+/// every region (`All regions`) when a variable has several.
+pub fn group_scores(scored: &[Scored]) -> Vec<GroupScore> {
+    let mut keys: Vec<(String, String)> = Vec::new();
+    for s in scored {
+        let key = (s.observation.variable.clone(), s.observation.region.clone());
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    let mut groups = Vec::new();
+    let mut variables: Vec<String> = Vec::new();
+    for (variable, _) in &keys {
+        if !variables.contains(variable) {
+            variables.push(variable.clone());
+        }
+    }
+    for variable in &variables {
+        let regions: Vec<&String> = keys
+            .iter()
+            .filter(|(v, _)| v == variable)
+            .map(|(_, r)| r)
+            .collect();
+        for region in &regions {
+            let subset: Vec<Scored> = scored
+                .iter()
+                .filter(|s| &s.observation.variable == variable && &&s.observation.region == region)
+                .cloned()
+                .collect();
+            groups.push(GroupScore {
+                variable: variable.clone(),
+                region: (*region).clone(),
+                score: summarize(&subset),
+            });
+        }
+        if regions.len() > 1 {
+            let subset: Vec<Scored> = scored
+                .iter()
+                .filter(|s| &s.observation.variable == variable)
+                .cloned()
+                .collect();
+            groups.push(GroupScore {
+                variable: variable.clone(),
+                region: "All regions".into(),
+                score: summarize(&subset),
+            });
+        }
+    }
+    groups
+}
+
+/// scores.csv: one row per variable and region (and all regions).
+pub fn scores_csv(groups: &[GroupScore], data_revision: &str) -> Result<Vec<u8>> {
+    let header: Vec<String> = [
+        "variable",
+        "region",
+        "observations",
+        "coverage_50",
+        "coverage_80",
+        "coverage_95",
+        "interval_score_50",
+        "interval_score_80",
+        "interval_score_95",
+        "bias_per_cent",
+        "median_absolute_per_cent_error",
+        "data_revision",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let mut csv = CsvBuffer::new("scores.csv", &header)?;
+    let round = |x: f64, digits: i32| {
+        let f = 10f64.powi(digits);
+        number((x * f).round() / f)
     };
-    (scored, summary)
+    for g in groups {
+        let s = &g.score;
+        csv.row(&[
+            g.variable.clone(),
+            g.region.clone(),
+            s.n.to_string(),
+            round(s.coverage_50, 4),
+            round(s.coverage_80, 4),
+            round(s.coverage_95, 4),
+            round(s.interval_score[0], 4),
+            round(s.interval_score[1], 4),
+            round(s.interval_score[2], 4),
+            round(s.bias_per_cent, 2),
+            round(s.median_absolute_per_cent_error, 2),
+            data_revision.to_string(),
+        ])?;
+    }
+    csv.into_bytes()
 }
 
 pub fn hindcast_csv(scored: &[Scored]) -> Result<Vec<u8>> {
@@ -206,11 +372,17 @@ pub fn hindcast_csv(scored: &[Scored]) -> Result<Vec<u8>> {
         "source",
         "p2_5",
         "p10",
+        "p25",
         "p50",
+        "p75",
         "p90",
         "p97_5",
+        "in_50",
         "in_80",
         "in_95",
+        "interval_score_50",
+        "interval_score_80",
+        "interval_score_95",
         "per_cent_error",
     ]
     .iter()
@@ -227,36 +399,75 @@ pub fn hindcast_csv(scored: &[Scored]) -> Result<Vec<u8>> {
             o.source.clone(),
             number(q.p2_5),
             number(q.p10),
+            number(q.p25),
             number(q.p50),
+            number(q.p75),
             number(q.p90),
             number(q.p97_5),
+            s.in_50.to_string(),
             s.in_80.to_string(),
             s.in_95.to_string(),
+            number((s.relative_interval_score[0] * 1e4).round() / 1e4),
+            number((s.relative_interval_score[1] * 1e4).round() / 1e4),
+            number((s.relative_interval_score[2] * 1e4).round() / 1e4),
             number((s.per_cent_error * 100.0).round() / 100.0),
         ])?;
     }
     csv.into_bytes()
 }
 
-/// The score in words, for the terminal and hindcast.md.
-pub fn explain(score: &Score, scenario_title: &str, trajectories: Option<u64>) -> String {
+/// The score in words, for the terminal and hindcast.md: overall, then per variable and
+/// region.
+pub fn explain(
+    score: &Score,
+    groups: &[GroupScore],
+    scenario_title: &str,
+    trajectories: Option<u64>,
+) -> String {
     let spread = trajectories.map_or(
         "the deterministic projection (no intervals: run with trajectories to score intervals)"
             .to_string(),
         |n| format!("{n} trajectories"),
     );
-    format!(
+    let mut text = format!(
         "Hindcast of \"{scenario_title}\" against {} observations it was not calibrated to ({spread}).\n\
-         - The 80% interval covered {:.0}% of them and the 95% interval {:.0}%. A well-calibrated\n\
-         \x20 projection covers about 80% and 95%: much less means the intervals are too narrow (or\n\
-         \x20 the model is biased), much more that they are too wide.\n\
-         - The median missed the observations by {:.1}% (median absolute percentage error).\n\
-         See hindcast.csv for each observation: the median, both intervals, whether each covers it\n\
-         (in_80, in_95) and the percentage error of the median (per_cent_error, positive when the\n\
-         projection is above the observation).\n",
+         - The 50% interval covered {:.0}% of them, the 80% interval {:.0}% and the 95% interval\n\
+         \x20 {:.0}%. A well-calibrated projection covers about 50%, 80% and 95%: much less means the\n\
+         \x20 intervals are too narrow (or the model is biased), much more that they are too wide.\n\
+         - The median missed the observations by {:.1}% (median absolute percentage error); on\n\
+         \x20 average it was {:.1}% {} them.\n\
+         - Interval scores (Gneiting and Raftery 2007; width plus penalties for misses, per unit of\n\
+         \x20 the observed value; lower is better): 50% {:.3}, 80% {:.3}, 95% {:.3}.\n",
         score.n,
+        100.0 * score.coverage_50,
         100.0 * score.coverage_80,
         100.0 * score.coverage_95,
-        score.median_absolute_per_cent_error
-    )
+        score.median_absolute_per_cent_error,
+        score.bias_per_cent.abs(),
+        if score.bias_per_cent >= 0.0 { "above" } else { "below" },
+        score.interval_score[0],
+        score.interval_score[1],
+        score.interval_score[2],
+    );
+    if groups.len() > 1 {
+        text += "\nBy variable and region (n; coverage of the 50/80/95% intervals; bias of the median; median absolute error):\n";
+        for g in groups {
+            let s = &g.score;
+            text += &format!(
+                "- {} in {}: n {}; {:.0}/{:.0}/{:.0}%; bias {:+.1}%; error {:.1}%\n",
+                g.variable.replace('_', " "),
+                g.region,
+                s.n,
+                100.0 * s.coverage_50,
+                100.0 * s.coverage_80,
+                100.0 * s.coverage_95,
+                s.bias_per_cent,
+                s.median_absolute_per_cent_error
+            );
+        }
+    }
+    text += "See hindcast.csv for each observation (the median, the intervals, whether each covers it,\n\
+             the interval scores and the percentage error of the median, positive when the projection\n\
+             is above the observation) and scores.csv for the scores by variable and region.\n";
+    text
 }

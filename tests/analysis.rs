@@ -71,13 +71,20 @@ fn hindcast_coverage_is_nominal_for_model_draws_and_low_for_biased_ones() {
         Some(Quantiles {
             p2_5: q[0],
             p10: q[1],
+            p25: q[2],
             p50: q[3],
+            p75: q[4],
             p90: q[5],
             p97_5: q[6],
         })
     };
     let (_, honest) = score(&observations(1.0), quantiles);
     assert_eq!(honest.n, 600);
+    assert!(
+        (honest.coverage_50 - 0.50).abs() < 0.06,
+        "50% coverage {}",
+        honest.coverage_50
+    );
     eprintln!(
         "model-drawn observations: 80% interval covers {:.3}, 95% covers {:.3}",
         honest.coverage_80, honest.coverage_95
@@ -105,6 +112,53 @@ fn hindcast_coverage_is_nominal_for_model_draws_and_low_for_biased_ones() {
         biased.coverage_95
     );
     assert!(biased.median_absolute_per_cent_error > honest.median_absolute_per_cent_error);
+    // A proper score: the biased observations score worse at every level.
+    for level in 0..3 {
+        assert!(biased.interval_score[level] > honest.interval_score[level]);
+    }
+    assert!(biased.bias_per_cent < honest.bias_per_cent - 20.0);
+}
+
+/// The interval score by hand (Gneiting and Raftery 2007, eq. 43) and the per-group scores.
+#[test]
+fn interval_score_and_groups_by_hand() {
+    use migproj::hindcast::{group_scores, interval_score};
+    // Inside: the width. Below by 2 with alpha 0.2: width 10 + (2 / 0.2) 2 = 30.
+    assert_eq!(interval_score(90.0, 100.0, 0.2, 95.0), 10.0);
+    assert_eq!(interval_score(90.0, 100.0, 0.2, 88.0), 30.0);
+    assert_eq!(interval_score(90.0, 100.0, 0.05, 101.0), 10.0 + 40.0);
+    let q = Quantiles {
+        p2_5: 80.0,
+        p10: 90.0,
+        p25: 95.0,
+        p50: 100.0,
+        p75: 105.0,
+        p90: 110.0,
+        p97_5: 120.0,
+    };
+    let obs = |region: &str, value: f64| Observation {
+        region: region.into(),
+        year: 2010,
+        variable: "stock".into(),
+        value,
+        source: "hand".into(),
+    };
+    let (scored, total) = score(&[obs("A", 100.0), obs("A", 125.0), obs("B", 92.0)], |_| Some(q));
+    assert_eq!(total.n, 3);
+    assert!((total.coverage_50 - 1.0 / 3.0).abs() < 1e-15);
+    assert!((total.coverage_80 - 2.0 / 3.0).abs() < 1e-15);
+    assert!((total.coverage_95 - 2.0 / 3.0).abs() < 1e-15);
+    // Percentage errors 0, -20 and +8.695...: mean bias -3.768...
+    let expected_bias = (0.0 + 100.0 * (100.0 - 125.0) / 125.0 + 100.0 * 8.0 / 92.0) / 3.0;
+    assert!((total.bias_per_cent - expected_bias).abs() < 1e-12);
+    // 95% interval score of 125: (40 + 40 * 5) / 125.
+    assert!((scored[1].relative_interval_score[2] - 240.0 / 125.0).abs() < 1e-12);
+    let groups = group_scores(&scored);
+    let names: Vec<(&str, &str, usize)> = groups
+        .iter()
+        .map(|g| (g.variable.as_str(), g.region.as_str(), g.score.n))
+        .collect();
+    assert_eq!(names, [("stock", "A", 2), ("stock", "B", 1), ("stock", "All regions", 3)]);
 }
 
 #[test]
@@ -124,12 +178,12 @@ fn hindcast_runs_from_the_cli_and_refuses_calibration_years() {
     assert_success(&output);
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(
-        text.contains("against 4 observations") && text.contains("80% interval covered"),
+        text.contains("against 4 observations") && text.contains("the 80% interval"),
         "{text}"
     );
     let csv = std::fs::read_to_string(out.join("regions-hindcast/hindcast.csv")).unwrap();
     assert!(csv.starts_with(
-        "region,year,variable,observed,source,p2_5,p10,p50,p90,p97_5,in_80,in_95,per_cent_error\n"
+        "region,year,variable,observed,source,p2_5,p10,p25,p50,p75,p90,p97_5,in_50,in_80,in_95,interval_score_50,interval_score_80,interval_score_95,per_cent_error\n"
     ));
     assert_eq!(csv.lines().count(), 5);
     assert!(out.join("regions-hindcast/charts/hindcast.png").is_file());

@@ -23,7 +23,9 @@ pub struct Meta {
 pub struct Fan {
     pub p2_5: Vec<f64>,
     pub p10: Vec<f64>,
+    pub p25: Vec<f64>,
     pub p50: Vec<f64>,
+    pub p75: Vec<f64>,
     pub p90: Vec<f64>,
     pub p97_5: Vec<f64>,
 }
@@ -305,7 +307,7 @@ fn load_projection(read: &Reader<'_>, tables: &mut RunTables) -> Result<()> {
 
 fn load_summary(table: &Table, tables: &mut RunTables) -> std::result::Result<(), Diagnostic> {
     let columns: Vec<usize> = [
-        "region", "year", "variable", "p2_5", "p10", "p50", "p90", "p97_5",
+        "region", "year", "variable", "p2_5", "p10", "p50", "p90", "p97_5", "p25", "p75",
     ]
     .iter()
     .map(|c| table.column(c))
@@ -323,6 +325,8 @@ fn load_summary(table: &Table, tables: &mut RunTables) -> std::result::Result<()
         fan.p50.push(table.number(row, columns[5])?);
         fan.p90.push(table.number(row, columns[6])?);
         fan.p97_5.push(table.number(row, columns[7])?);
+        fan.p25.push(table.number(row, columns[8])?);
+        fan.p75.push(table.number(row, columns[9])?);
     }
     let n = tables.years.len();
     if fans.values().any(|f| f.p50.len() != n) {
