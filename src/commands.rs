@@ -75,7 +75,11 @@ fn load_all(paths: &[std::path::PathBuf]) -> Result<Vec<LoadedScenario>> {
 /// Checks scenarios, including that each can be calibrated; writes nothing.
 pub fn check(paths: &[std::path::PathBuf]) -> Result<()> {
     for loaded in load_all(paths)? {
-        project(&loaded)?;
+        let run = project(&loaded)?;
+        print_warnings(
+            &loaded,
+            &crate::plausibility::warnings(&loaded.scenario, &run, None),
+        );
         println!(
             "{}: ok ({}, {} region{}, {}-{})",
             loaded.source.path.display(),
@@ -157,6 +161,15 @@ pub fn build_outputs(
     loaded: &LoadedScenario,
     started: Instant,
 ) -> Result<Vec<(String, Vec<u8>)>> {
+    build_run(args, loaded, started).map(|(files, _)| files)
+}
+
+/// [`build_outputs`] and the plausibility warnings (also in warnings.csv).
+pub fn build_run(
+    args: &RunArgs,
+    loaded: &LoadedScenario,
+    started: Instant,
+) -> Result<(Vec<(String, Vec<u8>)>, Vec<crate::plausibility::Warning>)> {
     let scenario = &loaded.scenario;
     let run = project(loaded)?;
     let mut files: Vec<(String, Vec<u8>)> = vec![
@@ -188,6 +201,12 @@ pub fn build_outputs(
     } else {
         monte_carlo(args, loaded, &run)?
     };
+    let warnings =
+        crate::plausibility::warnings(scenario, &run, monte_carlo.as_ref().map(|m| &m.0));
+    files.push((
+        "warnings.csv".into(),
+        crate::plausibility::warnings_csv(&warnings, &scenario.data_revision)?,
+    ));
     let mut mc_manifest = serde_json::Value::Null;
     if let Some((mc, uncertainty, seconds, threads)) = &monte_carlo {
         let scenario_mc = Scenario {
@@ -234,7 +253,14 @@ pub fn build_outputs(
             files.push((format!("charts/{name}"), bytes));
         }
     }
-    Ok(files)
+    Ok((files, warnings))
+}
+
+/// Prints warnings on stderr, naming the scenario file.
+fn print_warnings(loaded: &LoadedScenario, warnings: &[crate::plausibility::Warning]) {
+    for w in warnings {
+        eprintln!("warning: {}: {}", loaded.source.path.display(), w.message);
+    }
 }
 
 /// [`build_outputs`] with errors that name the scenario file, as `run` reports them.
@@ -278,7 +304,9 @@ pub fn run(args: &RunArgs) -> Result<()> {
 /// Runs one loaded scenario and writes its folder; returns the folder.
 pub fn run_loaded(args: &RunArgs, loaded: &LoadedScenario) -> Result<std::path::PathBuf> {
     let started = Instant::now();
-    let files = build_outputs(args, loaded, started).map_err(|e| in_scenario(loaded, e))?;
+    let (files, warnings) =
+        build_run(args, loaded, started).map_err(|e| in_scenario(loaded, e))?;
+    print_warnings(loaded, &warnings);
     let scenario = &loaded.scenario;
     let folder = OutputFolder::create(&args.out, &scenario.name)?;
     for (name, bytes) in &files {

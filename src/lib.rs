@@ -26,6 +26,7 @@ pub mod estimate;
 pub mod hindcast;
 pub mod model;
 pub mod output;
+pub mod plausibility;
 pub mod report;
 pub mod scenario;
 pub mod simulate;

@@ -2,7 +2,7 @@
 //! scenario files, the files a run writes, and that a failed run writes nothing.
 
 mod common;
-use common::{migproj, temp_dir};
+use common::{assert_success, migproj, temp_dir};
 
 use std::path::Path;
 use std::process::Output;
@@ -253,4 +253,62 @@ fn two_scenarios_with_one_name_are_refused() {
 fn bad_arguments_exit_2() {
     let output = migproj(&["run"]);
     assert_eq!(output.status.code(), Some(2));
+}
+
+/// Plausibility warnings (issue 9): printed by `check` and `run`, written to warnings.csv,
+/// never an error; their thresholds are set in `[warnings]`.
+#[test]
+fn plausibility_warnings_name_the_figure_year_and_bound() {
+    let dir = temp_dir("warnings");
+    let base = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/high.toml")).unwrap();
+    // high.toml extends baseline.toml: write it beside a copy of its parent.
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml"),
+        dir.join("baseline.toml"),
+    )
+    .unwrap();
+    let strict = dir.join("strict.toml");
+    std::fs::write(&strict, format!("{base}\n[warnings]\nstock_growth = 1.5\nshare_of_world = 0.04\n")).unwrap();
+    let output = migproj(&["check", strict.to_str().unwrap()]);
+    assert_success(&output);
+    let message = stderr(&output);
+    assert!(
+        message.contains("warning:")
+            && message.contains("times its 2000 figure by")
+            && message.contains("(above 1.5)")
+            && message.contains("share of world population of migrants reaches")
+            && message.contains("(above 4.0%"),
+        "{message}"
+    );
+    let out = dir.join("out");
+    let output = migproj(&[
+        "run",
+        strict.to_str().unwrap(),
+        "--deterministic",
+        "--no-charts",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_success(&output);
+    let csv = std::fs::read_to_string(out.join("high/warnings.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "check,region,year,figure,value,bound,message,data_revision"
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert!(rows.iter().any(|r| r.starts_with("share,World,")), "{csv}");
+    assert!(rows.iter().any(|r| r.starts_with("growth,World,")), "{csv}");
+    // The default thresholds: the deterministic high variant stays below 10% and 4 times.
+    let relaxed = dir.join("relaxed.toml");
+    std::fs::write(&relaxed, &base).unwrap();
+    let output = migproj(&["check", relaxed.to_str().unwrap()]);
+    assert_success(&output);
+    assert!(!stderr(&output).contains("warning:"), "{}", stderr(&output));
+    // A threshold out of range is an error like any other.
+    std::fs::write(&strict, format!("{base}\n[warnings]\nstock_growth = 0.5\n")).unwrap();
+    let output = migproj(&["check", strict.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("`warnings.stock_growth` must be a number in 1..=1e6"));
 }

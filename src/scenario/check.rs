@@ -801,7 +801,7 @@ pub fn check_scenario(
     (sources, result)
 }
 
-const ROOT_KEYS: [&str; 9] = [
+const ROOT_KEYS: [&str; 10] = [
     "scenario",
     "region",
     "world_population",
@@ -811,6 +811,7 @@ const ROOT_KEYS: [&str; 9] = [
     "remittances",
     "comparison",
     "uncertainty",
+    "warnings",
 ];
 
 struct Years {
@@ -938,6 +939,7 @@ fn check_root(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Scenario> {
     let remittances = check_remittances(c, root, years.as_ref());
     let comparison = check_comparison(c, root);
     let uncertainty = check_uncertainty(c, root, years.as_ref(), &region_names, &comparison);
+    let warnings = check_warnings(c, root);
 
     let years = years?;
     let (mortality, life_expectancy_span) = mortality?;
@@ -966,6 +968,53 @@ fn check_root(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Scenario> {
         remittances,
         comparison: comparison?,
         uncertainty: uncertainty?,
+        warnings: warnings?,
+    })
+}
+
+/// `[warnings]`: the thresholds of the plausibility warnings (docs/model.md, "Plausibility
+/// warnings"); every key optional.
+fn check_warnings(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<WarningThresholds> {
+    let empty = DeTable::new();
+    let t = c.table_or_empty(root, "warnings", "warnings", &empty);
+    c.unknown_keys(
+        &t,
+        &["share_of_world", "stock_growth", "stock_decline", "band_ratio"],
+    );
+    let d = WarningThresholds::default();
+    let share_of_world = c.number(
+        &t,
+        "share_of_world",
+        Some(d.share_of_world),
+        Bound::Probability,
+        "",
+    );
+    let stock_growth = c.number(
+        &t,
+        "stock_growth",
+        Some(d.stock_growth),
+        Bound::Between(1.0, 1e6),
+        "",
+    );
+    let stock_decline = c.number(
+        &t,
+        "stock_decline",
+        Some(d.stock_decline),
+        Bound::Probability,
+        "",
+    );
+    let band_ratio = c.number(
+        &t,
+        "band_ratio",
+        Some(d.band_ratio),
+        Bound::Between(1.0, 1e12),
+        "",
+    );
+    Some(WarningThresholds {
+        share_of_world: share_of_world?,
+        stock_growth: stock_growth?,
+        stock_decline: stock_decline?,
+        band_ratio: band_ratio?,
     })
 }
 

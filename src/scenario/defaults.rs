@@ -21,7 +21,7 @@ pub const DEPARTURE_SD: f64 = 0.1;
 /// `uncertainty.departure_ramp`: assumption, years.
 pub const DEPARTURE_RAMP: f64 = 10.0;
 /// `uncertainty.remittance_growth_sd`: estimated (standard error of the mean log growth).
-pub const REMITTANCE_GROWTH_SD: f64 = 0.02101;
+pub const REMITTANCE_GROWTH_SD: f64 = 0.01197;
 /// `uncertainty.remittance_shock_sd`: estimated.
 pub const REMITTANCE_SHOCK_SD: f64 = 0.06644;
 /// Degrees of freedom written by the estimate.

@@ -187,6 +187,32 @@ pub struct Uncertainty {
     pub events: Vec<Event>,
 }
 
+/// Thresholds of the plausibility warnings (`[warnings]`): crossing one is reported on
+/// `run` and `check` and in warnings.csv, never refused.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WarningThresholds {
+    /// Median or 97.5% bound of the world migrant share of world population above this.
+    pub share_of_world: f64,
+    /// A region's median stock above this multiple of its calibration-year stock.
+    pub stock_growth: f64,
+    /// A region's median stock below this fraction of its calibration-year stock.
+    pub stock_decline: f64,
+    /// The 95% interval of the world stock or remittances received spanning more than this
+    /// factor (97.5% bound / 2.5% bound).
+    pub band_ratio: f64,
+}
+
+impl Default for WarningThresholds {
+    fn default() -> Self {
+        WarningThresholds {
+            share_of_world: 0.10,
+            stock_growth: 4.0,
+            stock_decline: 0.25,
+            band_ratio: 10.0,
+        }
+    }
+}
+
 /// Where some keys stand in the file, for errors found after checking (calibration).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KeySpans {
@@ -214,6 +240,7 @@ pub struct Scenario {
     pub remittances: Remittances,
     pub comparison: Vec<ComparisonSeries>,
     pub uncertainty: Uncertainty,
+    pub warnings: WarningThresholds,
     pub spans: KeySpans,
 }
 

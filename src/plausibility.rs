@@ -1,0 +1,209 @@
+//! Plausibility warnings (issue 9): figures a demographer would question before putting them
+//! in a report. They are warnings, not errors: the projection is what the assumptions imply,
+//! and the user decides. Thresholds come from `[warnings]` (see [`WarningThresholds`]); each
+//! check reports the first year it is crossed, per region.
+//!
+//! - share: the median or 97.5% bound of the world's migrants as a share of world population
+//!   above `share_of_world` (default 10%; it was 2.9% in 2000, 3.6% in 2020);
+//! - growth: a region's median stock more than `stock_growth` times (default 4) its stock in
+//!   the calibration year;
+//! - decline: a region's median stock below `stock_decline` (default a quarter) of it;
+//! - band: the 95% interval of the world stock or world remittances received spanning more
+//!   than a factor `band_ratio` (default 10): a fan that wide says little.
+//!
+//! Without a Monte Carlo, the deterministic run stands in for the median.
+
+use crate::error::Result;
+use crate::output::number;
+use crate::output::tables::CsvBuffer;
+use crate::scenario::Scenario;
+use crate::simulate::monte_carlo::MonteCarlo;
+use crate::simulate::{entity_names, DeterministicRun};
+
+/// One warning: what crossed which bound, where and when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Warning {
+    pub check: &'static str,
+    pub region: String,
+    pub year: i32,
+    /// The figure, in words: "median stock", "97.5% bound of the share of world population".
+    pub figure: String,
+    pub value: f64,
+    pub bound: f64,
+    pub message: String,
+}
+
+const STOCK: usize = 0;
+const RECEIVED: usize = 5;
+const SHARE: usize = 7;
+
+/// The quantiles used: `(median, p2.5, p97.5)` of an entity's variable in year index t.
+fn quantiles(
+    run: &DeterministicRun,
+    mc: Option<&MonteCarlo>,
+    entity: usize,
+    variable: usize,
+    t: usize,
+) -> (f64, Option<(f64, f64)>) {
+    match mc {
+        Some(mc) => {
+            let (_, q) = mc.summary(entity, variable, t);
+            (q[3], Some((q[0], q[6])))
+        }
+        None => (run.derived[entity][variable][t], None),
+    }
+}
+
+fn per_cent(x: f64) -> String {
+    format!("{:.1}%", 100.0 * x)
+}
+
+/// Every warning of a run (the Monte Carlo's quantiles when there is one).
+pub fn warnings(scenario: &Scenario, run: &DeterministicRun, mc: Option<&MonteCarlo>) -> Vec<Warning> {
+    let limits = scenario.warnings;
+    let names = entity_names(scenario);
+    let world = names.len() - 1;
+    let cal = run.rates.calibration_index;
+    let n_years = run.rates.n_years;
+    let year = |t: usize| run.rates.year(t);
+    let what = if mc.is_some() { "median" } else { "projected" };
+    let mut out = Vec::new();
+
+    // Share of world population: median and 97.5% bound.
+    for t in cal..n_years {
+        let (median, band) = quantiles(run, mc, world, SHARE, t);
+        let (figure, value) = if median > limits.share_of_world {
+            (format!("{what} share of world population"), median)
+        } else if let Some((_, upper)) = band.filter(|(_, u)| *u > limits.share_of_world) {
+            ("97.5% bound of the share of world population".to_string(), upper)
+        } else {
+            continue;
+        };
+        out.push(Warning {
+            check: "share",
+            region: names[world].clone(),
+            year: year(t),
+            message: format!(
+                "the {figure} of migrants reaches {} in {} (above {}; it was 2.9% in 2000): check arrivals and world population",
+                per_cent(value),
+                year(t),
+                per_cent(limits.share_of_world)
+            ),
+            figure,
+            value,
+            bound: limits.share_of_world,
+        });
+        break;
+    }
+
+    // A region's median stock against its calibration-year stock.
+    for (entity, name) in names.iter().enumerate() {
+        let base = run.derived[entity][STOCK][cal];
+        if base <= 0.0 {
+            continue;
+        }
+        let mut grew = false;
+        let mut fell = false;
+        for t in cal + 1..n_years {
+            let (median, _) = quantiles(run, mc, entity, STOCK, t);
+            let factor = median / base;
+            if !grew && factor > limits.stock_growth {
+                grew = true;
+                out.push(Warning {
+                    check: "growth",
+                    region: name.clone(),
+                    year: year(t),
+                    figure: format!("{what} stock / stock in {}", scenario.calibration_year),
+                    value: factor,
+                    bound: limits.stock_growth,
+                    message: format!(
+                        "the {what} stock of {name} is {factor:.1} times its {} figure by {} (above {}): an unusual trend continued for long; consider `arrivals.trend_damping` or a shorter horizon",
+                        scenario.calibration_year,
+                        year(t),
+                        limits.stock_growth
+                    ),
+                });
+            }
+            if !fell && factor < limits.stock_decline {
+                fell = true;
+                out.push(Warning {
+                    check: "decline",
+                    region: name.clone(),
+                    year: year(t),
+                    figure: format!("{what} stock / stock in {}", scenario.calibration_year),
+                    value: factor,
+                    bound: limits.stock_decline,
+                    message: format!(
+                        "the {what} stock of {name} falls to {} of its {} figure by {} (below {})",
+                        per_cent(factor),
+                        scenario.calibration_year,
+                        year(t),
+                        per_cent(limits.stock_decline)
+                    ),
+                });
+            }
+        }
+    }
+
+    // Width of the world fans.
+    if mc.is_some() {
+        for (variable, words) in [(STOCK, "stock"), (RECEIVED, "remittances received")] {
+            for t in cal..n_years {
+                let (_, band) = quantiles(run, mc, world, variable, t);
+                let Some((lower, upper)) = band else { break };
+                if lower > 0.0 && upper / lower > limits.band_ratio {
+                    out.push(Warning {
+                        check: "band",
+                        region: names[world].clone(),
+                        year: year(t),
+                        figure: format!("97.5% / 2.5% bound of {words}"),
+                        value: upper / lower,
+                        bound: limits.band_ratio,
+                        message: format!(
+                            "the 95% interval of {} {words} spans a factor {:.1} by {} ({} to {}; above {}): figures that far out say little",
+                            names[world],
+                            upper / lower,
+                            year(t),
+                            number(lower.round()),
+                            number(upper.round()),
+                            limits.band_ratio
+                        ),
+                    });
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// warnings.csv: check, region, year, figure, value, bound, message, data_revision.
+pub fn warnings_csv(warnings: &[Warning], data_revision: &str) -> Result<Vec<u8>> {
+    let header: Vec<String> = [
+        "check",
+        "region",
+        "year",
+        "figure",
+        "value",
+        "bound",
+        "message",
+        "data_revision",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let mut csv = CsvBuffer::new("warnings.csv", &header)?;
+    for w in warnings {
+        csv.row(&[
+            w.check.to_string(),
+            w.region.clone(),
+            w.year.to_string(),
+            w.figure.clone(),
+            number((w.value * 1e6).round() / 1e6),
+            number(w.bound),
+            w.message.clone(),
+            data_revision.to_string(),
+        ])?;
+    }
+    csv.into_bytes()
+}
