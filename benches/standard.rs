@@ -2,7 +2,7 @@
 //! durations 0-50+, 10,000 trajectories with every summary computed, end to end (calibration,
 //! Monte Carlo, summaries and the bytes of summary.csv), with 1 and 2 threads; beside a plain
 //! streaming copy of the same state arrays (the memory roofline of one pass) and, when a
-//! Python with numpy is available, the numpy baseline of ../shared/bench run in the same
+//! Python with numpy is available, the numpy baseline of benches/numpy_peer.py run in the same
 //! session on the same dimensions.
 //!
 //!     cargo bench --bench standard
@@ -107,7 +107,7 @@ fn main() {
 
     // The numpy baseline, same dimensions (fewer trajectories: it reports a rate).
     let python = std::env::var("MIGPROJ_NUMPY_PYTHON").unwrap_or_else(|_| "python3".into());
-    let peer = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/numpy_peer.py");
+    let peer = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/numpy_peer.py");
     let numpy_trajectories = env_usize("MIGPROJ_BENCH_NUMPY_TRAJECTORIES", 500).to_string();
     let years = (scenario.end_year - scenario.calibration_year + 1).to_string();
     let mut numpy_rates = Vec::new();

@@ -164,12 +164,15 @@ pub fn build_outputs(
     build_run(args, loaded, started).map(|(files, _)| files)
 }
 
+/// The files of a run: `(relative path, bytes)`.
+pub type OutputFiles = Vec<(String, Vec<u8>)>;
+
 /// [`build_outputs`] and the plausibility warnings (also in warnings.csv).
 pub fn build_run(
     args: &RunArgs,
     loaded: &LoadedScenario,
     started: Instant,
-) -> Result<(Vec<(String, Vec<u8>)>, Vec<crate::plausibility::Warning>)> {
+) -> Result<(OutputFiles, Vec<crate::plausibility::Warning>)> {
     let scenario = &loaded.scenario;
     let run = project(loaded)?;
     let mut files: Vec<(String, Vec<u8>)> = vec![
@@ -304,8 +307,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
 /// Runs one loaded scenario and writes its folder; returns the folder.
 pub fn run_loaded(args: &RunArgs, loaded: &LoadedScenario) -> Result<std::path::PathBuf> {
     let started = Instant::now();
-    let (files, warnings) =
-        build_run(args, loaded, started).map_err(|e| in_scenario(loaded, e))?;
+    let (files, warnings) = build_run(args, loaded, started).map_err(|e| in_scenario(loaded, e))?;
     print_warnings(loaded, &warnings);
     let scenario = &loaded.scenario;
     let folder = OutputFolder::create(&args.out, &scenario.name)?;
@@ -744,7 +746,10 @@ pub fn estimate(args: &crate::cli::EstimateArgs) -> Result<()> {
     }
     let mut panels = Vec::new();
     for path in &args.histories {
-        panels.push(read_stock_history(&read_text(path, "stock history")?, args.until)?);
+        panels.push(read_stock_history(
+            &read_text(path, "stock history")?,
+            args.until,
+        )?);
     }
     let remittances = match &args.remittances {
         Some(path) => Some(read_remittance_history(
@@ -773,7 +778,11 @@ pub fn estimate(args: &crate::cli::EstimateArgs) -> Result<()> {
         seed: args.seed,
         ..Default::default()
     };
-    let bar = progress_bar(args.quiet, options.bootstrap as u64 + 1, "estimate: fit and bootstrap");
+    let bar = progress_bar(
+        args.quiet,
+        options.bootstrap as u64 + 1,
+        "estimate: fit and bootstrap",
+    );
     let started = Instant::now();
     let result = crate::estimate::estimate(panels, remittances, &kernel, options, &|| bar.inc(1));
     bar.finish_and_clear();
@@ -783,7 +792,10 @@ pub fn estimate(args: &crate::cli::EstimateArgs) -> Result<()> {
     folder.write("statistics.csv", &out::statistics_csv(&result)?)?;
     let fragment = out::fragment_toml(&result, &command);
     folder.write("estimate.toml", fragment.as_bytes())?;
-    folder.write("estimate.md", out::statement_md(&result, &command).as_bytes())?;
+    folder.write(
+        "estimate.md",
+        out::statement_md(&result, &command).as_bytes(),
+    )?;
     let footer = format!(
         "migproj {} estimate; {} simulated histories per panel, {} bootstrap replicates, seed {}",
         env!("CARGO_PKG_VERSION"),

@@ -51,9 +51,7 @@ impl Quantiles {
 /// `x` (Gneiting and Raftery 2007, eq. 43): its width plus `2 / alpha` times the distance by
 /// which x falls outside. Lower is better; it rewards narrow intervals that still cover.
 pub fn interval_score(lower: f64, upper: f64, alpha: f64, x: f64) -> f64 {
-    (upper - lower)
-        + 2.0 / alpha * (lower - x).max(0.0)
-        + 2.0 / alpha * (x - upper).max(0.0)
+    (upper - lower) + 2.0 / alpha * (lower - x).max(0.0) + 2.0 / alpha * (x - upper).max(0.0)
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -59,7 +59,11 @@ fn per_cent(x: f64) -> String {
 }
 
 /// Every warning of a run (the Monte Carlo's quantiles when there is one).
-pub fn warnings(scenario: &Scenario, run: &DeterministicRun, mc: Option<&MonteCarlo>) -> Vec<Warning> {
+pub fn warnings(
+    scenario: &Scenario,
+    run: &DeterministicRun,
+    mc: Option<&MonteCarlo>,
+) -> Vec<Warning> {
     let limits = scenario.warnings;
     let names = entity_names(scenario);
     let world = names.len() - 1;
@@ -75,7 +79,10 @@ pub fn warnings(scenario: &Scenario, run: &DeterministicRun, mc: Option<&MonteCa
         let (figure, value) = if median > limits.share_of_world {
             (format!("{what} share of world population"), median)
         } else if let Some((_, upper)) = band.filter(|(_, u)| *u > limits.share_of_world) {
-            ("97.5% bound of the share of world population".to_string(), upper)
+            (
+                "97.5% bound of the share of world population".to_string(),
+                upper,
+            )
         } else {
             continue;
         };

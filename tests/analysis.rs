@@ -143,7 +143,9 @@ fn interval_score_and_groups_by_hand() {
         value,
         source: "hand".into(),
     };
-    let (scored, total) = score(&[obs("A", 100.0), obs("A", 125.0), obs("B", 92.0)], |_| Some(q));
+    let (scored, total) = score(&[obs("A", 100.0), obs("A", 125.0), obs("B", 92.0)], |_| {
+        Some(q)
+    });
     assert_eq!(total.n, 3);
     assert!((total.coverage_50 - 1.0 / 3.0).abs() < 1e-15);
     assert!((total.coverage_80 - 2.0 / 3.0).abs() < 1e-15);
@@ -158,7 +160,14 @@ fn interval_score_and_groups_by_hand() {
         .iter()
         .map(|g| (g.variable.as_str(), g.region.as_str(), g.score.n))
         .collect();
-    assert_eq!(names, [("stock", "A", 2), ("stock", "B", 1), ("stock", "All regions", 3)]);
+    assert_eq!(
+        names,
+        [
+            ("stock", "A", 2),
+            ("stock", "B", 1),
+            ("stock", "All regions", 3)
+        ]
+    );
 }
 
 #[test]

@@ -260,7 +260,9 @@ fn bad_arguments_exit_2() {
 #[test]
 fn plausibility_warnings_name_the_figure_year_and_bound() {
     let dir = temp_dir("warnings");
-    let base = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/high.toml")).unwrap();
+    let base =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/high.toml"))
+            .unwrap();
     // high.toml extends baseline.toml: write it beside a copy of its parent.
     std::fs::copy(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml"),
@@ -268,7 +270,11 @@ fn plausibility_warnings_name_the_figure_year_and_bound() {
     )
     .unwrap();
     let strict = dir.join("strict.toml");
-    std::fs::write(&strict, format!("{base}\n[warnings]\nstock_growth = 1.5\nshare_of_world = 0.04\n")).unwrap();
+    std::fs::write(
+        &strict,
+        format!("{base}\n[warnings]\nstock_growth = 1.5\nshare_of_world = 0.04\n"),
+    )
+    .unwrap();
     let output = migproj(&["check", strict.to_str().unwrap()]);
     assert_success(&output);
     let message = stderr(&output);

@@ -141,7 +141,12 @@ fn bad_history_files_are_located_and_refused() {
     for (name, text, expected) in cases {
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
-        let output = migproj(&["estimate", path.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
+        let output = migproj(&[
+            "estimate",
+            path.to_str().unwrap(),
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
         assert_eq!(output.status.code(), Some(2), "{name}");
         let stderr = String::from_utf8_lossy(&output.stderr);
         if name == "bad_number.csv" {
@@ -187,7 +192,10 @@ fn simulated_histories_give_back_their_parameters() {
         world: vec![30e6; years.len()],
         dropped_after_until: 0,
     };
-    let history_seed: u64 = std::env::var("MIGPROJ_HISTORY_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(99);
+    let history_seed: u64 = std::env::var("MIGPROJ_HISTORY_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(99);
     let panel = migproj::estimate::simulate_panel(&truth, &template, &kernel, 0.02, history_seed);
     let stats = panel_statistics(&panel.years, &panel.stocks, &panel.world);
     assert!(stats.region_spread > 0.0);
@@ -213,20 +221,46 @@ fn simulated_histories_give_back_their_parameters() {
             .unwrap()
     };
     for (key, estimate, truth) in [
-        ("uncertainty.world_shock_sd", p.world_shock_sd, truth.world_shock_sd),
-        ("uncertainty.region_shock_sd", p.region_shock_sd, truth.region_shock_sd),
+        (
+            "uncertainty.world_shock_sd",
+            p.world_shock_sd,
+            truth.world_shock_sd,
+        ),
+        (
+            "uncertainty.region_shock_sd",
+            p.region_shock_sd,
+            truth.region_shock_sd,
+        ),
         ("arrivals.trend_damping", p.phi, truth.phi),
     ] {
         let se = se(key);
-        eprintln!("{key}: {} (se {}), truth {truth}", significant(estimate), significant(se));
+        eprintln!(
+            "{key}: {} (se {}), truth {truth}",
+            significant(estimate),
+            significant(se)
+        );
     }
-    eprintln!("observed {:?} fitted {:?}", result.fit.observed, result.fit.fitted);
+    eprintln!(
+        "observed {:?} fitted {:?}",
+        result.fit.observed, result.fit.fitted
+    );
     for (key, estimate, truth) in [
-        ("uncertainty.world_shock_sd", p.world_shock_sd, truth.world_shock_sd),
-        ("uncertainty.region_shock_sd", p.region_shock_sd, truth.region_shock_sd),
+        (
+            "uncertainty.world_shock_sd",
+            p.world_shock_sd,
+            truth.world_shock_sd,
+        ),
+        (
+            "uncertainty.region_shock_sd",
+            p.region_shock_sd,
+            truth.region_shock_sd,
+        ),
         ("arrivals.trend_damping", p.phi, truth.phi),
     ] {
         let se = se(key);
-        assert!((estimate - truth).abs() < 3.0 * se, "{key}: {estimate} vs {truth}, se {se}");
+        assert!(
+            (estimate - truth).abs() < 3.0 * se,
+            "{key}: {estimate} vs {truth}, se {se}"
+        );
     }
 }

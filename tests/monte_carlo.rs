@@ -115,7 +115,11 @@ fn correlation(x: &[f64], y: &[f64]) -> f64 {
 
 /// Arrival growth `ln(I_{t+1} / I_t)` of `entity` in year index `t`, read back from the
 /// written trajectories (the shipped scenarios have no changes or pulses after 2000 here).
-fn written_growth(mc: &migproj::simulate::monte_carlo::MonteCarlo, entity: usize, t: usize) -> Vec<f64> {
+fn written_growth(
+    mc: &migproj::simulate::monte_carlo::MonteCarlo,
+    entity: usize,
+    t: usize,
+) -> Vec<f64> {
     (0..mc.n_trajectories)
         .map(|k| (mc.value(k, entity, 1, t + 1) / mc.value(k, entity, 1, t)).ln())
         .collect()
@@ -145,7 +149,10 @@ fn written_trajectories_recover_the_world_terms() {
     let cal = run.rates.calibration_index;
     let det = |r: usize, t: usize| (run.derived[r][1][t + 1] / run.derived[r][1][t]).ln();
     let dev = |r: usize, t: usize| -> Vec<f64> {
-        written_growth(&mc, r, t).iter().map(|g| g - det(r, t)).collect()
+        written_growth(&mc, r, t)
+            .iter()
+            .map(|g| g - det(r, t))
+            .collect()
     };
     let level = dev(0, cal);
     let sd = standard_deviation(&level);
@@ -170,14 +177,21 @@ fn written_trajectories_recover_the_region_terms() {
     let (shock_sd, ar1) = (0.02, 0.5);
     let scenario = scenario_from(
         "scenarios/regions.toml",
-        &only(&[("region_shock_sd", shock_sd), ("region_ar1", ar1)], 20000, 6),
+        &only(
+            &[("region_shock_sd", shock_sd), ("region_ar1", ar1)],
+            20000,
+            6,
+        ),
     );
     let run = run_deterministic(&scenario).unwrap();
     let mc = run_monte_carlo(&scenario, &run, &scenario.uncertainty, &|| {});
     let cal = run.rates.calibration_index;
     let det = |r: usize, t: usize| (run.derived[r][1][t + 1] / run.derived[r][1][t]).ln();
     let dev = |r: usize, t: usize| -> Vec<f64> {
-        written_growth(&mc, r, t).iter().map(|g| g - det(r, t)).collect()
+        written_growth(&mc, r, t)
+            .iter()
+            .map(|g| g - det(r, t))
+            .collect()
     };
     assert!(dev(2, cal).iter().all(|d| d.abs() < 1e-9), "v[cal] = 0");
     let (v1, v2) = (dev(2, cal + 1), dev(2, cal + 2));
@@ -186,7 +200,10 @@ fn written_trajectories_recover_the_region_terms() {
     let persistence = slope(&v1, &v2);
     assert!((persistence - ar1).abs() < 0.03, "region_ar1 {persistence}");
     let across = correlation(&v1, &dev(4, cal + 1));
-    assert!(across.abs() < 0.03, "streams independent: correlation {across}");
+    assert!(
+        across.abs() < 0.03,
+        "streams independent: correlation {across}"
+    );
 }
 
 /// The Student-t predictive: with `world_df = 5`, the long-run growth has sd
@@ -202,11 +219,18 @@ fn degrees_of_freedom_widen_the_fan_as_a_student_t() {
     let run = run_deterministic(&scenario).unwrap();
     let g_det = run.calibration.regions[0].arrival_growth;
     let deviations: Vec<f64> = (0..scenario.uncertainty.trajectories as u64)
-        .map(|k| draw_trajectory(&scenario, &run, &scenario.uncertainty, k).arrival_growth[0][run.rates.calibration_index] - g_det)
+        .map(|k| {
+            draw_trajectory(&scenario, &run, &scenario.uncertainty, k).arrival_growth[0]
+                [run.rates.calibration_index]
+                - g_det
+        })
         .collect();
     let sd = standard_deviation(&deviations);
     let expected = growth_sd * (df / (df - 2.0)).sqrt();
-    assert!((sd / expected - 1.0).abs() < 0.04, "sd {sd}, t(5) {expected}");
+    assert!(
+        (sd / expected - 1.0).abs() < 0.04,
+        "sd {sd}, t(5) {expected}"
+    );
 }
 
 /// Departure multiplier and remittance terms, from the draws: the log multiplier reaches
@@ -229,25 +253,45 @@ fn departure_ramp_and_remittance_terms_are_recovered() {
     let draws: Vec<_> = (0..scenario.uncertainty.trajectories as u64)
         .map(|k| draw_trajectory(&scenario, &run, &scenario.uncertainty, k))
         .collect();
-    let ln_m = |t: usize| -> Vec<f64> { draws.iter().map(|d| d.departure_multiplier[t].ln()).collect() };
-    assert!(ln_m(cal).iter().all(|x| *x == 0.0), "no jump in the calibration year");
+    let ln_m = |t: usize| -> Vec<f64> {
+        draws
+            .iter()
+            .map(|d| d.departure_multiplier[t].ln())
+            .collect()
+    };
+    assert!(
+        ln_m(cal).iter().all(|x| *x == 0.0),
+        "no jump in the calibration year"
+    );
     let full = standard_deviation(&ln_m(cal + 10));
     assert!((full / 0.15 - 1.0).abs() < 0.03, "departure_sd {full}");
     assert!((standard_deviation(&ln_m(cal + 20)) / full - 1.0).abs() < 1e-9);
     let half = standard_deviation(&ln_m(cal + 5));
-    assert!((half / full - 0.5).abs() < 1e-9, "linear ramp: {half} vs {full}");
+    assert!(
+        (half / full - 0.5).abs() < 1e-9,
+        "linear ramp: {half} vs {full}"
+    );
     let growth = |t: usize| -> Vec<f64> {
-        draws.iter().map(|d| (d.amount_usd[t + 1] / d.amount_usd[t]).ln()).collect()
+        draws
+            .iter()
+            .map(|d| (d.amount_usd[t + 1] / d.amount_usd[t]).ln())
+            .collect()
     };
     // Year-on-year growth = gbar_m + shock: its sd across trajectories is
     // sqrt(growth_sd^2 + shock_sd^2); the difference of two years' growth removes gbar_m.
     let (a, b) = (growth(cal + 3), growth(cal + 4));
     let diff: Vec<f64> = a.iter().zip(&b).map(|(x, y)| x - y).collect();
     let shock = standard_deviation(&diff) / 2f64.sqrt();
-    assert!((shock / 0.03 - 1.0).abs() < 0.03, "remittance_shock_sd {shock}");
+    assert!(
+        (shock / 0.03 - 1.0).abs() < 0.03,
+        "remittance_shock_sd {shock}"
+    );
     let total = standard_deviation(&a);
     let growth_sd = (total * total - shock * shock).sqrt();
-    assert!((growth_sd / 0.01 - 1.0).abs() < 0.1, "remittance_growth_sd {growth_sd}");
+    assert!(
+        (growth_sd / 0.01 - 1.0).abs() < 0.1,
+        "remittance_growth_sd {growth_sd}"
+    );
 }
 
 /// MODEL.md section 11: no summary band jumps between the calibration year and the next.
@@ -256,7 +300,10 @@ fn departure_ramp_and_remittance_terms_are_recovered() {
 /// sqrt(1/10) = 0.32; the revision 1 departure multiplier gave about 1).
 #[test]
 fn no_band_jumps_at_the_calibration_year() {
-    let scenario = scenario_from("scenarios/regions.toml", "[uncertainty]\ntrajectories = 2000\n");
+    let scenario = scenario_from(
+        "scenarios/regions.toml",
+        "[uncertainty]\ntrajectories = 2000\n",
+    );
     let run = run_deterministic(&scenario).unwrap();
     let mc = run_monte_carlo(&scenario, &run, &scenario.uncertainty, &|| {});
     let cal = run.rates.calibration_index;
@@ -266,7 +313,11 @@ fn no_band_jumps_at_the_calibration_year() {
             let (_, q) = mc.summary(world, variable, t);
             (q[6] - q[0]) / q[3].abs().max(f64::MIN_POSITIVE)
         };
-        assert!(width(cal) < 1e-12, "variable {variable}: band at the calibration year {}", width(cal));
+        assert!(
+            width(cal) < 1e-12,
+            "variable {variable}: band at the calibration year {}",
+            width(cal)
+        );
         assert!(
             width(cal + 1) <= 0.35 * width(cal + 10),
             "variable {variable}: {} a year after, {} ten years after",
@@ -304,7 +355,10 @@ fn the_deterministic_trend_is_damped_toward_the_pooled_growth() {
             let t = cal + j;
             let written = (run.derived[r][1][t + 1] / run.derived[r][1][t]).ln();
             let expected = gbar + (g_hat - gbar) * phi.powi(j as i32);
-            assert!((written - expected).abs() < 1e-12, "region {r} j {j}: {written} vs {expected}");
+            assert!(
+                (written - expected).abs() < 1e-12,
+                "region {r} j {j}: {written} vs {expected}"
+            );
         }
     }
 }

@@ -513,7 +513,7 @@ pub fn degrees_of_freedom(sd: f64, se: f64) -> f64 {
         // An sd of 0 has nothing to widen: the df is moot; 0 says "taken as known".
         return 0.0;
     }
-    if !(se > 0.0) {
+    if se.is_nan() || se <= 0.0 {
         return 1000.0;
     }
     ((sd * sd / (2.0 * se * se) * 10.0).round() / 10.0).clamp(1.0, 1000.0)
@@ -552,8 +552,8 @@ pub fn estimate(
                 .iter()
                 .enumerate()
                 .map(|(i, panel)| {
-                    let seed = (options.seed ^ 0xb007_5742)
-                        .wrapping_add((b as u64) * 1000 + i as u64);
+                    let seed =
+                        (options.seed ^ 0xb007_5742).wrapping_add((b as u64) * 1000 + i as u64);
                     simulate_panel(&fit.params, panel, kernel, mu, seed)
                 })
                 .collect();

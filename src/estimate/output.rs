@@ -39,7 +39,13 @@ pub fn statistic_rows(estimate: &Estimate) -> Vec<(String, &'static str, f64, f6
     for (i, panel) in estimate.panels.iter().enumerate() {
         let (o, f): (&PanelStatistics, &PanelStatistics) =
             (&estimate.fit.observed[i], &estimate.fit.fitted[i]);
-        rows.push((panel.name.clone(), "world_sd", o.world_sd, f.world_sd, "per year"));
+        rows.push((
+            panel.name.clone(),
+            "world_sd",
+            o.world_sd,
+            f.world_sd,
+            "per year",
+        ));
         rows.push((
             panel.name.clone(),
             "region_spread",
@@ -116,7 +122,9 @@ pub fn fragment_toml(estimate: &Estimate, command: &str) -> String {
 
 /// estimate.md: the estimates and, in plain words, what the history cannot tell.
 pub fn statement_md(estimate: &Estimate, command: &str) -> String {
-    let mut md = format!("# Estimate of arrival growth and remittance uncertainty\n\nCommand: `{command}`\n\n");
+    let mut md = format!(
+        "# Estimate of arrival growth and remittance uncertainty\n\nCommand: `{command}`\n\n"
+    );
     md += "Histories (only figures up to the calibration year were read):\n\n";
     for p in &estimate.panels {
         md += &format!(
@@ -278,7 +286,9 @@ pub fn chart(estimate: &Estimate, footer: String) -> Chart {
     Chart {
         file_stem: "estimate".into(),
         title: "Simulated-moments fit: the model's statistics against the history's".into(),
-        subtitle: "Each point is one history file; on the dashed line the model reproduces it exactly".into(),
+        subtitle:
+            "Each point is one history file; on the dashed line the model reproduces it exactly"
+                .into(),
         footer,
         columns: 3,
         panels,

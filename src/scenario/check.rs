@@ -8,8 +8,8 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use super::csv_table::read_age_table;
-use super::{defaults, ROGERS_CASTRO_DEFAULTS};
 use super::*;
+use super::{defaults, ROGERS_CASTRO_DEFAULTS};
 use crate::error::{suggest, Diagnostic, SourceFile, SourceSet};
 use crate::model::mortality::reachable_e0;
 
@@ -979,7 +979,12 @@ fn check_warnings(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<WarningTh
     let t = c.table_or_empty(root, "warnings", "warnings", &empty);
     c.unknown_keys(
         &t,
-        &["share_of_world", "stock_growth", "stock_decline", "band_ratio"],
+        &[
+            "share_of_world",
+            "stock_growth",
+            "stock_decline",
+            "band_ratio",
+        ],
     );
     let d = WarningThresholds::default();
     let share_of_world = c.number(
@@ -1829,11 +1834,29 @@ fn check_uncertainty(
         "a number of trajectories",
     );
     let seed = c.integer(&t, "seed", Some(20030701), 0, i64::MAX, "a random seed");
-    let world_growth_sd = c.number(&t, "world_growth_sd", Some(defaults::WORLD_GROWTH_SD), sd, "");
+    let world_growth_sd = c.number(
+        &t,
+        "world_growth_sd",
+        Some(defaults::WORLD_GROWTH_SD),
+        sd,
+        "",
+    );
     let world_ar1 = c.number(&t, "world_ar1", Some(defaults::WORLD_AR1), persistence, "");
     let world_shock_sd = c.number(&t, "world_shock_sd", Some(defaults::WORLD_SHOCK_SD), sd, "");
-    let region_ar1 = c.number(&t, "region_ar1", Some(defaults::REGION_AR1), persistence, "");
-    let region_shock_sd = c.number(&t, "region_shock_sd", Some(defaults::REGION_SHOCK_SD), sd, "");
+    let region_ar1 = c.number(
+        &t,
+        "region_ar1",
+        Some(defaults::REGION_AR1),
+        persistence,
+        "",
+    );
+    let region_shock_sd = c.number(
+        &t,
+        "region_shock_sd",
+        Some(defaults::REGION_SHOCK_SD),
+        sd,
+        "",
+    );
     let departure_sd = c.number(
         &t,
         "departure_sd",

@@ -901,12 +901,19 @@ pub fn hindcast_charts(
     }
     let shown = keys.len().min(HINDCAST_PANELS);
     let first_year = from_year.max(*tables.years.first().unwrap_or(&0));
-    let last_observed = scored.iter().map(|s| s.observation.year).max().unwrap_or(first_year);
+    let last_observed = scored
+        .iter()
+        .map(|s| s.observation.year)
+        .max()
+        .unwrap_or(first_year);
     let last_year = last_observed.max(first_year + 1);
     let in_span: Vec<usize> = (0..tables.years.len())
         .filter(|&t| tables.years[t] >= first_year && tables.years[t] <= last_year)
         .collect();
-    let x: Vec<f64> = in_span.iter().map(|&t| f64::from(tables.years[t])).collect();
+    let x: Vec<f64> = in_span
+        .iter()
+        .map(|&t| f64::from(tables.years[t]))
+        .collect();
     let mut panels = Vec::new();
     let mut any_covered = false;
     let mut any_missed = false;
@@ -959,7 +966,10 @@ pub fn hindcast_charts(
         }
         let (mut covered, mut missed) = (Vec::new(), Vec::new());
         for s in &points {
-            let point = (f64::from(s.observation.year), s.observation.value / unit.divisor);
+            let point = (
+                f64::from(s.observation.year),
+                s.observation.value / unit.divisor,
+            );
             if s.in_80 {
                 covered.push(point)
             } else {
@@ -982,7 +992,11 @@ pub fn hindcast_charts(
             title: Some(format!("{}, {entity}", variable.replace('_', " "))),
             x_range: (f64::from(first_year), f64::from(last_year)),
             y_range: (0.0, top),
-            x_desc: if shown > 1 { String::new() } else { "year (mid-year)".into() },
+            x_desc: if shown > 1 {
+                String::new()
+            } else {
+                "year (mid-year)".into()
+            },
             y_desc: unit.words.to_string(),
             x_ticks: Ticks::Year,
             y_ticks: Ticks::for_range(top),
@@ -1056,7 +1070,10 @@ pub fn hindcast_charts(
         title: "Hindcast: the projection against observations it did not use".into(),
         subtitle: subtitle(
             tables,
-            &format!("{first_year}-{last_year}, {} variable-region pairs{more}", keys.len()),
+            &format!(
+                "{first_year}-{last_year}, {} variable-region pairs{more}",
+                keys.len()
+            ),
         ),
         footer: footer(tables),
         columns,
