@@ -63,6 +63,11 @@ def interp_loglin(points, t):
     return math.exp(math.log(y0) + r * (t - x0))
 
 
+# The default of `arrivals.trend_damping` (src/scenario/defaults.rs, estimated by
+# `migproj estimate` from data/history; docs/model.md).
+DEFAULT_TREND_DAMPING = 0.0
+
+
 def main(path, projection_csv):
     sc = tomllib.load(open(path, "rb"))
     s = sc["scenario"]
@@ -129,12 +134,15 @@ def main(path, projection_csv):
                 p += pl["persons"]
         return mm, p
 
-    def project(r, g, g_after, upto):
+    def base_state(r, g):
         S0 = regions[r]["stock"][str(base)]
         x = seed(r, g)
         c = S0 / x.sum()
-        N = c * x
-        Ib = c * math.exp(g * 200)
+        return c * x, c * math.exp(g * 200)
+
+    def project(r, g, growth_after, upto):
+        # growth_after(t): the growth of year t >= cal (MODEL.md section 6).
+        N, Ib = base_state(r, g)
         out = []
         cum = 0.0
         for t in range(base, upto + 1):
@@ -143,11 +151,11 @@ def main(path, projection_csv):
             new, de, dp = step(N, t, r, I)
             out.append((t, N, I, de, dp))
             N = new
-            cum += g if t < cal else g_after
+            cum += g if t < cal else growth_after(t)
         return out
 
     def S_cal(r, g):
-        return project(r, g, g, cal)[-1][1].sum()
+        return project(r, g, lambda t: g, cal)[-1][1].sum()
 
     lo_age, hi_age = sc["remittances"].get("age_range", [15, 64])
     prop = sc["remittances"].get("propensity", {"model": "constant", "value": 0.6})
@@ -162,7 +170,7 @@ def main(path, projection_csv):
     def E(N):
         return (N[:, lo_age:hi_age + 1, :] * pi[None, None, :]).sum()
 
-    results = {}
+    g_hat = {}
     for r in range(len(regions)):
         target = regions[r]["stock"][str(cal)]
         lo, hi = -0.5, 0.5
@@ -172,11 +180,23 @@ def main(path, projection_csv):
                 lo = mid
             else:
                 hi = mid
-        g = (lo + hi) / 2
-        ga = arr.get("growth", "calibrated")
-        ga = g if ga == "calibrated" else ga
-        results[r] = project(r, g, ga, end)
-        print(f"{names[r]}: g_hat = {g:.12f}", file=sys.stderr)
+        g_hat[r] = (lo + hi) / 2
+        print(f"{names[r]}: g_hat = {g_hat[r]:.12f}", file=sys.stderr)
+    # The damped trend (MODEL.md revision 2, section 6): pooled growth gbar weighted by each
+    # region's trend arrivals in the calibration year, I_base exp(g_hat (cal - base)).
+    weights = {r: base_state(r, g_hat[r])[1] * math.exp(g_hat[r] * (cal - base)) for r in g_hat}
+    gbar = sum(weights[r] * g_hat[r] for r in g_hat) / sum(weights.values())
+    phi = arr.get("trend_damping", DEFAULT_TREND_DAMPING)
+    shift = arr.get("growth_shift", 0.0)
+    ga = arr.get("growth", "calibrated")
+    results = {}
+    for r in range(len(regions)):
+        g = g_hat[r]
+        if ga == "calibrated":
+            after = lambda t, g=g: gbar + (g - gbar) * phi ** (t - cal) + shift
+        else:
+            after = lambda t: ga + shift
+        results[r] = project(r, g, after, end)
     cost_pts = sc["remittances"].get("cost", {})
     cost = lambda t: interp_flat(cost_pts, t) if cost_pts else 0.0
     rec = sc["remittances"]["received"]
