@@ -41,11 +41,16 @@ pub enum Command {
         #[arg(long, default_value = "1600x1000", value_name = "WxH", value_parser = parse_chart_size)]
         chart_size: (u32, u32),
     },
-    /// Compare scenarios: run them (or read run folders) and write OUT/compare/
+    /// Compare scenarios: each variant against the scenario it extends (paired differences
+    /// with intervals), all side by side; writes OUT/compare/ with the runs inside it
     Compare {
-        /// Scenario files (run first) or run folders (read as they are), two or more
-        #[arg(required = true, num_args = 2.., value_name = "SCENARIO_OR_DIR")]
+        /// Scenario files (run here, into OUT/compare/runs/) or run folders (read as they
+        /// are); a variant's parent is run too when not given
+        #[arg(required = true, num_args = 1.., value_name = "SCENARIO_OR_DIR")]
         inputs: Vec<PathBuf>,
+        /// Compare every input with this scenario instead of the file each extends
+        #[arg(long, value_name = "SCENARIO")]
+        against: Option<PathBuf>,
         /// Folder that receives the runs and compare/
         #[arg(long, default_value = "output", value_name = "DIR")]
         out: PathBuf,
@@ -55,7 +60,8 @@ pub enum Command {
         /// Random seed for the scenarios run here (overrides each scenario's)
         #[arg(long, value_name = "SEED")]
         seed: Option<u64>,
-        /// Years of the differences table
+        /// Years of the differences printed and in differences.md (differences.csv has every
+        /// year); each must be in every compared run
         #[arg(
             long,
             value_delimiter = ',',
@@ -90,7 +96,8 @@ pub enum Command {
     },
     /// Write a report (Markdown and self-contained HTML) of one or more run folders
     Report {
-        /// Run folders, such as output/baseline
+        /// Run folders, such as output/baseline, and compare folders (output/compare: their
+        /// differences and charts are added)
         #[arg(required = true, value_name = "DIR")]
         dirs: Vec<PathBuf>,
         /// The report's path without extension: writes FILE.md and FILE.html
@@ -197,6 +204,12 @@ pub struct RunArgs {
     /// No progress bar or summary lines on stderr
     #[arg(long, short)]
     pub quiet: bool,
+    /// Keep an existing OUT/NAME: move it to OUT/NAME.~N~ (the first free N, as
+    /// `cp --backup=numbered` does) instead of replacing it. Without --keep a run replaces
+    /// OUT/NAME, as make replaces a target, and says what it replaced when that was a different
+    /// scenario, seed, number of trajectories or mode
+    #[arg(long)]
+    pub keep: bool,
 }
 
 /// Parses a chart size `WxH` (each 400 to 8000 pixels).

@@ -28,8 +28,17 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             trajectories,
             seed,
             years,
+            against,
             quiet,
-        } => compare(&inputs, &out, trajectories, seed, &years, quiet),
+        } => compare(
+            &inputs,
+            &out,
+            trajectories,
+            seed,
+            &years,
+            against.as_deref(),
+            quiet,
+        ),
         Command::Hindcast {
             scenario,
             observed,
@@ -161,18 +170,23 @@ pub fn build_outputs(
     loaded: &LoadedScenario,
     started: Instant,
 ) -> Result<Vec<(String, Vec<u8>)>> {
-    build_run(args, loaded, started).map(|(files, _)| files)
+    build_run(args, loaded, started).map(|built| built.files)
 }
 
 /// The files of a run: `(relative path, bytes)`.
 pub type OutputFiles = Vec<(String, Vec<u8>)>;
 
-/// [`build_outputs`] and the plausibility warnings (also in warnings.csv).
-pub fn build_run(
-    args: &RunArgs,
-    loaded: &LoadedScenario,
-    started: Instant,
-) -> Result<(OutputFiles, Vec<crate::plausibility::Warning>)> {
+/// Everything a run made: its files, its plausibility warnings (also in warnings.csv), the
+/// deterministic run and the Monte Carlo with the settings it used (for paired comparisons).
+pub struct BuiltRun {
+    pub files: OutputFiles,
+    pub warnings: Vec<crate::plausibility::Warning>,
+    pub run: DeterministicRun,
+    pub monte_carlo: Option<(MonteCarlo, Uncertainty)>,
+}
+
+/// [`build_outputs`], keeping what the run computed.
+pub fn build_run(args: &RunArgs, loaded: &LoadedScenario, started: Instant) -> Result<BuiltRun> {
     let scenario = &loaded.scenario;
     let run = project(loaded)?;
     let mut files: Vec<(String, Vec<u8>)> = vec![
@@ -256,7 +270,12 @@ pub fn build_run(
             files.push((format!("charts/{name}"), bytes));
         }
     }
-    Ok((files, warnings))
+    Ok(BuiltRun {
+        files,
+        warnings,
+        run,
+        monte_carlo: monte_carlo.map(|(mc, uncertainty, _, _)| (mc, uncertainty)),
+    })
 }
 
 /// Prints warnings on stderr, naming the scenario file.
@@ -307,15 +326,50 @@ pub fn run(args: &RunArgs) -> Result<()> {
 /// Runs one loaded scenario and writes its folder; returns the folder.
 pub fn run_loaded(args: &RunArgs, loaded: &LoadedScenario) -> Result<std::path::PathBuf> {
     let started = Instant::now();
-    let (files, warnings) = build_run(args, loaded, started).map_err(|e| in_scenario(loaded, e))?;
-    print_warnings(loaded, &warnings);
+    let built = build_run(args, loaded, started).map_err(|e| in_scenario(loaded, e))?;
+    print_warnings(loaded, &built.warnings);
+    let files = built.files;
     let scenario = &loaded.scenario;
     let folder = OutputFolder::create(&args.out, &scenario.name)?;
     for (name, bytes) in &files {
         folder.write(name, bytes)?;
     }
     let wall = started.elapsed().as_secs_f64();
+    let previous = folder.target().join("run.json");
+    let old = std::fs::read(&previous)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok());
+    let new = files
+        .iter()
+        .find(|(n, _)| n == "run.json")
+        .and_then(|(_, bytes)| serde_json::from_slice::<serde_json::Value>(bytes).ok());
+    let mut kept = None;
+    if args.keep && folder.target().exists() {
+        let backup = numbered_backup(folder.target());
+        std::fs::rename(folder.target(), &backup)
+            .map_err(|e| Error::environment("cannot keep the previous run", &backup, e))?;
+        kept = Some(backup);
+    }
     let target = folder.commit()?;
+    if let (Some(old), Some(new)) = (&old, &new) {
+        let (was, now) = (run_identity(old), run_identity(new));
+        if was != now {
+            match &kept {
+                Some(backup) => eprintln!(
+                    "kept {} (was {}) as {}",
+                    target.display(),
+                    describe_run(old),
+                    backup.display()
+                ),
+                None => eprintln!(
+                    "replaced {}: was {}; now {} (--keep keeps the previous run)",
+                    target.display(),
+                    describe_run(old),
+                    describe_run(new)
+                ),
+            }
+        }
+    }
     if !args.quiet {
         eprintln!(
             "{}: wrote {} ({} region{}, {}-{}, data revision {}) in {:.2} s",
@@ -330,6 +384,51 @@ pub fn run_loaded(args: &RunArgs, loaded: &LoadedScenario) -> Result<std::path::
         );
     }
     Ok(target)
+}
+
+/// What identifies a run's results: the scenario's sha256, and the trajectories and seed of
+/// its Monte Carlo (none: deterministic).
+fn run_identity(json: &serde_json::Value) -> (String, Option<u64>, Option<u64>) {
+    (
+        json.pointer("/scenario/sha256")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string(),
+        json.pointer("/monte_carlo/trajectories")
+            .and_then(|v| v.as_u64()),
+        json.pointer("/monte_carlo/seed").and_then(|v| v.as_u64()),
+    )
+}
+
+/// "10,000 trajectories, seed 7, of scenarios/regions.toml (sha256 69fe2b7a)".
+fn describe_run(json: &serde_json::Value) -> String {
+    let (sha, trajectories, seed) = run_identity(json);
+    let path = json
+        .pointer("/scenario/path")
+        .and_then(|v| v.as_str())
+        .unwrap_or("?");
+    let mode = match (trajectories, seed) {
+        (Some(n), Some(seed)) => format!(
+            "{} trajectories, seed {seed}",
+            crate::output::tables::grouped(n as f64)
+        ),
+        _ => "deterministic".to_string(),
+    };
+    format!("{mode}, of {path} (sha256 {})", &sha[..sha.len().min(8)])
+}
+
+/// The first free `PATH.~N~` (the numbered backups of `cp --backup=numbered`).
+fn numbered_backup(path: &Path) -> std::path::PathBuf {
+    let mut n = 1;
+    loop {
+        let mut name = path.as_os_str().to_owned();
+        name.push(format!(".~{n}~"));
+        let candidate = std::path::PathBuf::from(name);
+        if !candidate.exists() {
+            return candidate;
+        }
+        n += 1;
+    }
 }
 
 type MonteCarloOutcome = Option<(MonteCarlo, Uncertainty, f64, usize)>;
@@ -473,21 +572,8 @@ fn default_run_args(
         chart_size: crate::output::charts::DEFAULT_SIZE,
         no_charts: false,
         quiet,
+        keep: false,
     }
-}
-
-/// Runs a scenario file into `out` and returns its run folder.
-fn run_into(
-    loaded: &LoadedScenario,
-    out: &Path,
-    trajectories: Option<usize>,
-    seed: Option<u64>,
-    quiet: bool,
-) -> Result<std::path::PathBuf> {
-    run_loaded(
-        &default_run_args(&loaded.source.path, out, trajectories, seed, quiet),
-        loaded,
-    )
 }
 
 /// Writes charts as `charts/NAME.svg` and `charts/NAME.png` at the default size.
@@ -516,36 +602,214 @@ pub fn compare(
     trajectories: Option<usize>,
     seed: Option<u64>,
     years: &[i32],
+    against: Option<&Path>,
     quiet: bool,
 ) -> Result<()> {
     use crate::compare::{
-        compare_charts, compare_csv, differences, differences_csv, differences_text, Compared,
+        compare_charts, compare_csv, difference_charts, differences, differences_csv,
+        differences_text, Compared,
     };
-    let mut runs = Vec::new();
-    for input in inputs {
-        let dir = if input.is_dir() {
-            input.clone()
-        } else {
-            run_into(&load_scenario(input)?, out, trajectories, seed, quiet)?
-        };
-        let tables = read_run_tables(&dir)?;
-        let name = dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        runs.push(Compared { name, tables });
+    // Everything is read and checked before anything runs or is written.
+    enum Input {
+        Scenario(Box<LoadedScenario>),
+        Folder(
+            std::path::PathBuf,
+            Box<crate::output::charts::data::RunTables>,
+        ),
     }
-    let rows = differences(&runs, years);
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut members: Vec<(Input, Option<std::path::PathBuf>)> = Vec::new();
+    let mut errors = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            match read_run_tables(input) {
+                Ok(tables) => members.push((Input::Folder(input.clone(), Box::new(tables)), None)),
+                Err(e) => errors.push(e),
+            }
+        } else {
+            match load_scenario(input) {
+                Ok(l) => members.push((Input::Scenario(Box::new(l)), Some(canonical(input)))),
+                Err(e) => errors.push(e),
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::InputPlain(
+            errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ));
+    }
+    // References: --against, else the file a variant extends (run here if not given).
+    let against_index = match against {
+        Some(path) => {
+            let key = canonical(path);
+            match members.iter().position(|(_, p)| p.as_ref() == Some(&key)) {
+                Some(i) => Some(i),
+                None => {
+                    members.push((Input::Scenario(Box::new(load_scenario(path)?)), Some(key)));
+                    Some(members.len() - 1)
+                }
+            }
+        }
+        None => None,
+    };
+    let mut references: Vec<Option<usize>> = vec![None; members.len()];
+    let mut i = 0;
+    while i < members.len() {
+        let reference = if against.is_some() {
+            against_index.filter(|&a| a != i)
+        } else if let Input::Scenario(l) = &members[i].0 {
+            match l.extends.first() {
+                Some(parent) => {
+                    let key = canonical(parent);
+                    match members.iter().position(|(_, p)| p.as_ref() == Some(&key)) {
+                        Some(j) => Some(j),
+                        None => {
+                            members.push((
+                                Input::Scenario(Box::new(load_scenario(parent)?)),
+                                Some(key),
+                            ));
+                            references.push(None);
+                            Some(members.len() - 1)
+                        }
+                    }
+                }
+                None => None,
+            }
+        } else {
+            None
+        };
+        references[i] = reference;
+        i += 1;
+    }
+    let names: Vec<String> = members
+        .iter()
+        .map(|(m, _)| match m {
+            Input::Scenario(l) => l.scenario.name.clone(),
+            Input::Folder(dir, _) => dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        })
+        .collect();
+    for (i, name) in names.iter().enumerate() {
+        if names[..i].contains(name) {
+            return Err(Error::InputPlain(format!(
+                "error: two of the compared runs are named \"{name}\" and would write the same folder; give one its own `scenario.name`"
+            )));
+        }
+    }
+    // Every requested year must be in every run.
+    for ((m, _), name) in members.iter().zip(&names) {
+        let (first, last) = match m {
+            Input::Scenario(l) => (l.scenario.base_year, l.scenario.end_year),
+            Input::Folder(_, t) => (
+                *t.years.first().unwrap_or(&0),
+                *t.years.last().unwrap_or(&0),
+            ),
+        };
+        if let Some(y) = years.iter().find(|y| **y < first || **y > last) {
+            return Err(Error::InputPlain(format!(
+                "error: --years asks for {y}, but {name} runs {first}-{last}; choose years every compared run has"
+            )));
+        }
+    }
     let folder = OutputFolder::create(out, "compare")?;
+    let mut runs = Vec::new();
+    for ((member, _), name) in members.into_iter().zip(&names) {
+        let compared = match member {
+            Input::Folder(_, tables) => Compared {
+                name: name.clone(),
+                tables: *tables,
+                monte_carlo: None,
+                deterministic: None,
+                entities: Vec::new(),
+                variables: Vec::new(),
+                reference: None,
+            },
+            Input::Scenario(loaded) => {
+                let runs_dir = out.join("compare").join("runs");
+                let args =
+                    default_run_args(&loaded.source.path, &runs_dir, trajectories, seed, quiet);
+                let built = build_run(&args, &loaded, Instant::now())
+                    .map_err(|e| in_scenario(&loaded, e))?;
+                print_warnings(&loaded, &built.warnings);
+                for (file, bytes) in &built.files {
+                    folder.write(&format!("runs/{name}/{file}"), bytes)?;
+                }
+                let files = &built.files;
+                let tables = load_tables(&|n: &str| {
+                    Ok(files.iter().find(|(f, _)| f == n).map(|(f, bytes)| {
+                        SourceFile::new(f.as_str(), String::from_utf8_lossy(bytes).into_owned())
+                    }))
+                })?;
+                Compared {
+                    name: name.clone(),
+                    tables,
+                    entities: crate::simulate::entity_names(&loaded.scenario),
+                    variables: crate::simulate::variable_names(&loaded.scenario),
+                    deterministic: Some(built.run.derived),
+                    monte_carlo: built.monte_carlo,
+                    reference: None,
+                }
+            }
+        };
+        runs.push(compared);
+    }
+    for (run, reference) in runs.iter_mut().zip(&references) {
+        run.reference = *reference;
+    }
+    for run in &runs {
+        if let Some(r) = run.reference {
+            let (a, b) = (
+                &run.tables.meta.data_revision,
+                &runs[r].tables.meta.data_revision,
+            );
+            if a != b {
+                eprintln!(
+                    "warning: {} ({a}) is compared with {} ({b}): different data revisions, so the differences mix revisions with assumptions",
+                    run.name, runs[r].name
+                );
+            }
+            if let Err(reason) = crate::compare::pairing(run, &runs[r]) {
+                if run.monte_carlo.is_some() || runs[r].monte_carlo.is_some() {
+                    eprintln!(
+                        "note: {} and {} cannot be paired ({reason}): their medians are differenced, without intervals",
+                        run.name, runs[r].name
+                    );
+                }
+            }
+        }
+    }
+    let rows = differences(&runs);
     folder.write("compare.csv", &compare_csv(&runs)?)?;
     folder.write("differences.csv", &differences_csv(&rows)?)?;
-    write_charts(&folder, &compare_charts(&runs))?;
+    let mut charts = compare_charts(&runs);
+    charts.extend(difference_charts(&runs, &rows));
+    write_charts(&folder, &charts)?;
+    let world = runs
+        .first()
+        .map(|r| r.tables.world().to_string())
+        .unwrap_or_default();
+    let text = differences_text(&rows, years, &world);
+    folder.write(
+        "differences.md",
+        format!("# Differences\n\n{text}").as_bytes(),
+    )?;
     let target = folder.commit()?;
-    print!("{}", differences_text(&rows));
+    if text.is_empty() {
+        println!("No variant among the compared runs: differences.csv is empty (a variant names its reference with `extends`, or use --against)");
+    } else {
+        print!("{text}");
+    }
     if !quiet {
         eprintln!(
-            "compared {} scenarios: wrote {}",
+            "compared {} runs: wrote {} (their runs in {}/runs/)",
             runs.len(),
+            target.display(),
             target.display()
         );
     }
@@ -582,8 +846,20 @@ pub fn hindcast(
         end_year: s.end_year,
     };
     let observations = read_observations(&file, &known)?;
-    let dir = run_into(&loaded, out, trajectories, seed, quiet)?;
-    let tables = read_run_tables(&dir)?;
+    // The run is written inside NAME-hindcast/run/, never over OUT/NAME.
+    let folder = OutputFolder::create(out, &format!("{}-hindcast", s.name))?;
+    let args = default_run_args(&loaded.source.path, out, trajectories, seed, quiet);
+    let built = build_run(&args, &loaded, Instant::now()).map_err(|e| in_scenario(&loaded, e))?;
+    print_warnings(&loaded, &built.warnings);
+    for (file, bytes) in &built.files {
+        folder.write(&format!("run/{file}"), bytes)?;
+    }
+    let files = &built.files;
+    let tables = load_tables(&|n: &str| {
+        Ok(files.iter().find(|(f, _)| f == n).map(|(f, bytes)| {
+            SourceFile::new(f.as_str(), String::from_utf8_lossy(bytes).into_owned())
+        }))
+    })?;
     let (scored, summary) = score(&observations, |o| {
         let t = tables.year_index(o.year)?;
         match tables.fan(&o.region, &o.variable) {
@@ -608,7 +884,6 @@ pub fn hindcast(
         &tables.meta.scenario_title,
         tables.fans.as_ref().and(tables.meta.trajectories),
     );
-    let folder = OutputFolder::create(out, &format!("{}-hindcast", s.name))?;
     folder.write("hindcast.csv", &hindcast_csv(&scored)?)?;
     folder.write(
         "scores.csv",
@@ -641,7 +916,12 @@ pub fn hindcast(
 /// `migproj report`.
 pub fn report(dirs: &[std::path::PathBuf], out: &Path) -> Result<()> {
     let mut runs = Vec::new();
+    let mut comparisons = Vec::new();
     for dir in dirs {
+        if let Some(comparison) = crate::report::read_comparison(dir) {
+            comparisons.push(comparison);
+            continue;
+        }
         let tables = read_run_tables(dir)?;
         runs.push(crate::report::read_run(dir, tables)?);
     }
@@ -655,8 +935,18 @@ pub fn report(dirs: &[std::path::PathBuf], out: &Path) -> Result<()> {
     let md_path = out.with_extension("md");
     let html_path = out.with_extension("html");
     for (path, text) in [
-        (&md_path, crate::report::markdown(&runs, &report_dir)),
-        (&html_path, crate::report::html(&runs)),
+        (
+            &md_path,
+            crate::report::markdown(&runs, &report_dir)
+                + &crate::report::comparisons_markdown(&comparisons, &report_dir),
+        ),
+        (
+            &html_path,
+            crate::report::html(&runs).replace(
+                "</body>\n</html>\n",
+                &(crate::report::comparisons_html(&comparisons) + "</body>\n</html>\n"),
+            ),
+        ),
     ] {
         // Written beside the target, then renamed: never a half-written report.
         let partial = path.with_extension(format!("partial-{}", std::process::id()));

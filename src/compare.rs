@@ -1,18 +1,37 @@
-//! `migproj compare`: several scenarios side by side, from their output tables: the medians
-//! and 80% intervals of every variable (compare.csv), the differences in chosen years, and
-//! charts overlaying the fans of the migrant stock and of remittances received.
+//! `migproj compare`: scenarios side by side, and each variant against the scenario it
+//! varies. compare.csv holds the medians and 80% intervals of every variable; differences.csv
+//! the difference of each variant from its reference, per region, variable and year. When the
+//! two runs drew the same random numbers (the same seed, trajectories, regions, years and
+//! uncertainty settings: changes, pulses and costs draw nothing), trajectory k of the variant
+//! and trajectory k of the reference differ only by the variant's assumptions, so the
+//! difference is taken per trajectory and then summarised (common random numbers; paired).
+//! Otherwise the medians are differenced and the rows say `unpaired`. Charts overlay the fans
+//! of the stock and of remittances received, and draw the paired differences.
 
 use crate::error::Result;
 use crate::output::charts::data::RunTables;
 use crate::output::charts::draw::{palette, Chart, Layer, LegendItem, LegendKey, Panel, Ticks};
 use crate::output::number;
 use crate::output::tables::CsvBuffer;
+use crate::scenario::Uncertainty;
+use crate::simulate::monte_carlo::MonteCarlo;
+use crate::simulate::quantiles::summarize;
 use plotters::style::RGBColor;
 
 /// One scenario's run, by its output folder name.
 pub struct Compared {
     pub name: String,
     pub tables: RunTables,
+    /// The trajectories and the settings that drew them, when the run was made here (a run
+    /// folder given as input has only its summaries).
+    pub monte_carlo: Option<(MonteCarlo, Uncertainty)>,
+    /// The deterministic derived series `[entity][variable][year]`, when run here.
+    pub deterministic: Option<Vec<Vec<Vec<f64>>>>,
+    /// Entity and variable names of the in-memory series.
+    pub entities: Vec<String>,
+    pub variables: Vec<String>,
+    /// Index of the run this one is compared with.
+    pub reference: Option<usize>,
 }
 
 /// p10, p50 and p90 of a variable for an entity, by year: the Monte Carlo's when the run had
@@ -44,16 +63,31 @@ fn variables(tables: &RunTables) -> Vec<String> {
     names
 }
 
-/// compare.csv: scenario, region, year, variable, p10, p50, p90.
+fn owned(names: &[&str]) -> Vec<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+/// compare.csv: scenario, reference, region, year, variable, p10, p50, p90, data_revision.
 pub fn compare_csv(runs: &[Compared]) -> Result<Vec<u8>> {
-    let header: Vec<String> = [
-        "scenario", "region", "year", "variable", "p10", "p50", "p90",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let mut csv = CsvBuffer::new("compare.csv", &header)?;
+    let mut csv = CsvBuffer::new(
+        "compare.csv",
+        &owned(&[
+            "scenario",
+            "reference",
+            "region",
+            "year",
+            "variable",
+            "p10",
+            "p50",
+            "p90",
+            "data_revision",
+        ]),
+    )?;
     for run in runs {
+        let reference = run
+            .reference
+            .map(|i| runs[i].name.clone())
+            .unwrap_or_default();
         for entity in &run.tables.entities {
             for variable in variables(&run.tables) {
                 let Some((p10, p50, p90)) = band(&run.tables, entity, &variable) else {
@@ -62,12 +96,14 @@ pub fn compare_csv(runs: &[Compared]) -> Result<Vec<u8>> {
                 for (t, year) in run.tables.years.iter().enumerate() {
                     csv.row(&[
                         run.name.clone(),
+                        reference.clone(),
                         entity.clone(),
                         year.to_string(),
                         variable.clone(),
                         number(p10[t]),
                         number(p50[t]),
                         number(p90[t]),
+                        run.tables.meta.data_revision.clone(),
                     ])?;
                 }
             }
@@ -76,46 +112,173 @@ pub fn compare_csv(runs: &[Compared]) -> Result<Vec<u8>> {
     csv.into_bytes()
 }
 
-/// One line of the differences table.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Difference {
-    pub variable: String,
-    pub year: i32,
-    pub scenario: String,
-    pub median: f64,
-    /// Median minus the first scenario's median, and as a percentage of it.
-    pub difference: f64,
-    pub difference_per_cent: f64,
+/// How a difference was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Per trajectory, then summarised (common random numbers).
+    Paired,
+    /// Median minus median: the runs did not draw the same numbers.
+    Unpaired,
+    /// Deterministic minus deterministic: no Monte Carlo.
+    Deterministic,
 }
 
-/// World medians of stock and remittances received in `years`, each against the first scenario.
-pub fn differences(runs: &[Compared], years: &[i32]) -> Vec<Difference> {
-    let mut out = Vec::new();
-    let Some(first) = runs.first() else {
-        return out;
+impl Method {
+    pub fn label(self) -> &'static str {
+        match self {
+            Method::Paired => "paired",
+            Method::Unpaired => "unpaired",
+            Method::Deterministic => "deterministic",
+        }
+    }
+}
+
+/// Whether trajectory k of `a` and of `b` drew the same numbers, and if not, why.
+pub fn pairing(a: &Compared, b: &Compared) -> std::result::Result<(), String> {
+    let (Some((_, ua)), Some((_, ub))) = (&a.monte_carlo, &b.monte_carlo) else {
+        return Err(if a.monte_carlo.is_none() && b.monte_carlo.is_none() {
+            "no Monte Carlo in either run".into()
+        } else {
+            "a run folder was given or one run has no Monte Carlo: its trajectories are not at hand"
+                .into()
+        });
     };
-    for variable in ["stock", "remittances_received"] {
-        for &year in years {
-            let median_of = |run: &Compared| -> Option<f64> {
-                let t = run.tables.year_index(year)?;
-                band(&run.tables, run.tables.world(), variable).map(|(_, p50, _)| p50[t])
-            };
-            let Some(reference) = median_of(first) else {
-                continue;
-            };
-            for run in runs {
-                if let Some(median) = median_of(run) {
+    if ua.seed != ub.seed {
+        return Err(format!("different seeds ({} and {})", ua.seed, ub.seed));
+    }
+    if ua.trajectories != ub.trajectories {
+        return Err(format!(
+            "different numbers of trajectories ({} and {})",
+            ua.trajectories, ub.trajectories
+        ));
+    }
+    if a.entities != b.entities {
+        return Err("different regions".into());
+    }
+    if a.tables.years != b.tables.years {
+        return Err("different years".into());
+    }
+    let settings = |u: &Uncertainty| {
+        [
+            u.world_growth_sd,
+            u.world_ar1,
+            u.world_shock_sd,
+            u.region_ar1,
+            u.region_shock_sd,
+            u.departure_sd,
+            u.departure_ramp,
+            u.remittance_growth_sd,
+            u.remittance_shock_sd,
+            u.world_df,
+            u.region_df,
+            u.remittance_df,
+        ]
+    };
+    if settings(ua) != settings(ub) {
+        return Err("different [uncertainty] settings".into());
+    }
+    Ok(())
+}
+
+/// One line of differences.csv: variant minus reference for one region, variable and year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Difference {
+    pub scenario: String,
+    pub reference: String,
+    pub region: String,
+    pub variable: String,
+    pub year: i32,
+    pub method: Method,
+    /// p2.5, p10, p50, p90, p97.5 of the difference (only p50 unless paired).
+    pub difference: [f64; 5],
+    /// The same for the difference relative to the reference (a fraction).
+    pub relative: [f64; 5],
+    pub data_revision: String,
+    pub reference_data_revision: String,
+}
+
+/// The quantiles of differences.csv among the seven of a summary.
+fn five(q: [f64; 7]) -> [f64; 5] {
+    [q[0], q[1], q[3], q[5], q[6]]
+}
+
+/// Every difference of every run that has a reference.
+pub fn differences(runs: &[Compared]) -> Vec<Difference> {
+    let mut out = Vec::new();
+    for run in runs {
+        let Some(r) = run.reference else { continue };
+        let reference = &runs[r];
+        let method = match pairing(run, reference) {
+            Ok(()) => Method::Paired,
+            Err(_) if run.monte_carlo.is_none() && reference.monte_carlo.is_none() => {
+                Method::Deterministic
+            }
+            Err(_) => Method::Unpaired,
+        };
+        for entity in &run.tables.entities {
+            for variable in variables(&run.tables) {
+                let years = &run.tables.years;
+                for (t, &year) in years.iter().enumerate() {
+                    let Some(tr) = reference.tables.year_index(year) else {
+                        continue;
+                    };
+                    let row = match method {
+                        Method::Paired => {
+                            let (Some((a, _)), Some((b, _))) =
+                                (&run.monte_carlo, &reference.monte_carlo)
+                            else {
+                                continue;
+                            };
+                            let (Some(e), Some(v)) = (
+                                run.entities.iter().position(|x| x == entity),
+                                run.variables.iter().position(|x| *x == variable),
+                            ) else {
+                                continue;
+                            };
+                            let Some(vb) = reference.variables.iter().position(|x| *x == variable)
+                            else {
+                                continue;
+                            };
+                            let mut diff: Vec<f64> = (0..a.n_trajectories)
+                                .map(|k| a.value(k, e, v, t) - b.value(k, e, vb, tr))
+                                .collect();
+                            let mut rel: Vec<f64> = (0..a.n_trajectories)
+                                .filter_map(|k| {
+                                    let base = b.value(k, e, vb, tr);
+                                    (base != 0.0).then(|| (a.value(k, e, v, t) - base) / base)
+                                })
+                                .collect();
+                            let relative = if rel.is_empty() {
+                                [f64::NAN; 5]
+                            } else {
+                                five(summarize(&mut rel).1)
+                            };
+                            (five(summarize(&mut diff).1), relative)
+                        }
+                        Method::Unpaired | Method::Deterministic => {
+                            let (Some((_, pa, _)), Some((_, pb, _))) = (
+                                band(&run.tables, entity, &variable),
+                                band(&reference.tables, entity, &variable),
+                            ) else {
+                                continue;
+                            };
+                            let d = pa[t] - pb[tr];
+                            let rel = if pb[tr] != 0.0 { d / pb[tr] } else { f64::NAN };
+                            let nan = f64::NAN;
+                            ([nan, nan, d, nan, nan], [nan, nan, rel, nan, nan])
+                        }
+                    };
                     out.push(Difference {
-                        variable: variable.to_string(),
-                        year,
                         scenario: run.name.clone(),
-                        median,
-                        difference: median - reference,
-                        difference_per_cent: if reference != 0.0 {
-                            100.0 * (median - reference) / reference
-                        } else {
-                            0.0
-                        },
+                        reference: reference.name.clone(),
+                        region: entity.clone(),
+                        variable: variable.clone(),
+                        year,
+                        method,
+                        difference: row.0,
+                        relative: row.1,
+                        data_revision: run.tables.meta.data_revision.clone(),
+                        reference_data_revision: reference.tables.meta.data_revision.clone(),
                     });
                 }
             }
@@ -124,57 +287,96 @@ pub fn differences(runs: &[Compared], years: &[i32]) -> Vec<Difference> {
     out
 }
 
+/// differences.csv.
 pub fn differences_csv(rows: &[Difference]) -> Result<Vec<u8>> {
-    let header: Vec<String> = [
-        "variable",
-        "region",
-        "year",
-        "scenario",
-        "p50",
-        "difference_from_first",
-        "difference_per_cent",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let mut csv = CsvBuffer::new("differences.csv", &header)?;
+    let mut csv = CsvBuffer::new(
+        "differences.csv",
+        &owned(&[
+            "scenario",
+            "reference",
+            "region",
+            "variable",
+            "year",
+            "method",
+            "p2_5",
+            "p10",
+            "p50",
+            "p90",
+            "p97_5",
+            "relative_p2_5",
+            "relative_p10",
+            "relative_p50",
+            "relative_p90",
+            "relative_p97_5",
+            "data_revision",
+            "reference_data_revision",
+        ]),
+    )?;
+    let cell = |x: f64, relative: bool| {
+        if x.is_finite() {
+            if relative {
+                number((x * 1e8).round() / 1e8)
+            } else {
+                number(x)
+            }
+        } else {
+            String::new()
+        }
+    };
     for d in rows {
-        csv.row(&[
-            d.variable.clone(),
-            "World".into(),
-            d.year.to_string(),
+        let mut row = vec![
             d.scenario.clone(),
-            number(d.median),
-            number(d.difference),
-            number((d.difference_per_cent * 100.0).round() / 100.0),
-        ])?;
+            d.reference.clone(),
+            d.region.clone(),
+            d.variable.clone(),
+            d.year.to_string(),
+            d.method.label().to_string(),
+        ];
+        row.extend(d.difference.iter().map(|x| cell(*x, false)));
+        row.extend(d.relative.iter().map(|x| cell(*x, true)));
+        row.push(d.data_revision.clone());
+        row.push(d.reference_data_revision.clone());
+        csv.row(&row)?;
     }
     csv.into_bytes()
 }
 
-/// The differences as a plain-text table for the terminal.
-pub fn differences_text(rows: &[Difference]) -> String {
-    let mut out = String::from("World medians, and the difference from the first scenario\n");
-    out.push_str(&format!(
-        "{:<22} {:>5}  {:<20} {:>14} {:>14} {:>8}\n",
-        "variable", "year", "scenario", "median", "difference", "%"
-    ));
-    for d in rows {
+/// The World differences of stock and remittances received in `years`, in words, for the
+/// terminal and the report.
+pub fn differences_text(rows: &[Difference], years: &[i32], world: &str) -> String {
+    let mut out = String::new();
+    for d in rows.iter().filter(|d| {
+        d.region == world
+            && years.contains(&d.year)
+            && (d.variable == "stock" || d.variable == "remittances_received")
+    }) {
         let (scale, unit) = if d.variable == "stock" {
-            (1e6, "M")
+            (1e6, "million migrants")
         } else {
-            (1e9, "bn $")
+            (1e9, "billion US$ received")
+        };
+        let interval = if d.method == Method::Paired {
+            format!(
+                " (80%: {:+.1} to {:+.1}; 95%: {:+.1} to {:+.1})",
+                d.difference[1] / scale,
+                d.difference[3] / scale,
+                d.difference[0] / scale,
+                d.difference[4] / scale
+            )
+        } else {
+            format!(
+                " ({}: difference of medians, no interval)",
+                d.method.label()
+            )
         };
         out.push_str(&format!(
-            "{:<22} {:>5}  {:<20} {:>10.1} {:<3} {:>10.1} {:<3} {:>+7.1}%\n",
-            d.variable,
-            d.year,
+            "{} against {}, {} {}: {:+.2} {unit}{interval}, {:+.1}%\n",
             d.scenario,
-            d.median / scale,
-            unit,
-            d.difference / scale,
-            unit,
-            d.difference_per_cent
+            d.reference,
+            d.region,
+            d.year,
+            d.difference[2] / scale,
+            100.0 * d.relative[2]
         ));
     }
     out
@@ -322,6 +524,151 @@ pub fn compare_charts(runs: &[Compared]) -> Vec<Chart> {
                 y_log: false,
                 layers,
             }],
+            legend,
+        });
+    }
+    charts
+}
+
+/// The paired differences of World stock and remittances received, one chart per variant
+/// (`difference_NAME`): fan and median of the difference, and the zero line, from the year
+/// before the two runs first differ.
+pub fn difference_charts(runs: &[Compared], rows: &[Difference]) -> Vec<Chart> {
+    let mut charts = Vec::new();
+    for run in runs.iter().filter(|r| r.reference.is_some()) {
+        let world = run.tables.world().to_string();
+        let reference = run
+            .reference
+            .map(|i| runs[i].name.clone())
+            .unwrap_or_default();
+        let mine: Vec<&Difference> = rows
+            .iter()
+            .filter(|d| d.scenario == run.name && d.region == world)
+            .collect();
+        let first_year = mine
+            .iter()
+            .filter(|d| {
+                (d.variable == "stock" || d.variable == "remittances_received")
+                    && d.difference.iter().any(|x| x.is_finite() && *x != 0.0)
+            })
+            .map(|d| d.year - 1)
+            .min();
+        let Some(first_year) = first_year else {
+            continue;
+        };
+        let mut panels = Vec::new();
+        let mut paired = true;
+        for (variable, divisor, unit, words) in [
+            ("stock", 1e6, "millions of persons", "Migrant stock"),
+            (
+                "remittances_received",
+                1e9,
+                "billions of current US dollars",
+                "Remittances received",
+            ),
+        ] {
+            let shown: Vec<&&Difference> = mine
+                .iter()
+                .filter(|d| d.variable == variable && d.year >= first_year)
+                .collect();
+            if shown.is_empty() {
+                continue;
+            }
+            paired &= shown[0].method == Method::Paired;
+            let x: Vec<f64> = shown.iter().map(|d| f64::from(d.year)).collect();
+            let pick = |i: usize| -> Vec<f64> {
+                shown.iter().map(|d| d.difference[i] / divisor).collect()
+            };
+            let mut layers = Vec::new();
+            if shown[0].method == Method::Paired {
+                layers.push(Layer::Band {
+                    x: x.clone(),
+                    lower: pick(0),
+                    upper: pick(4),
+                    color: palette::BLUE,
+                    opacity: 0.18,
+                });
+                layers.push(Layer::Band {
+                    x: x.clone(),
+                    lower: pick(1),
+                    upper: pick(3),
+                    color: palette::BLUE,
+                    opacity: 0.35,
+                });
+            }
+            let (x0, x1) = (x[0], x[x.len() - 1].max(x[0] + 1.0));
+            layers.push(Layer::Line {
+                points: vec![(x0, 0.0), (x1, 0.0)],
+                color: palette::GREY,
+                width: 2,
+                dashed: false,
+            });
+            layers.push(Layer::Line {
+                points: x.iter().copied().zip(pick(2)).collect(),
+                color: palette::BLUE,
+                width: 3,
+                dashed: shown[0].method != Method::Paired,
+            });
+            let values: Vec<f64> = (0..5).flat_map(pick).filter(|v| v.is_finite()).collect();
+            let lo = values.iter().fold(0.0f64, |m, v| m.min(*v));
+            let hi = values.iter().fold(0.0f64, |m, v| m.max(*v));
+            let (lo, hi) = if hi - lo < 1e-9 {
+                (-1.0, 1.0)
+            } else {
+                (lo, hi)
+            };
+            let pad = (hi - lo) * 0.08;
+            panels.push(Panel {
+                title: Some(words.to_string()),
+                x_range: (x0, x1),
+                y_range: (lo - pad, hi + pad),
+                x_desc: "year (mid-year)".into(),
+                y_desc: format!("difference, {unit}"),
+                x_ticks: Ticks::Year,
+                y_ticks: Ticks::for_range(hi - lo),
+                y_log: false,
+                layers,
+            });
+        }
+        let mut legend = vec![LegendItem {
+            label: if paired {
+                "median difference".into()
+            } else {
+                "difference of the medians (unpaired: no interval)".into()
+            },
+            key: LegendKey::Line {
+                color: palette::BLUE,
+                dashed: !paired,
+            },
+        }];
+        if paired {
+            legend.push(LegendItem {
+                label: "80% interval".into(),
+                key: LegendKey::Band {
+                    color: palette::BLUE,
+                    opacity: 0.35,
+                },
+            });
+            legend.push(LegendItem {
+                label: "95% interval".into(),
+                key: LegendKey::Band {
+                    color: palette::BLUE,
+                    opacity: 0.18,
+                },
+            });
+        }
+        charts.push(Chart {
+            file_stem: format!("difference_{}", run.name),
+            title: format!("{} minus {reference}: World", run.name),
+            subtitle: if paired {
+                "Paired differences: trajectory by trajectory, the same random draws in both runs"
+                    .into()
+            } else {
+                "The runs drew different random numbers: their medians are differenced".into()
+            },
+            footer: footer(runs),
+            columns: 2,
+            panels,
             legend,
         });
     }

@@ -19,6 +19,109 @@ pub struct ReportRun {
     pub charts: Vec<(String, String)>,
 }
 
+/// A `migproj compare` folder in the report: its differences in words and its charts.
+pub struct ReportComparison {
+    pub dir: PathBuf,
+    /// differences.md without its heading: one line per variant, variable and year.
+    pub lines: Vec<String>,
+    /// `(chart name, SVG text)`.
+    pub charts: Vec<(String, String)>,
+}
+
+/// Reads a compare folder (one holding differences.md and compare.csv).
+pub fn read_comparison(dir: &Path) -> Option<ReportComparison> {
+    let text = std::fs::read_to_string(dir.join("differences.md")).ok()?;
+    if !dir.join("compare.csv").is_file() {
+        return None;
+    }
+    let lines = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(str::to_string)
+        .collect();
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("charts"))
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    name.strip_suffix(".svg")
+                        .filter(|stem| stem.starts_with("difference_"))
+                        .map(str::to_string)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names.extend([
+        "compare_stock".to_string(),
+        "compare_remittances".to_string(),
+    ]);
+    let charts = names
+        .iter()
+        .filter_map(|name| {
+            std::fs::read_to_string(dir.join("charts").join(format!("{name}.svg")))
+                .ok()
+                .map(|svg| (name.clone(), svg))
+        })
+        .collect();
+    Some(ReportComparison {
+        dir: dir.to_path_buf(),
+        lines,
+        charts,
+    })
+}
+
+fn svg_body(svg: &str) -> &str {
+    let body = svg.trim_start_matches(|c| c != '<');
+    if body.starts_with("<?xml") {
+        body.split_once("?>")
+            .map_or(body, |(_, rest)| rest.trim_start())
+    } else {
+        body
+    }
+}
+
+/// The comparison sections in Markdown.
+pub fn comparisons_markdown(comparisons: &[ReportComparison], report_dir: &Path) -> String {
+    let mut out = String::new();
+    for c in comparisons {
+        let _ = writeln!(out, "## Differences between scenarios
+
+Each variant against the scenario it varies; paired differences (the same random draws in both runs) with 80% and 95% intervals, World totals. All regions and years: `{}`.
+", c.dir.join("differences.csv").display());
+        for line in &c.lines {
+            let _ = writeln!(out, "- {line}");
+        }
+        out.push('\n');
+        for (name, _) in &c.charts {
+            let png = c.dir.join("charts").join(format!("{name}.png"));
+            let _ = writeln!(out, "![{name}]({})\n", relative_to(&png, report_dir));
+        }
+    }
+    out
+}
+
+/// The comparison sections in HTML.
+pub fn comparisons_html(comparisons: &[ReportComparison]) -> String {
+    let mut out = String::new();
+    for c in comparisons {
+        out.push_str("<h2>Differences between scenarios</h2>\n<p>Each variant against the scenario it varies; paired differences (the same random draws in both runs) with 80% and 95% intervals, World totals.</p>\n<ul>\n");
+        for line in &c.lines {
+            let _ = writeln!(out, "<li>{}</li>", escape(line));
+        }
+        out.push_str("</ul>\n");
+        for (name, svg) in &c.charts {
+            let _ = writeln!(
+                out,
+                "<figure aria-label=\"{name}\">\n{}\n</figure>",
+                svg_body(svg)
+            );
+        }
+    }
+    out
+}
+
 /// Key figures: (label, variable, divisor, unit).
 const FIGURES: [(&str, &str, f64, &str); 4] = [
     ("Migrant stock", "stock", 1e6, "millions"),

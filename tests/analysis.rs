@@ -236,32 +236,47 @@ fn compare_and_report_run_from_the_cli() {
     assert_success(&output);
     let table = String::from_utf8_lossy(&output.stdout);
     assert!(
-        table.contains("remittances_received    2050  remittance-cost"),
+        table.contains("remittance-cost against baseline, World 2050: ")
+            && table.contains("billion US$ received (80%: "),
         "{table}"
     );
     let compare = std::fs::read_to_string(out.join("compare/compare.csv")).unwrap();
-    assert!(compare
-        .starts_with("scenario,region,year,variable,p10,p50,p90\nbaseline,World,1990,stock,"));
+    assert!(
+        compare.starts_with("scenario,reference,region,year,variable,p10,p50,p90,data_revision\nbaseline,,World,1990,stock,"),
+        "{}",
+        &compare[..200]
+    );
+    assert!(compare.contains("\nremittance-cost,baseline,World,1990,stock,"));
     let differences = std::fs::read_to_string(out.join("compare/differences.csv")).unwrap();
-    // Costs held at 10% instead of 3% in 2050: 0.90 / 0.97 of the baseline's receipts, -7.2%.
+    // Costs held at 10% instead of 3% in 2050: 0.90 / 0.97 of the baseline's receipts, -7.2%,
+    // in every trajectory: the paired relative difference has no spread at all.
     let line = differences
         .lines()
-        .find(|l| l.starts_with("remittances_received,World,2050,remittance-cost,"))
+        .find(|l| l.starts_with("remittance-cost,baseline,World,remittances_received,2050,paired,"))
         .unwrap();
-    let per_cent: f64 = line.rsplit(',').next().unwrap().parse().unwrap();
-    assert!(
-        (per_cent - 100.0 * (0.90 / 0.97 - 1.0)).abs() < 0.01,
-        "{line}"
-    );
-    for chart in ["compare_stock", "compare_remittances"] {
+    let fields: Vec<&str> = line.split(',').collect();
+    let expected = 0.90 / 0.97 - 1.0;
+    for relative in &fields[11..16] {
+        let value: f64 = relative.parse().unwrap();
+        assert!((value - expected).abs() < 1e-8, "{line}");
+    }
+    assert_eq!(fields[16..], ["IMR 2002", "IMR 2002"]);
+    for chart in [
+        "compare_stock",
+        "compare_remittances",
+        "difference_remittance-cost",
+    ] {
         assert!(out.join(format!("compare/charts/{chart}.png")).is_file());
     }
+    // The runs are inside compare/, never in OUT/NAME.
+    assert!(out.join("compare/runs/baseline/run.json").is_file());
+    assert!(!out.join("baseline").exists());
 
     let report = out.join("report");
     let output = migproj(&[
         "report",
-        out.join("baseline").to_str().unwrap(),
-        out.join("remittance-cost").to_str().unwrap(),
+        out.join("compare/runs/baseline").to_str().unwrap(),
+        out.join("compare/runs/remittance-cost").to_str().unwrap(),
         "--out",
         report.to_str().unwrap(),
     ]);
@@ -272,7 +287,7 @@ fn compare_and_report_run_from_the_cli() {
         "### Assumptions",
         "### Key figures",
         "| Migrant stock | millions | 175 (175–175)",
-        "![stock](baseline/charts/stock.png)",
+        "![stock](compare/runs/baseline/charts/stock.png)",
         "### Provenance",
         "data revision IMR 2002",
     ] {

@@ -235,6 +235,7 @@ fn check_and_run(path: &Path, bytes: Vec<u8>, charts: bool) -> Result<usize, Err
         chart_size: (800, 500),
         no_charts: !charts,
         quiet: true,
+        keep: false,
     };
     let files = run_outputs(&args, &loaded)?;
     Ok(files.len())

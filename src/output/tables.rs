@@ -446,7 +446,7 @@ pub fn comparison_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec
 }
 
 /// A whole number with thousands separators, as a report prints it: 154,000,000.
-fn grouped(x: f64) -> String {
+pub fn grouped(x: f64) -> String {
     let digits = format!("{:.0}", x.abs());
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
