@@ -41,10 +41,20 @@ pub struct RemittanceCalibration {
     pub remitters_calibration: f64,
 }
 
+/// The streams whose migrants remit to one origin group, and that group's two receipt
+/// figures (`None`: the group's remittances are not modelled; its amount is 0).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemittanceGroup {
+    pub streams: Vec<usize>,
+    pub received: Option<(f64, f64)>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Calibration {
+    /// One per stream (a region without `[origins]`).
     pub regions: Vec<RegionCalibration>,
-    pub remittances: RemittanceCalibration,
+    /// One per origin group (one without `[origins]`), MODEL.md sections 7 and 12.
+    pub remittances: Vec<RemittanceCalibration>,
     /// `gbar` of MODEL.md section 6: the calibrated growths pooled with weights
     /// `w[r] = I_base[r] exp(g_hat[r] (calibration_year - base_year))`, each stream's trend
     /// arrivals in the calibration year.
@@ -75,7 +85,10 @@ pub fn pooled_growth(regions: &[RegionCalibration], years: usize) -> f64 {
 #[derive(Debug, Clone, PartialEq)]
 pub enum CalibrationError {
     Unreachable {
+        /// The region (of the scenario, not the stream).
         region: usize,
+        /// The origin group, with `[origins]`.
+        origin: Option<usize>,
         target: f64,
         lowest: f64,
         highest: f64,
@@ -366,6 +379,7 @@ pub fn calibrate_region(
     if !brackets_target {
         return Err(CalibrationError::Unreachable {
             region,
+            origin: None,
             target: stock_target,
             lowest: (f_lo + 1.0) * stock_target,
             highest: (f_hi + 1.0) * stock_target,
@@ -392,8 +406,13 @@ pub fn calibrate_region(
     })
 }
 
-/// Calibrates every region (in parallel), then the amount remitted per remitter.
-pub fn calibrate(scenario: &Scenario, rates: &Rates) -> Result<Calibration, CalibrationError> {
+/// Calibrates every stream (in parallel), then the amount remitted per remitter of each
+/// origin group (`groups`; one group of every stream without `[origins]`).
+pub fn calibrate(
+    scenario: &Scenario,
+    rates: &Rates,
+    groups: &[RemittanceGroup],
+) -> Result<Calibration, CalibrationError> {
     let regions: Vec<RegionCalibration> = scenario
         .regions
         .par_iter()
@@ -408,58 +427,59 @@ pub fn calibrate(scenario: &Scenario, rates: &Rates) -> Result<Calibration, Cali
         })
         .collect::<Result<_, _>>()?;
     let cal = rates.calibration_index;
-    let mut remitters_base = 0.0;
-    let mut remitters_calibration = 0.0;
-    for region in &regions {
-        remitters_base += effective_remitters(
-            &region.initial_state,
-            rates.dims,
-            rates.remitting_ages,
-            &rates.propensity,
-        );
-        remitters_calibration += effective_remitters(
-            &region.state_at_calibration,
-            rates.dims,
-            rates.remitting_ages,
-            &rates.propensity,
-        );
-    }
-    let remittances = &scenario.remittances;
-    let (r_base, r_cal) = (
-        remittances.received_base_usd,
-        remittances.received_calibration_usd,
-    );
-    let remittances = if r_base == 0.0 && r_cal == 0.0 {
-        RemittanceCalibration {
-            amount_base_usd: 0.0,
-            amount_calibration_usd: 0.0,
-            growth: 0.0,
-            remitters_base,
-            remitters_calibration,
+    let mut remittances = Vec::with_capacity(groups.len());
+    for group in groups {
+        let mut remitters_base = 0.0;
+        let mut remitters_calibration = 0.0;
+        for &s in &group.streams {
+            let region = &regions[s];
+            remitters_base += effective_remitters(
+                &region.initial_state,
+                rates.dims,
+                rates.remitting_ages,
+                &rates.propensity,
+            );
+            remitters_calibration += effective_remitters(
+                &region.state_at_calibration,
+                rates.dims,
+                rates.remitting_ages,
+                &rates.propensity,
+            );
         }
-    } else {
-        for (remitters, year) in [
-            (remitters_base, scenario.base_year),
-            (remitters_calibration, scenario.calibration_year),
-        ] {
-            if remitters <= 0.0 {
-                return Err(CalibrationError::NoRemitters { year });
+        let (r_base, r_cal) = group.received.unwrap_or((0.0, 0.0));
+        let calibration = if r_base == 0.0 && r_cal == 0.0 {
+            RemittanceCalibration {
+                amount_base_usd: 0.0,
+                amount_calibration_usd: 0.0,
+                growth: 0.0,
+                remitters_base,
+                remitters_calibration,
             }
-        }
-        let amount_base = r_base / ((1.0 - rates.cost[0]) * remitters_base);
-        let amount_cal = r_cal / ((1.0 - rates.cost[cal]) * remitters_calibration);
-        let growth = (amount_cal / amount_base).ln() / cal as f64;
-        if growth.is_nan() || growth.abs() > REMITTANCE_GROWTH_LIMIT {
-            return Err(CalibrationError::RemittanceGrowth { growth });
-        }
-        RemittanceCalibration {
-            amount_base_usd: amount_base,
-            amount_calibration_usd: amount_cal,
-            growth,
-            remitters_base,
-            remitters_calibration,
-        }
-    };
+        } else {
+            for (remitters, year) in [
+                (remitters_base, scenario.base_year),
+                (remitters_calibration, scenario.calibration_year),
+            ] {
+                if remitters <= 0.0 {
+                    return Err(CalibrationError::NoRemitters { year });
+                }
+            }
+            let amount_base = r_base / ((1.0 - rates.cost[0]) * remitters_base);
+            let amount_cal = r_cal / ((1.0 - rates.cost[cal]) * remitters_calibration);
+            let growth = (amount_cal / amount_base).ln() / cal as f64;
+            if growth.is_nan() || growth.abs() > REMITTANCE_GROWTH_LIMIT {
+                return Err(CalibrationError::RemittanceGrowth { growth });
+            }
+            RemittanceCalibration {
+                amount_base_usd: amount_base,
+                amount_calibration_usd: amount_cal,
+                growth,
+                remitters_base,
+                remitters_calibration,
+            }
+        };
+        remittances.push(calibration);
+    }
     let pooled_growth = pooled_growth(&regions, cal);
     Ok(Calibration {
         regions,

@@ -112,16 +112,26 @@ pub fn calibration_error(loaded: &LoadedScenario, err: CalibrationError) -> Erro
     match err {
         CalibrationError::Unreachable {
             region,
+            origin,
             target,
             lowest,
             highest,
         } => {
-            let name = &scenario.regions[region].name;
+            let who = match origin {
+                Some(o) => format!(
+                    "the migrants from \"{}\" in region \"{}\"",
+                    scenario.origins[o], scenario.regions[region].name
+                ),
+                None => format!("region \"{}\"", scenario.regions[region].name),
+            };
             let span = scenario.spans.region_stock[region].clone();
             loaded.error_at(
                 Diagnostic::at(span, format!(
-                    "no arrival growth in -0.5..=0.5 per year takes region \"{name}\" from {} in {} to {} in {}: the model reaches {} to {} in {}",
-                    crate::output::number(scenario.regions[region].stock_base_persons),
+                    "no arrival growth in -0.5..=0.5 per year takes {who} from {} in {} to {} in {}: the model reaches {} to {} in {}",
+                    crate::output::number(match origin {
+                        Some(o) => scenario.regions[region].stock_by_origin[o].0,
+                        None => scenario.regions[region].stock_base_persons,
+                    }),
                     scenario.base_year,
                     crate::output::number(target),
                     scenario.calibration_year,
@@ -137,7 +147,14 @@ pub fn calibration_error(loaded: &LoadedScenario, err: CalibrationError) -> Erro
             )
         }
         CalibrationError::NoRemitters { year } => {
-            let span = scenario.spans.remittances_received.clone().unwrap_or(0..0);
+            // Located where the cause most likely is: what makes migrants remit.
+            let spans = &scenario.spans;
+            let span = spans
+                .remittances_propensity
+                .clone()
+                .or(spans.remittances_age_range.clone())
+                .or(spans.remittances_received.clone())
+                .unwrap_or(0..0);
             loaded.error_at(Diagnostic::at(span, format!(
                 "no migrant remits in {year} (`remittances.age_range` and `remittances.propensity` leave no effective remitters), so remittances cannot be calibrated"
             )))
@@ -213,6 +230,12 @@ pub fn build_run(args: &RunArgs, loaded: &LoadedScenario, started: Instant) -> R
             tables::comparison_csv(scenario, &run)?,
         ),
     ];
+    if !scenario.origins.is_empty() {
+        files.push((
+            "remittances.csv".into(),
+            tables::remittances_csv(scenario, &run)?,
+        ));
+    }
     let monte_carlo = if args.deterministic {
         None
     } else {

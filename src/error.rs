@@ -138,6 +138,15 @@ pub fn render_diagnostics_in(sources: &SourceSet, diagnostics: &[Diagnostic]) ->
                     ..diagnostic.clone()
                 };
                 render_one(&mut out, file, &local);
+                let main = sources.main();
+                if file.path != main.path {
+                    let _ = writeln!(
+                        out,
+                        "  = note: in {}, which extends {}",
+                        main.path.display(),
+                        file.path.display()
+                    );
+                }
             }
             None => render_one(&mut out, sources.main(), diagnostic),
         }

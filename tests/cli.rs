@@ -127,7 +127,7 @@ fn run_writes_the_tables() {
     let mut lines = projection.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "region,year,stock,arrivals,deaths,departures,remittances_sent,remittances_received,fees,share_of_world,female_share,median_age,ratio_to_oda,data_revision"
+        "region,origin,year,stock,arrivals,deaths,departures,remittances_sent,remittances_received,fees,share_of_world,female_share,median_age,ratio_to_oda,data_revision"
     );
     assert_eq!(projection.lines().count(), 1 + 61);
     assert!(
@@ -137,15 +137,15 @@ fn run_writes_the_tables() {
     for (year, target) in [(1990, 154e6), (2000, 175e6)] {
         let row = projection
             .lines()
-            .find(|l| l.starts_with(&format!("World,{year},")))
+            .find(|l| l.starts_with(&format!("World,All,{year},")))
             .unwrap();
-        let stock: f64 = row.split(',').nth(2).unwrap().parse().unwrap();
+        let stock: f64 = row.split(',').nth(3).unwrap().parse().unwrap();
         assert!((stock / target - 1.0).abs() < 1e-9);
     }
     let structure = std::fs::read_to_string(folder.join("structure.csv")).unwrap();
     // 2 sexes x 21 age groups x 11 duration groups for 1990, 2000, 2010, ..., 2050.
     assert_eq!(structure.lines().count(), 1 + 2 * 21 * 11 * 7);
-    assert!(structure.starts_with("region,year,sex,age_group,duration_group,persons,data_revision\nWorld,1990,female,0-4,0-4,"));
+    assert!(structure.starts_with("region,origin,year,sex,age_group,duration_group,persons,data_revision\nWorld,All,1990,female,0-4,0-4,"));
     let run_json = std::fs::read_to_string(folder.join("run.json")).unwrap();
     assert!(run_json.contains("\"data_revision\": \"IMR 2002\""));
     // No temporary folders or lock files are left beside the output.

@@ -69,7 +69,7 @@ fn paired_difference_with_every_sd_at_zero_is_the_deterministic_difference() {
             .unwrap()
             .lines()
             .skip(1)
-            .map(|l| l.split(',').nth(2).unwrap().parse().unwrap())
+            .map(|l| l.split(',').nth(3).unwrap().parse().unwrap())
             .collect()
     };
     let (variant, parent) = (projection("variant"), projection("baseline"));

@@ -17,23 +17,57 @@ fn relative(a: f64, b: f64) -> f64 {
 /// The accounting identity, the calibration targets and finiteness of every derived number.
 fn assert_invariants(scenario: &Scenario, run: &DeterministicRun) {
     let cal = (scenario.calibration_year - scenario.base_year) as usize;
+    // Streams: regions x origin groups (regions alone without [origins]).
+    let engine = migproj::simulate::streams::engine_scenario(scenario);
     for (r, core) in run.core.iter().enumerate() {
         for t in 0..core.stock.len() - 1 {
             let expected = core.stock[t] - core.deaths[t] - core.departures[t] + core.arrivals[t];
             assert!(
                 relative(core.stock[t + 1], expected) < 1e-9,
-                "identity fails in region {r} year {t}"
+                "identity fails in stream {r} year {t}"
             );
         }
-        let region = &scenario.regions[r];
-        assert!(relative(core.stock[0], region.stock_base_persons) < 1e-9);
-        assert!(relative(core.stock[cal], region.stock_calibration_persons) < 1e-9);
+        let stream = &engine.regions[r];
+        assert!(relative(core.stock[0], stream.stock_base_persons) < 1e-9);
+        assert!(relative(core.stock[cal], stream.stock_calibration_persons) < 1e-9);
     }
-    let world = run.derived.len() - 1;
-    let received = &run.derived[world][5];
-    if scenario.remittances.received_base_usd > 0.0 {
-        assert!(relative(received[0], scenario.remittances.received_base_usd) < 1e-9);
-        assert!(relative(received[cal], scenario.remittances.received_calibration_usd) < 1e-9);
+    if scenario.origins.is_empty() {
+        let world = run.derived.len() - 1;
+        let received = &run.derived[world][5];
+        if scenario.remittances.received_base_usd > 0.0 {
+            assert!(relative(received[0], scenario.remittances.received_base_usd) < 1e-9);
+            assert!(
+                relative(received[cal], scenario.remittances.received_calibration_usd) < 1e-9
+            );
+        }
+    } else {
+        use migproj::simulate::streams::entity_index;
+        for (o, figures) in scenario.remittances.received_by_origin.iter().enumerate() {
+            let e = entity_index(scenario, None, Some(o)).unwrap();
+            let received = &run.derived[e][5];
+            match figures {
+                Some((base, calibration)) => {
+                    assert!(relative(received[0], *base) < 1e-9, "group {o}");
+                    assert!(relative(received[cal], *calibration) < 1e-9, "group {o}");
+                }
+                None => assert!(received.iter().all(|x| *x == 0.0), "group {o} not modelled"),
+            }
+        }
+        // The groups sum to their region, for every variable that adds up.
+        for r in 0..scenario.regions.len() {
+            let all = entity_index(scenario, Some(r), None).unwrap();
+            for v in 0..7 {
+                for t in 0..run.rates.n_years {
+                    let sum: f64 = (0..scenario.origins.len())
+                        .map(|o| run.derived[entity_index(scenario, Some(r), Some(o)).unwrap()][v][t])
+                        .sum();
+                    assert!(
+                        (sum - run.derived[all][v][t]).abs() <= 1e-9 * run.derived[all][v][t].abs().max(1.0),
+                        "region {r} variable {v} year {t}"
+                    );
+                }
+            }
+        }
     }
     for entity in &run.derived {
         for variable in entity {

@@ -85,7 +85,7 @@ fn draws_depend_on_seed_and_index_only() {
     assert_ne!(a, c);
     // The calibration period is shared history.
     let cal = run.rates.calibration_index;
-    assert_eq!(&a.amount_usd[..=cal], &run.amount_usd[..=cal]);
+    assert_eq!(&a.amount_usd[0][..=cal], &run.amount_usd[0][..=cal]);
     assert!(a.arrival_growth[0][..cal]
         .iter()
         .all(|g| *g == run.calibration.regions[0].arrival_growth));
@@ -274,7 +274,7 @@ fn departure_ramp_and_remittance_terms_are_recovered() {
     let growth = |t: usize| -> Vec<f64> {
         draws
             .iter()
-            .map(|d| (d.amount_usd[t + 1] / d.amount_usd[t]).ln())
+            .map(|d| (d.amount_usd[0][t + 1] / d.amount_usd[0][t]).ln())
             .collect()
     };
     // Year-on-year growth = gbar_m + shock: its sd across trajectories is
@@ -394,12 +394,12 @@ fn one_and_two_threads_write_the_same_bytes_and_quantiles_are_ordered() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "region,year,variable,mean,p2_5,p10,p25,p50,p75,p90,p97_5,data_revision"
+        "region,origin,year,variable,mean,p2_5,p10,p25,p50,p75,p90,p97_5,data_revision"
     );
     let mut rows = 0;
     for line in lines {
         let fields: Vec<&str> = line.split(',').collect();
-        let q: Vec<f64> = fields[4..11].iter().map(|f| f.parse().unwrap()).collect();
+        let q: Vec<f64> = fields[5..12].iter().map(|f| f.parse().unwrap()).collect();
         assert!(q.windows(2).all(|w| w[0] <= w[1]), "{line}");
         rows += 1;
     }
@@ -431,7 +431,7 @@ fn events_and_overrides_and_the_memory_guard() {
     // Every trajectory has more than one migrant in 2050; in 2000 remittances were 2.36 times aid.
     assert_eq!(
         probabilities,
-        "region,year,variable,condition,threshold,probability,standard_error,trajectories\nWorld,2050,stock,above,1,1,0,50\nWorld,2000,ratio_to_oda,below,1,0,0,50\n"
+        "region,origin,year,variable,condition,threshold,probability,standard_error,trajectories\nWorld,All,2050,stock,above,1,1,0,50\nWorld,All,2000,ratio_to_oda,below,1,0,0,50\n"
     );
     let trajectories = std::fs::read_to_string(out.join("baseline/trajectories.csv")).unwrap();
     assert_eq!(trajectories.lines().count(), 1 + 50 * 61 * 9);

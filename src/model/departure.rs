@@ -67,11 +67,13 @@ mod tests {
                     from_year: 2005,
                     multiplier: 2.0,
                     region: None,
+                    origin: None,
                 },
                 Change {
                     from_year: 2010,
                     multiplier: 1.5,
                     region: Some(1),
+                    origin: None,
                 },
             ],
         };

@@ -145,9 +145,17 @@ impl Rates {
                 .comparison
                 .iter()
                 .map(|s| {
+                    let last = s.points[s.points.len() - 1];
                     years
                         .iter()
-                        .map(|&y| linear_flat(&s.points, f64::from(y)))
+                        .map(|&y| {
+                            let y = f64::from(y);
+                            match s.after {
+                                // Continued from the last point at the stated log growth.
+                                Some(g) if y > last.0 => last.1 * (g * (y - last.0)).exp(),
+                                _ => linear_flat(&s.points, y),
+                            }
+                        })
                         .collect()
                 })
                 .collect(),

@@ -7,11 +7,12 @@ use crate::error::Result;
 use crate::scenario::{Scenario, Threshold};
 use crate::simulate::monte_carlo::{event_probability, MonteCarlo};
 use crate::simulate::quantiles::SUMMARY_PROBABILITIES;
-use crate::simulate::{entity_names, variable_names};
+use crate::simulate::streams::{entities, entity_index};
+use crate::simulate::variable_names;
 
-/// summary.csv: region, year, variable, mean and the 2.5 ... 97.5 percentiles.
+/// summary.csv: region, origin, year, variable, mean and the 2.5 ... 97.5 percentiles.
 pub fn summary_csv(scenario: &Scenario, mc: &MonteCarlo) -> Result<Vec<u8>> {
-    let mut header: Vec<String> = ["region", "year", "variable", "mean"]
+    let mut header: Vec<String> = ["region", "origin", "year", "variable", "mean"]
         .iter()
         .map(|s| s.to_string())
         .collect();
@@ -26,13 +27,15 @@ pub fn summary_csv(scenario: &Scenario, mc: &MonteCarlo) -> Result<Vec<u8>> {
     let summaries = mc.all_summaries();
     let mut next = summaries.iter();
     // all_summaries is ordered by entity, then year, then variable: the rows below.
-    for name in &entity_names(scenario) {
+    for entity in &entities(scenario) {
+        let name = &entity.region;
         for year in scenario.years() {
             for variable in &variables {
                 let &(mean, quantiles) = next.next().expect("one summary per row");
-                let row = format!("{name} in {year}");
+                let row = format!("{name} ({}) in {year}", entity.origin);
                 let mut fields = vec![
                     name.clone(),
+                    entity.origin.clone(),
                     year.to_string(),
                     variable.clone(),
                     finite(mean, "summary.csv", variable, &row)?,
@@ -52,6 +55,7 @@ pub fn summary_csv(scenario: &Scenario, mc: &MonteCarlo) -> Result<Vec<u8>> {
 pub fn probabilities_csv(scenario: &Scenario, mc: &MonteCarlo) -> Result<Vec<u8>> {
     let header: Vec<String> = [
         "region",
+        "origin",
         "year",
         "variable",
         "condition",
@@ -65,9 +69,9 @@ pub fn probabilities_csv(scenario: &Scenario, mc: &MonteCarlo) -> Result<Vec<u8>
     .collect();
     let mut csv = CsvBuffer::new("probabilities.csv", &header)?;
     let variables = variable_names(scenario);
-    let entities = entity_names(scenario);
+    let all = entities(scenario);
     for event in &scenario.uncertainty.events {
-        let entity = event.region.unwrap_or(entities.len() - 1);
+        let entity = entity_index(scenario, event.region, event.origin).unwrap_or(0);
         let variable = variables
             .iter()
             .position(|v| *v == event.variable)
@@ -75,7 +79,8 @@ pub fn probabilities_csv(scenario: &Scenario, mc: &MonteCarlo) -> Result<Vec<u8>
         let t = (event.year - scenario.base_year) as usize;
         let (p, se) = event_probability(mc, entity, variable, t, event.threshold, event.value);
         csv.row(&[
-            entities[entity].clone(),
+            all[entity].region.clone(),
+            all[entity].origin.clone(),
             event.year.to_string(),
             event.variable.clone(),
             match event.threshold {
@@ -93,21 +98,23 @@ pub fn probabilities_csv(scenario: &Scenario, mc: &MonteCarlo) -> Result<Vec<u8>
 
 /// trajectories.csv: trajectory, region, year, variable, value (the long form of bayesPop).
 pub fn trajectories_csv(scenario: &Scenario, mc: &MonteCarlo) -> Result<Vec<u8>> {
-    let header: Vec<String> = ["trajectory", "region", "year", "variable", "value"]
+    let header: Vec<String> = ["trajectory", "region", "origin", "year", "variable", "value"]
         .iter()
         .map(|s| s.to_string())
         .collect();
     let mut csv = CsvBuffer::new("trajectories.csv", &header)?;
     let variables = variable_names(scenario);
-    let entities = entity_names(scenario);
+    let all = entities(scenario);
     for k in 0..mc.n_trajectories {
-        for (entity, name) in entities.iter().enumerate() {
+        for (entity, e) in all.iter().enumerate() {
+            let name = &e.region;
             for (t, year) in scenario.years().enumerate() {
                 for (v, variable) in variables.iter().enumerate() {
                     let value = mc.value(k, entity, v, t);
                     csv.row(&[
                         k.to_string(),
                         name.clone(),
+                        e.origin.clone(),
                         year.to_string(),
                         variable.clone(),
                         finite(value, "trajectories.csv", variable, name)?,

@@ -3,10 +3,10 @@
 
 use super::number;
 use crate::error::{Error, Result};
-use crate::model::{AGE_GROUPS, N_AGES, N_SEXES, SEX_LABELS};
+use crate::model::{AGE_GROUPS, N_SEXES, SEX_LABELS};
 use crate::scenario::{age_group_label, Scenario};
 use crate::simulate::{
-    duration_group_label, duration_groups, entity_names, median_age, variable_names,
+    duration_group_label, duration_groups, median_age, variable_names,
     DeterministicRun,
 };
 
@@ -67,35 +67,32 @@ pub fn finite(x: f64, table: &str, column: &str, row: &str) -> Result<String> {
     }
 }
 
-/// projection.csv: one row per region (and World) and year.
+/// projection.csv: one row per region (and World), origin group (`All` for the sum) and year.
 pub fn projection_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<u8>> {
     let variables = variable_names(scenario);
-    let entities = entity_names(scenario);
-    let mut header: Vec<String> = ["region", "year"].iter().map(|s| s.to_string()).collect();
+    let mut header: Vec<String> = ["region", "origin", "year"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     header.extend(variables[..8].iter().cloned());
     header.push("female_share".into());
     header.push("median_age".into());
     header.extend(variables[8..].iter().cloned());
     header.push("data_revision".into());
     let mut csv = CsvBuffer::new("projection.csv", &header)?;
-    let n_regions = scenario.regions.len();
-    for (entity, name) in entities.iter().enumerate() {
+    for (e, entity) in run.structure.entities.iter().enumerate() {
+        let detail = run.entity_detail(entity);
+        let name = &entity.region;
         for (t, year) in scenario.years().enumerate() {
-            let (female, by_age): (f64, [f64; N_AGES]) = if entity < n_regions {
-                (run.detail[entity].female[t], run.detail[entity].by_age[t])
+            let (female, by_age) = (detail.female[t], &detail.by_age[t]);
+            let row_label = if entity.group.is_some() {
+                format!("{name} ({}) in {year}", entity.origin)
             } else {
-                let mut by_age = [0.0; N_AGES];
-                for detail in &run.detail {
-                    for (sum, x) in by_age.iter_mut().zip(&detail.by_age[t]) {
-                        *sum += x;
-                    }
-                }
-                (run.detail.iter().map(|d| d.female[t]).sum(), by_age)
+                format!("{name} in {year}")
             };
-            let row_label = format!("{name} in {year}");
-            let values = &run.derived[entity];
+            let values = &run.derived[e];
             let stock = values[0][t];
-            let mut fields = vec![name.clone(), year.to_string()];
+            let mut fields = vec![name.clone(), entity.origin.clone(), year.to_string()];
             for (v, column) in variables[..8].iter().enumerate() {
                 fields.push(finite(values[v][t], "projection.csv", column, &row_label)?);
             }
@@ -104,7 +101,7 @@ pub fn projection_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec
             } else {
                 String::new()
             });
-            fields.push(median_age(&by_age).map(number).unwrap_or_default());
+            fields.push(median_age(by_age).map(number).unwrap_or_default());
             for (v, column) in variables.iter().enumerate().skip(8) {
                 fields.push(finite(values[v][t], "projection.csv", column, &row_label)?);
             }
@@ -116,10 +113,11 @@ pub fn projection_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec
 }
 
 /// structure.csv: persons by sex, five-year age group and duration group, for the base year,
-/// the calibration year and every tenth year after.
+/// the calibration year and every tenth year after, per region and origin group.
 pub fn structure_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<u8>> {
     let header: Vec<String> = [
         "region",
+        "origin",
         "year",
         "sex",
         "age_group",
@@ -132,29 +130,17 @@ pub fn structure_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<
     .collect();
     let mut csv = CsvBuffer::new("structure.csv", &header)?;
     let groups = duration_groups(scenario.max_duration);
-    let entities = entity_names(scenario);
-    let n_regions = scenario.regions.len();
-    let snapshots = run.detail[0].structure.len();
-    for (entity, name) in entities.iter().enumerate() {
-        for snapshot in 0..snapshots {
-            let year = run.detail[0].structure[snapshot].0;
-            let counts: Vec<f64> = if entity < n_regions {
-                run.detail[entity].structure[snapshot].1.clone()
-            } else {
-                let mut sum = vec![0.0; run.detail[0].structure[snapshot].1.len()];
-                for detail in &run.detail {
-                    for (s, x) in sum.iter_mut().zip(&detail.structure[snapshot].1) {
-                        *s += x;
-                    }
-                }
-                sum
-            };
+    for entity in &run.structure.entities {
+        let detail = run.entity_detail(entity);
+        let name = &entity.region;
+        for (year, counts) in &detail.structure {
             for sex in 0..N_SEXES {
                 for age_group in 0..AGE_GROUPS {
                     for (g, group) in groups.iter().enumerate() {
                         let persons = counts[(sex * AGE_GROUPS + age_group) * groups.len() + g];
                         csv.row(&[
                             name.clone(),
+                            entity.origin.clone(),
                             year.to_string(),
                             SEX_LABELS[sex].to_string(),
                             age_group_label(age_group),
@@ -183,84 +169,143 @@ fn relative_error(achieved: f64, target: f64) -> String {
     }
 }
 
-/// calibration.csv: every calibrated parameter with the target it was fitted to.
+/// calibration.csv: every calibrated parameter with the target it was fitted to, per stream
+/// (region and origin group) and per origin group's remittances.
 pub fn calibration_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<u8>> {
     let header: Vec<String> = [
         "region",
+        "origin",
         "parameter",
         "value",
         "target",
         "achieved",
         "relative_error",
+        "data_revision",
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
     let mut csv = CsvBuffer::new("calibration.csv", &header)?;
+    let revision = scenario.data_revision.clone();
     let cal = run.rates.calibration_index;
+    let layout = run.structure.layout;
+    let origin_label = |o: usize| -> String {
+        scenario
+            .origins
+            .get(o)
+            .cloned()
+            .unwrap_or_else(|| crate::scenario::ALL_ORIGINS.to_string())
+    };
     for (r, region) in scenario.regions.iter().enumerate() {
-        let c = &run.calibration.regions[r];
-        let base_stock: f64 = c.initial_state.iter().sum();
-        csv.row(&[
-            region.name.clone(),
-            format!("stock_{}", scenario.base_year),
-            number(base_stock),
-            number(region.stock_base_persons),
-            number(base_stock),
-            relative_error(base_stock, region.stock_base_persons),
-        ])?;
-        csv.row(&[
-            region.name.clone(),
-            "arrival_growth".into(),
-            number(c.arrival_growth),
-            number(region.stock_calibration_persons),
-            number(c.achieved_calibration_stock),
-            relative_error(
-                c.achieved_calibration_stock,
-                region.stock_calibration_persons,
-            ),
-        ])?;
-        csv.row(&[
-            region.name.clone(),
-            format!("arrivals_{}", scenario.base_year),
-            number(c.arrivals_base),
-            String::new(),
-            String::new(),
-            String::new(),
-        ])?;
+        for o in 0..layout.n_groups {
+            let c = &run.calibration.regions[layout.stream(r, o)];
+            let (target_base, target_cal) = if layout.origin_mode {
+                region.stock_by_origin[o]
+            } else {
+                (region.stock_base_persons, region.stock_calibration_persons)
+            };
+            let origin = origin_label(o);
+            let base_stock: f64 = c.initial_state.iter().sum();
+            csv.row(&[
+                region.name.clone(),
+                origin.clone(),
+                format!("stock_{}", scenario.base_year),
+                number(base_stock),
+                number(target_base),
+                number(base_stock),
+                relative_error(base_stock, target_base),
+                revision.clone(),
+            ])?;
+            csv.row(&[
+                region.name.clone(),
+                origin.clone(),
+                "arrival_growth".into(),
+                number(c.arrival_growth),
+                number(target_cal),
+                number(c.achieved_calibration_stock),
+                relative_error(c.achieved_calibration_stock, target_cal),
+                revision.clone(),
+            ])?;
+            csv.row(&[
+                region.name.clone(),
+                origin,
+                format!("arrivals_{}", scenario.base_year),
+                number(c.arrivals_base),
+                String::new(),
+                String::new(),
+                String::new(),
+                revision.clone(),
+            ])?;
+        }
     }
-    let world = run.derived.len() - 1;
-    let received = &run.derived[world][5];
-    let rem = run.calibration.remittances;
     let world_name = if scenario.regions.len() > 1 {
         "World".to_string()
     } else {
         scenario.regions[0].name.clone()
     };
-    csv.row(&[
-        world_name.clone(),
-        format!("remittance_per_remitter_{}", scenario.base_year),
-        number(rem.amount_base_usd),
-        number(scenario.remittances.received_base_usd),
-        number(received[0]),
-        relative_error(received[0], scenario.remittances.received_base_usd),
-    ])?;
-    csv.row(&[
-        world_name.clone(),
-        format!("remittance_per_remitter_{}", scenario.calibration_year),
-        number(rem.amount_calibration_usd),
-        number(scenario.remittances.received_calibration_usd),
-        number(received[cal]),
-        relative_error(received[cal], scenario.remittances.received_calibration_usd),
-    ])?;
-    csv.row(&[
-        world_name.clone(),
-        "remittance_growth".into(),
-        number(rem.growth),
-        String::new(),
-        String::new(),
-        String::new(),
-    ])?;
+    for (o, rem) in run.calibration.remittances.iter().enumerate() {
+        let (origin, received, targets) = if layout.origin_mode {
+            let e = crate::simulate::streams::entity_index(scenario, None, Some(o)).unwrap_or(0);
+            (
+                origin_label(o),
+                &run.derived[e][5],
+                scenario.remittances.received_by_origin[o],
+            )
+        } else {
+            let e = run.derived.len() - 1;
+            (
+                origin_label(o),
+                &run.derived[e][5],
+                Some((
+                    scenario.remittances.received_base_usd,
+                    scenario.remittances.received_calibration_usd,
+                )),
+            )
+        };
+        let Some((target_base, target_cal)) = targets else {
+            csv.row(&[
+                world_name.clone(),
+                origin,
+                "remittance_per_remitter".into(),
+                "0".into(),
+                String::new(),
+                String::new(),
+                String::new(),
+                revision.clone(),
+            ])?;
+            continue;
+        };
+        csv.row(&[
+            world_name.clone(),
+            origin.clone(),
+            format!("remittance_per_remitter_{}", scenario.base_year),
+            number(rem.amount_base_usd),
+            number(target_base),
+            number(received[0]),
+            relative_error(received[0], target_base),
+            revision.clone(),
+        ])?;
+        csv.row(&[
+            world_name.clone(),
+            origin.clone(),
+            format!("remittance_per_remitter_{}", scenario.calibration_year),
+            number(rem.amount_calibration_usd),
+            number(target_cal),
+            number(received[cal]),
+            relative_error(received[cal], target_cal),
+            revision.clone(),
+        ])?;
+        csv.row(&[
+            world_name.clone(),
+            origin,
+            "remittance_growth".into(),
+            number(rem.growth),
+            String::new(),
+            String::new(),
+            String::new(),
+            revision.clone(),
+        ])?;
+    }
     let report_years = [
         scenario.base_year,
         scenario.calibration_year,
@@ -274,11 +319,13 @@ pub fn calibration_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
     {
         csv.row(&[
             world_name.clone(),
+            crate::scenario::ALL_ORIGINS.into(),
             format!("gompertz_beta_{}_{}", SEX_LABELS[solved.sex], solved.year),
             number(solved.beta),
             number(solved.target_e0),
             number(solved.achieved_e0),
             relative_error(solved.achieved_e0, solved.target_e0),
+            revision.clone(),
         ])?;
     }
     csv.into_bytes()
@@ -310,33 +357,27 @@ pub fn run_json(
     bytes
 }
 
-/// duration.csv: the stock by broad duration of stay (0-4, 5-9, 10-19, 20+ years), every year.
+/// duration.csv: the stock by broad duration of stay (0-4, 5-9, 10-19, 20+ years), every
+/// year, per region and origin group.
 pub fn duration_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<u8>> {
-    let header: Vec<String> = ["region", "year", "duration_group", "persons"]
+    let header: Vec<String> = ["region", "origin", "year", "duration_group", "persons", "data_revision"]
         .iter()
         .map(|s| s.to_string())
         .collect();
     let mut csv = CsvBuffer::new("duration.csv", &header)?;
-    let n_regions = scenario.regions.len();
-    for (entity, name) in entity_names(scenario).iter().enumerate() {
+    for entity in &run.structure.entities {
+        let detail = run.entity_detail(entity);
+        let name = &entity.region;
         for (t, year) in scenario.years().enumerate() {
-            let groups: [f64; 4] = if entity < n_regions {
-                run.detail[entity].by_broad_duration[t]
-            } else {
-                let mut sum = [0.0; 4];
-                for detail in &run.detail {
-                    for (s, x) in sum.iter_mut().zip(detail.by_broad_duration[t]) {
-                        *s += x;
-                    }
-                }
-                sum
-            };
+            let groups = detail.by_broad_duration[t];
             for (g, (label, _, _)) in crate::simulate::BROAD_DURATION_GROUPS.iter().enumerate() {
                 csv.row(&[
                     name.clone(),
+                    entity.origin.clone(),
                     year.to_string(),
                     label.to_string(),
                     finite(groups[g], "duration.csv", "persons", name)?,
+                    scenario.data_revision.clone(),
                 ])?;
             }
         }
@@ -347,11 +388,12 @@ pub fn duration_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<u
 /// markers.csv: the figures a chart marks as points: the calibration targets (stocks and world
 /// remittances received) and the observed stocks given in the scenario.
 pub fn markers_csv(scenario: &Scenario) -> Result<Vec<u8>> {
-    let header: Vec<String> = ["region", "year", "variable", "value", "kind"]
+    let header: Vec<String> = ["region", "origin", "year", "variable", "value", "kind"]
         .iter()
         .map(|s| s.to_string())
         .collect();
     let mut csv = CsvBuffer::new("markers.csv", &header)?;
+    let all = crate::scenario::ALL_ORIGINS.to_string();
     let world = if scenario.regions.len() > 1 {
         "World".to_string()
     } else {
@@ -364,6 +406,7 @@ pub fn markers_csv(scenario: &Scenario) -> Result<Vec<u8>> {
         ] {
             csv.row(&[
                 region.name.clone(),
+                all.clone(),
                 year.to_string(),
                 "stock".into(),
                 number(value),
@@ -373,6 +416,7 @@ pub fn markers_csv(scenario: &Scenario) -> Result<Vec<u8>> {
         for (year, value) in &region.observed {
             csv.row(&[
                 region.name.clone(),
+                all.clone(),
                 year.to_string(),
                 "stock".into(),
                 number(*value),
@@ -389,6 +433,7 @@ pub fn markers_csv(scenario: &Scenario) -> Result<Vec<u8>> {
             .sum();
         csv.row(&[
             world.clone(),
+            all.clone(),
             scenario.base_year.to_string(),
             "stock".into(),
             number(base),
@@ -396,6 +441,7 @@ pub fn markers_csv(scenario: &Scenario) -> Result<Vec<u8>> {
         ])?;
         csv.row(&[
             world.clone(),
+            all.clone(),
             scenario.calibration_year.to_string(),
             "stock".into(),
             number(cal),
@@ -412,26 +458,62 @@ pub fn markers_csv(scenario: &Scenario) -> Result<Vec<u8>> {
     ] {
         csv.row(&[
             world.clone(),
+            all.clone(),
             year.to_string(),
             "remittances_received".into(),
             number(value),
             "calibration".into(),
         ])?;
     }
+    // Receipts of each origin group: its calibration figures and observed receipts.
+    for (o, origin) in scenario.origins.iter().enumerate() {
+        if let Some((base, cal)) = remittances.received_by_origin[o] {
+            for (year, value) in [(scenario.base_year, base), (scenario.calibration_year, cal)] {
+                csv.row(&[
+                    world.clone(),
+                    origin.clone(),
+                    year.to_string(),
+                    "remittances_received".into(),
+                    number(value),
+                    "calibration".into(),
+                ])?;
+            }
+        }
+        for (year, value) in remittances.observed_by_origin.get(o).into_iter().flatten() {
+            csv.row(&[
+                world.clone(),
+                origin.clone(),
+                year.to_string(),
+                "remittances_received".into(),
+                number(*value),
+                "observed".into(),
+            ])?;
+        }
+    }
     csv.into_bytes()
 }
 
 /// comparison.csv: each comparison series as interpolated for every year (current US$).
 pub fn comparison_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<u8>> {
-    let header: Vec<String> = ["series", "year", "value"]
+    let header: Vec<String> = ["series", "origin", "after", "year", "value", "data_revision"]
         .iter()
         .map(|s| s.to_string())
         .collect();
     let mut csv = CsvBuffer::new("comparison.csv", &header)?;
     for (s, series) in scenario.comparison.iter().enumerate() {
+        let origin = series
+            .origin
+            .map(|o| scenario.origins[o].clone())
+            .unwrap_or_else(|| crate::scenario::ALL_ORIGINS.to_string());
+        let after = match series.after {
+            None => "flat".to_string(),
+            Some(g) => format!("growth {}", number(g)),
+        };
         for (t, year) in scenario.years().enumerate() {
             csv.row(&[
                 series.name.clone(),
+                origin.clone(),
+                after.clone(),
                 year.to_string(),
                 finite(
                     run.rates.comparison[s][t],
@@ -439,7 +521,66 @@ pub fn comparison_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec
                     "value",
                     &series.name,
                 )?,
+                scenario.data_revision.clone(),
             ])?;
+        }
+    }
+    csv.into_bytes()
+}
+
+/// remittances.csv: per origin group (and `All`) and year, the world's remittances sent,
+/// received and fees, and each `ratio_to_<name>` whose series is compared with that group's
+/// receipts (or every origin's, for `All`).
+pub fn remittances_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<u8>> {
+    let ratio_names: Vec<String> = scenario
+        .comparison
+        .iter()
+        .map(|c| format!("ratio_to_{}", c.name))
+        .collect();
+    let mut header: Vec<String> = ["region", "origin", "modelled", "year", "remittances_sent", "remittances_received", "fees"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    header.extend(ratio_names.iter().cloned());
+    header.push("data_revision".into());
+    let mut csv = CsvBuffer::new("remittances.csv", &header)?;
+    let mut groups: Vec<Option<usize>> = (0..scenario.origins.len()).map(Some).collect();
+    groups.push(None);
+    for group in groups {
+        let Some(e) = crate::simulate::streams::entity_index(scenario, None, group) else {
+            continue;
+        };
+        let entity = &run.structure.entities[e];
+        let modelled = match group {
+            Some(o) => scenario.remittances.received_by_origin[o].is_some(),
+            None => true,
+        };
+        let values = &run.derived[e];
+        for (t, year) in scenario.years().enumerate() {
+            let label = format!("{} ({}) in {year}", entity.region, entity.origin);
+            let mut fields = vec![
+                entity.region.clone(),
+                entity.origin.clone(),
+                modelled.to_string(),
+                year.to_string(),
+            ];
+            for (v, column) in [(4, "remittances_sent"), (5, "remittances_received"), (6, "fees")] {
+                fields.push(finite(values[v][t], "remittances.csv", column, &label)?);
+            }
+            for (s, series) in scenario.comparison.iter().enumerate() {
+                let applies = match (series.origin, group) {
+                    (Some(a), Some(b)) => a == b,
+                    (None, None) => true,
+                    _ => false,
+                };
+                fields.push(if applies {
+                    finite(values[8 + s][t], "remittances.csv", &ratio_names[s], &label)?
+                } else {
+                    String::new()
+                });
+            }
+            fields.push(scenario.data_revision.clone());
+            csv.row(&fields)?;
         }
     }
     csv.into_bytes()
@@ -631,26 +772,39 @@ pub fn assumptions_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
         },
         "share of migrants",
     )?;
-    let rem = run.calibration.remittances;
-    row(
-        "amount per remitter",
-        format!(
-            "{:.0} ({}), {:.0} ({})",
-            rem.amount_base_usd,
-            scenario.base_year,
-            rem.amount_calibration_usd,
-            scenario.calibration_year
-        ),
-        "US dollars a year",
-    )?;
-    row(
-        "growth of the amount after calibration",
-        match m.growth {
-            Growth::Calibrated => format!("{:.4} (calibrated)", rem.growth),
-            Growth::Fixed(g) => format!("{g}"),
-        },
-        "per year",
-    )?;
+    for (o, rem) in run.calibration.remittances.iter().enumerate() {
+        let whose = match scenario.origins.get(o) {
+            Some(group) => format!(", migrants from {group}"),
+            None => String::new(),
+        };
+        if !scenario.origins.is_empty() && scenario.remittances.received_by_origin[o].is_none() {
+            row(
+                &format!("amount per remitter{whose}"),
+                "not modelled (no receipt figures for this origin group)".into(),
+                "",
+            )?;
+            continue;
+        }
+        row(
+            &format!("amount per remitter{whose}"),
+            format!(
+                "{:.0} ({}), {:.0} ({})",
+                rem.amount_base_usd,
+                scenario.base_year,
+                rem.amount_calibration_usd,
+                scenario.calibration_year
+            ),
+            "US dollars a year",
+        )?;
+        row(
+            &format!("growth of the amount after calibration{whose}"),
+            match m.growth {
+                Growth::Calibrated => format!("{:.4} (calibrated)", rem.growth),
+                Growth::Fixed(g) => format!("{g}"),
+            },
+            "per year",
+        )?;
+    }
     let cost = if m.cost.is_empty() {
         "none".to_string()
     } else {

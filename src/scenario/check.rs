@@ -494,6 +494,148 @@ impl<'f> Checker<'f> {
     }
 
     /// A region name that must be one of the scenario's regions.
+    /// An `origin = "..."` reference: the index of the group.
+    fn origin_ref(&mut self, path: &str, value: &Value<'_>, origins: &[String]) -> Option<usize> {
+        let name = self.string_value(path, value)?;
+        if origins.is_empty() {
+            self.diagnostics.push(
+                Diagnostic::at(value.span(), format!("`{path}` names an origin group, but the scenario has no `[origins]`"))
+                    .with_help("declare the groups first: [origins] groups = [\"Low and middle income\", \"High income\"]"),
+            );
+            return None;
+        }
+        if let Some(index) = origins.iter().position(|o| *o == name) {
+            return Some(index);
+        }
+        let candidates: Vec<&str> = origins.iter().map(String::as_str).collect();
+        let hint = suggest(&name, &candidates)
+            .map(|s| format!("; did you mean \"{s}\"?"))
+            .unwrap_or_else(|| format!(" (groups: {})", origins.join(", ")));
+        self.error(
+            value.span(),
+            format!("`{path}` names no origin group of `[origins]`: \"{name}\"{hint}"),
+        );
+        None
+    }
+
+    /// With `[origins]`: a table of years whose values are tables of origin group -> number,
+    /// `{ 1990 = { "A" = 1, "B" = 2 }, 2000 = { ... } }`; returns `[group][(year, value)]`
+    /// (every group present in every year given) and the span.
+    fn year_group_table(
+        &mut self,
+        table: &Table<'_, '_>,
+        key: &str,
+        bound: Bound,
+        origins: &[String],
+        what: &str,
+    ) -> Option<(Vec<Vec<(i32, f64)>>, Range<usize>)> {
+        let path = table.key_path(key);
+        let Some(value) = table.get(key) else {
+            self.missing(table, key, what);
+            return None;
+        };
+        let example = format!(
+            "{{ 1990 = {{ \"{}\" = ... }}, 2000 = {{ ... }} }}",
+            origins.first().map(String::as_str).unwrap_or("group")
+        );
+        let DeValue::Table(entries) = value.get_ref() else {
+            self.error(value.span(), format!("`{path}` must be a table of years, each a table of origin groups, like {example}, found {}", describe(value.get_ref())));
+            return None;
+        };
+        let mut by_group: Vec<Vec<(i32, f64)>> = vec![Vec::new(); origins.len()];
+        let mut ok = true;
+        for (year_key, v) in entries.iter() {
+            let year_text = year_key.get_ref().as_ref();
+            let year = match year_text.parse::<i32>() {
+                Ok(y) if (1000..=3000).contains(&y) => y,
+                _ => {
+                    self.error(year_key.span(), format!("`{path}` is keyed by year (1000..=3000), found the key `{year_text}`"));
+                    ok = false;
+                    continue;
+                }
+            };
+            let DeValue::Table(groups) = v.get_ref() else {
+                self.diagnostics.push(
+                    Diagnostic::at(v.span(), format!("`{path}.{year}` must be a table of origin groups (the scenario has `[origins]`), like {example}, found {}", describe(v.get_ref())))
+                        .with_help("with [origins], every figure is given by origin group"),
+                );
+                ok = false;
+                continue;
+            };
+            for (group_key, x) in groups.iter() {
+                let group = group_key.get_ref().as_ref();
+                let Some(g) = origins.iter().position(|o| o == group) else {
+                    let candidates: Vec<&str> = origins.iter().map(String::as_str).collect();
+                    let hint = suggest(group, &candidates)
+                        .map(|s| format!("; did you mean \"{s}\"?"))
+                        .unwrap_or_else(|| format!(" (groups: {})", origins.join(", ")));
+                    self.error(group_key.span(), format!("`{path}.{year}` names no origin group of `[origins]`: \"{group}\"{hint}"));
+                    ok = false;
+                    continue;
+                };
+                match self.bounded_value(&format!("{path}.{year}.{group}"), x, bound) {
+                    Some(x) => by_group[g].push((year, x)),
+                    None => ok = false,
+                }
+            }
+        }
+        if !ok {
+            return None;
+        }
+        for points in &mut by_group {
+            points.sort_by_key(|p| p.0);
+        }
+        Some((by_group, value.span()))
+    }
+
+    /// With `[origins]`: a table of origin groups, each a table of years,
+    /// `{ "A" = { 1990 = 1, 2000 = 2 }, ... }`; groups left out are `None`.
+    fn group_year_table(
+        &mut self,
+        table: &Table<'_, '_>,
+        key: &str,
+        bound: Bound,
+        origins: &[String],
+    ) -> Option<(Vec<Option<Vec<(i32, f64)>>>, Range<usize>)> {
+        let path = table.key_path(key);
+        let value = table.get(key)?;
+        let DeValue::Table(entries) = value.get_ref() else {
+            self.error(value.span(), format!("`{path}` must be a table of origin groups, each a table of years, like {{ \"{}\" = {{ 1990 = ..., 2000 = ... }} }}, found {}", origins.first().map(String::as_str).unwrap_or("group"), describe(value.get_ref())));
+            return None;
+        };
+        let mut out: Vec<Option<Vec<(i32, f64)>>> = vec![None; origins.len()];
+        let mut ok = true;
+        for (group_key, _) in entries.iter() {
+            let group = group_key.get_ref().as_ref();
+            let Some(g) = origins.iter().position(|o| o == group) else {
+                if group.parse::<i32>().is_ok() {
+                    self.diagnostics.push(
+                        Diagnostic::at(group_key.span(), format!("`{path}` is keyed by origin group (the scenario has `[origins]`), found the year `{group}`"))
+                            .with_help(format!("give each group's figures: {path} = {{ \"{}\" = {{ 1990 = ..., 2000 = ... }} }}", origins[0])),
+                    );
+                } else {
+                    let candidates: Vec<&str> = origins.iter().map(String::as_str).collect();
+                    let hint = suggest(group, &candidates)
+                        .map(|s| format!("; did you mean \"{s}\"?"))
+                        .unwrap_or_else(|| format!(" (groups: {})", origins.join(", ")));
+                    self.error(group_key.span(), format!("`{path}` names no origin group of `[origins]`: \"{group}\"{hint}"));
+                }
+                ok = false;
+                continue;
+            };
+            let inner = Table {
+                path: &path,
+                entries,
+                span: (value.span().start, value.span().end),
+            };
+            match self.year_table(&inner, group, bound, None) {
+                Some((points, _)) => out[g] = Some(points),
+                None => ok = false,
+            }
+        }
+        ok.then_some((out, value.span()))
+    }
+
     fn region_ref(&mut self, path: &str, value: &Value<'_>, regions: &[String]) -> Option<usize> {
         let name = self.string_value(path, value)?;
         if let Some(index) = regions.iter().position(|r| *r == name) {
@@ -801,7 +943,7 @@ pub fn check_scenario(
     (sources, result)
 }
 
-const ROOT_KEYS: [&str; 10] = [
+const ROOT_KEYS: [&str; 11] = [
     "scenario",
     "region",
     "world_population",
@@ -812,6 +954,7 @@ const ROOT_KEYS: [&str; 10] = [
     "comparison",
     "uncertainty",
     "warnings",
+    "origins",
 ];
 
 struct Years {
@@ -905,8 +1048,9 @@ fn check_root(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Scenario> {
         }
     }
 
-    // [[region]]
-    let regions = check_regions(c, root, years.as_ref());
+    // [origins] and [[region]]
+    let origins = check_origins(c, root);
+    let regions = check_regions(c, root, years.as_ref(), &origins);
     let region_names: Vec<String> = regions.iter().map(|(r, _)| r.name.clone()).collect();
 
     // [world_population]
@@ -934,11 +1078,18 @@ fn check_root(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Scenario> {
         });
 
     let mortality = check_mortality(c, root, years.as_ref());
-    let departure = check_departure(c, root, &region_names);
-    let arrivals = check_arrivals(c, root, years.as_ref(), &regions, &region_names);
-    let remittances = check_remittances(c, root, years.as_ref());
-    let comparison = check_comparison(c, root);
-    let uncertainty = check_uncertainty(c, root, years.as_ref(), &region_names, &comparison);
+    let departure = check_departure(c, root, &region_names, &origins);
+    let arrivals = check_arrivals(c, root, years.as_ref(), &regions, &region_names, &origins);
+    let remittances = check_remittances(c, root, years.as_ref(), &origins);
+    let comparison = check_comparison(c, root, &origins);
+    let uncertainty = check_uncertainty(
+        c,
+        root,
+        years.as_ref(),
+        &region_names,
+        &origins,
+        &comparison,
+    );
     let warnings = check_warnings(c, root);
 
     let years = years?;
@@ -948,6 +1099,7 @@ fn check_root(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Scenario> {
         return None;
     }
     Some(Scenario {
+        origins,
         name: name.clone()?,
         title: title.or(name)?,
         base_year: years.base,
@@ -959,6 +1111,8 @@ fn check_root(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Scenario> {
             region_stock: regions.iter().map(|(_, span)| span.clone()).collect(),
             life_expectancy: life_expectancy_span,
             remittances_received: Some(received_span),
+            remittances_propensity: remittance_key_span(root, "propensity"),
+            remittances_age_range: remittance_key_span(root, "age_range"),
         },
         regions: regions.into_iter().map(|(r, _)| r).collect(),
         world_population: world_population?,
@@ -1033,7 +1187,18 @@ fn two_figures(
     what: &str,
 ) -> Option<(f64, f64, Range<usize>)> {
     let (points, span) = c.year_table(t, key, bound, Some(what))?;
-    let years = years?;
+    let (base, calibration) = base_and_calibration(c, &points, &span, &t.key_path(key), years?)?;
+    Some((base, calibration, span))
+}
+
+/// The base- and calibration-year figures of `points`, which must hold those two years only.
+fn base_and_calibration(
+    c: &mut Checker<'_>,
+    points: &[(i32, f64)],
+    span: &Range<usize>,
+    path: &str,
+    years: &Years,
+) -> Option<(f64, f64)> {
     let find = |y: i32| points.iter().find(|p| p.0 == y).map(|p| p.1);
     let (base, calibration) = (find(years.base), find(years.calibration));
     let extra: Vec<String> = points
@@ -1041,7 +1206,6 @@ fn two_figures(
         .filter(|p| p.0 != years.base && p.0 != years.calibration)
         .map(|p| p.0.to_string())
         .collect();
-    let path = t.key_path(key);
     if base.is_none() || calibration.is_none() {
         let missing: Vec<String> = [(base, years.base), (calibration, years.calibration)]
             .iter()
@@ -1058,13 +1222,61 @@ fn two_figures(
         );
         return None;
     }
-    Some((base?, calibration?, span))
+    Some((base?, calibration?))
+}
+
+/// Where `remittances.<key>` stands, when given.
+fn remittance_key_span(root: &Table<'_, '_>, key: &str) -> Option<Range<usize>> {
+    match root.get("remittances")?.get_ref() {
+        DeValue::Table(entries) => entries
+            .iter()
+            .find(|(k, _)| k.get_ref().as_ref() == key)
+            .map(|(_, v)| v.span()),
+        _ => None,
+    }
+}
+
+/// `[origins] groups = [...]`: the origin groups, or none.
+fn check_origins(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Vec<String> {
+    let Some(t) = c.table(root, "origins", "origins", None) else {
+        return Vec::new();
+    };
+    c.unknown_keys(&t, &["groups"]);
+    let Some(value) = t.get("groups") else {
+        c.missing(&t, "groups", "the origin groups, like groups = [\"Low and middle income\", \"High income\"]");
+        return Vec::new();
+    };
+    let DeValue::Array(items) = value.get_ref() else {
+        c.error(value.span(), format!("`origins.groups` must be an array of names, found {}", describe(value.get_ref())));
+        return Vec::new();
+    };
+    let mut groups: Vec<String> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("origins.groups[{i}]");
+        let Some(name) = c.string_value(&path, item) else {
+            continue;
+        };
+        if name.trim().is_empty() || name.len() > 100 || name.contains(['\n', '\r', ',', '"']) {
+            c.error(item.span(), format!("`{path}` must be a name of 1 to 100 characters without commas, quotes or line breaks, found \"{name}\""));
+        } else if name == ALL_ORIGINS {
+            c.error(item.span(), format!("`{path}`: \"{ALL_ORIGINS}\" is the label of the sum over groups in every table; name the group otherwise"));
+        } else if groups.contains(&name) {
+            c.error(item.span(), format!("`{path}`: the group \"{name}\" is named twice"));
+        } else {
+            groups.push(name);
+        }
+    }
+    if items.is_empty() {
+        c.error(value.span(), "`origins.groups` needs at least one group");
+    }
+    groups
 }
 
 fn check_regions(
     c: &mut Checker<'_>,
     root: &Table<'_, '_>,
     years: Option<&Years>,
+    origins: &[String],
 ) -> Vec<(Region, Range<usize>)> {
     if root.get("region").is_none() {
         c.missing(root, "region", "at least one [[region]] with `name` and `stock = { base_year = persons, calibration_year = persons }`");
@@ -1085,14 +1297,41 @@ fn check_regions(
         };
         c.unknown_keys(&t, &["name", "stock", "female_share", "observed"]);
         let name = c.string(&t, "name", Some("the region's name"));
-        let stock = two_figures(
-            c,
-            &t,
-            "stock",
-            Bound::Between(1e-300, 1e11),
-            years,
-            "the migrant stock in the base and calibration years, persons",
-        );
+        let mut stock_by_origin = Vec::new();
+        let stock = if origins.is_empty() {
+            two_figures(
+                c,
+                &t,
+                "stock",
+                Bound::Between(1e-300, 1e11),
+                years,
+                "the migrant stock in the base and calibration years, persons",
+            )
+        } else {
+            c.year_group_table(
+                &t,
+                "stock",
+                Bound::Between(1e-300, 1e11),
+                origins,
+                "the migrant stock of each origin group in the base and calibration years, persons",
+            )
+            .and_then(|(by_group, span)| {
+                let years = years?;
+                let mut ok = true;
+                for (g, points) in by_group.iter().enumerate() {
+                    let group_path = format!("{path}.stock (group \"{}\")", origins[g]);
+                    match base_and_calibration(c, points, &span, &group_path, years) {
+                        Some(pair) => stock_by_origin.push(pair),
+                        None => ok = false,
+                    }
+                }
+                ok.then(|| {
+                    let base = stock_by_origin.iter().map(|p| p.0).sum();
+                    let calibration = stock_by_origin.iter().map(|p| p.1).sum();
+                    (base, calibration, span)
+                })
+            })
+        };
         let female_share = match t.get("female_share") {
             Some(v) => c
                 .bounded_value(&t.key_path("female_share"), v, Bound::Probability)
@@ -1139,6 +1378,7 @@ fn check_regions(
                     stock_calibration_persons: calibration,
                     female_share,
                     observed,
+                    stock_by_origin,
                 },
                 stock_span,
             ));
@@ -1309,6 +1549,7 @@ fn check_changes(
     parent: &Table<'_, '_>,
     key: &str,
     regions: &[String],
+    origins: &[String],
     earliest: Option<i32>,
 ) -> Option<Vec<Change>> {
     let items = c.array_of_tables(parent, key);
@@ -1321,7 +1562,11 @@ fn check_changes(
             entries,
             span: (span.start, span.end),
         };
-        c.unknown_keys(&t, &["from", "multiplier", "region"]);
+        c.unknown_keys(&t, &["from", "multiplier", "region", "origin"]);
+        let origin = match t.get("origin") {
+            None => Some(None),
+            Some(v) => c.origin_ref(&format!("{path}.origin"), v, origins).map(Some),
+        };
         let from = c.integer(
             &t,
             "from",
@@ -1351,11 +1596,12 @@ fn check_changes(
                 continue;
             }
         }
-        match (from, multiplier, region) {
-            (Some(from), Some(multiplier), Some(region)) => changes.push(Change {
+        match (from, multiplier, region, origin) {
+            (Some(from), Some(multiplier), Some(region), Some(origin)) => changes.push(Change {
                 from_year: from as i32,
                 multiplier,
                 region,
+                origin,
             }),
             _ => ok = false,
         }
@@ -1367,6 +1613,7 @@ fn check_departure(
     c: &mut Checker<'_>,
     root: &Table<'_, '_>,
     regions: &[String],
+    origins: &[String],
 ) -> Option<Departure> {
     let empty = DeTable::new();
     let t = c.table_or_empty(root, "departure", "departure", &empty);
@@ -1374,7 +1621,7 @@ fn check_departure(
     let initial = c.number(&t, "initial", Some(0.10), Bound::Probability, "");
     let long_run = c.number(&t, "long_run", Some(0.03), Bound::Probability, "");
     let decay = c.number(&t, "decay", Some(0.25), Bound::Between(0.0, 100.0), "");
-    let changes = check_changes(c, &t, "change", regions, None);
+    let changes = check_changes(c, &t, "change", regions, origins, None);
     Some(Departure {
         initial: initial?,
         long_run: long_run?,
@@ -1389,6 +1636,7 @@ fn check_arrivals(
     years: Option<&Years>,
     regions: &[(Region, Range<usize>)],
     names: &[String],
+    origins: &[String],
 ) -> Option<Arrivals> {
     let empty = DeTable::new();
     let t = c.table_or_empty(root, "arrivals", "arrivals", &empty);
@@ -1506,8 +1754,8 @@ fn check_arrivals(
         }
     };
     let earliest = years.map(|y| y.calibration);
-    let changes = check_changes(c, &t, "change", names, earliest);
-    let pulses = check_pulses(c, &t, years, names);
+    let changes = check_changes(c, &t, "change", names, origins, earliest);
+    let pulses = check_pulses(c, &t, years, names, origins);
     Some(Arrivals {
         female_share: female_share?,
         growth: growth?,
@@ -1524,6 +1772,7 @@ fn check_pulses(
     parent: &Table<'_, '_>,
     years: Option<&Years>,
     regions: &[String],
+    origins: &[String],
 ) -> Option<Vec<Pulse>> {
     let items = c.array_of_tables(parent, "pulse");
     let mut pulses = Vec::new();
@@ -1535,7 +1784,11 @@ fn check_pulses(
             entries,
             span: (span.start, span.end),
         };
-        c.unknown_keys(&t, &["year", "persons", "region"]);
+        c.unknown_keys(&t, &["year", "persons", "region", "origin"]);
+        let origin = match t.get("origin") {
+            None => Some(None),
+            Some(v) => c.origin_ref(&format!("{path}.origin"), v, origins).map(Some),
+        };
         let year = c.integer(&t, "year", None, 1000, 3000, "the year of the pulse");
         let persons = c.number(
             &t,
@@ -1564,11 +1817,12 @@ fn check_pulses(
                 continue;
             }
         }
-        match (year, persons, region) {
-            (Some(year), Some(persons), Some(region)) => pulses.push(Pulse {
+        match (year, persons, region, origin) {
+            (Some(year), Some(persons), Some(region), Some(origin)) => pulses.push(Pulse {
                 year: year as i32,
                 persons,
                 region,
+                origin,
             }),
             _ => ok = false,
         }
@@ -1580,6 +1834,7 @@ fn check_remittances(
     c: &mut Checker<'_>,
     root: &Table<'_, '_>,
     years: Option<&Years>,
+    origins: &[String],
 ) -> Option<(Remittances, Range<usize>)> {
     let t = c.table(
         root,
@@ -1589,21 +1844,69 @@ fn check_remittances(
     )?;
     c.unknown_keys(
         &t,
-        &["received", "age_range", "propensity", "cost", "growth"],
+        &["received", "age_range", "propensity", "cost", "growth", "observed"],
     );
-    let received = two_figures(
-        c,
-        &t,
-        "received",
-        Bound::Between(0.0, 1e15),
-        years,
-        "world remittances received in the base and calibration years, current US dollars",
-    );
-    if let Some((base, calibration, span)) = &received {
-        if (*base == 0.0) != (*calibration == 0.0) {
-            c.error(span.clone(), "`remittances.received` must be zero in both years or positive in both (a growth rate cannot be calibrated from zero)");
+    let mut received_by_origin = Vec::new();
+    let mut observed_by_origin = Vec::new();
+    let received = if origins.is_empty() {
+        if let Some(v) = t.get("observed") {
+            c.error(v.span(), "`remittances.observed` gives receipts by origin group: it needs `[origins]` (without them, give observed figures to `migproj hindcast`)");
         }
-    }
+        let received = two_figures(
+            c,
+            &t,
+            "received",
+            Bound::Between(0.0, 1e15),
+            years,
+            "world remittances received in the base and calibration years, current US dollars",
+        );
+        if let Some((base, calibration, span)) = &received {
+            if (*base == 0.0) != (*calibration == 0.0) {
+                c.error(span.clone(), "`remittances.received` must be zero in both years or positive in both (a growth rate cannot be calibrated from zero)");
+            }
+        }
+        received
+    } else {
+        if t.get("received").is_none() {
+            c.missing(&t, "received", "each origin group's remittances received in the base and calibration years, current US dollars: received = { \"group\" = { 1990 = usd, 2000 = usd } }");
+        }
+        let observed = match t.get("observed") {
+            None => Some(vec![Vec::new(); origins.len()]),
+            Some(_) => c
+                .group_year_table(&t, "observed", Bound::Between(0.0, 1e15), origins)
+                .map(|(by_group, _)| by_group.into_iter().map(|g| g.unwrap_or_default()).collect()),
+        };
+        observed_by_origin = observed.unwrap_or_default();
+        c.group_year_table(&t, "received", Bound::Between(0.0, 1e15), origins)
+            .and_then(|(by_group, span)| {
+                let years = years?;
+                let mut ok = true;
+                for (g, points) in by_group.iter().enumerate() {
+                    match points {
+                        None => received_by_origin.push(None),
+                        Some(points) => {
+                            let path = format!("remittances.received.\"{}\"", origins[g]);
+                            match base_and_calibration(c, points, &span, &path, years) {
+                                Some((base, calibration)) => {
+                                    if (base == 0.0) != (calibration == 0.0) {
+                                        c.error(span.clone(), format!("`{path}` must be zero in both years or positive in both (a growth rate cannot be calibrated from zero)"));
+                                        ok = false;
+                                    }
+                                    received_by_origin.push(Some((base, calibration)));
+                                }
+                                None => ok = false,
+                            }
+                        }
+                    }
+                }
+                ok.then(|| {
+                    let modelled = received_by_origin.iter().flatten();
+                    let base = modelled.clone().map(|p| p.0).sum();
+                    let calibration = modelled.map(|p| p.1).sum();
+                    (base, calibration, span)
+                })
+            })
+    };
     let age_range = match t.get("age_range") {
         None => Some((15, 64)),
         Some(v) => match v.get_ref() {
@@ -1657,6 +1960,8 @@ fn check_remittances(
             propensity: propensity?,
             cost: cost?,
             growth: growth?,
+            received_by_origin,
+            observed_by_origin,
         },
         span,
     ))
@@ -1727,13 +2032,17 @@ fn check_propensity(c: &mut Checker<'_>, p: &Table<'_, '_>) -> Option<Propensity
     }
 }
 
-fn check_comparison(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Vec<ComparisonSeries>> {
+fn check_comparison(
+    c: &mut Checker<'_>,
+    root: &Table<'_, '_>,
+    origins: &[String],
+) -> Option<Vec<ComparisonSeries>> {
     let Some(t) = c.table(root, "comparison", "comparison", None) else {
         return Some(Vec::new());
     };
     let mut series = Vec::new();
     let mut ok = true;
-    for (key, _) in t.entries.iter() {
+    for (key, value) in t.entries.iter() {
         let name = key.get_ref().as_ref();
         if name.is_empty()
             || name.len() > 40
@@ -1745,12 +2054,58 @@ fn check_comparison(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Vec<Com
             ok = false;
             continue;
         }
-        match c.year_table(&t, name, Bound::Between(1.0, 1e15), None) {
-            Some((points, _)) => series.push(ComparisonSeries {
+        // The long form names its points: { points = {...}, after = ..., origin = ... }.
+        let long_form = matches!(value.get_ref(), DeValue::Table(entries) if entries.iter().any(|(k, _)| k.get_ref().as_ref() == "points"));
+        if !long_form {
+            match c.year_table(&t, name, Bound::Between(1.0, 1e15), None) {
+                Some((points, _)) => series.push(ComparisonSeries {
+                    name: name.to_string(),
+                    points: points.into_iter().map(|(y, v)| (f64::from(y), v)).collect(),
+                    after: None,
+                    origin: None,
+                }),
+                None => ok = false,
+            }
+            continue;
+        }
+        let path = format!("comparison.{name}");
+        let Some(inner) = c.table(&t, name, &path, None) else {
+            ok = false;
+            continue;
+        };
+        // `path` must outlive `inner`: re-borrow through a local table.
+        let inner = Table {
+            path: &path,
+            entries: inner.entries,
+            span: inner.span,
+        };
+        c.unknown_keys(&inner, &["points", "after", "origin"]);
+        let points = c.year_table(&inner, "points", Bound::Between(1.0, 1e15), Some("the series' figures by year"));
+        let after = match inner.get("after") {
+            None => Some(None),
+            Some(v) => match v.get_ref() {
+                DeValue::String(text) if text.as_ref() == "flat" => Some(None),
+                DeValue::Integer(_) | DeValue::Float(_) => c
+                    .bounded_value(&format!("{path}.after"), v, Bound::Between(-0.5, 0.5))
+                    .map(Some),
+                other => {
+                    c.error(v.span(), format!("`{path}.after` must be \"flat\" or a growth per year (0.02 for 2% a year), found {}", describe(other)));
+                    None
+                }
+            },
+        };
+        let origin = match inner.get("origin") {
+            None => Some(None),
+            Some(v) => c.origin_ref(&format!("{path}.origin"), v, origins).map(Some),
+        };
+        match (points, after, origin) {
+            (Some((points, _)), Some(after), Some(origin)) => series.push(ComparisonSeries {
                 name: name.to_string(),
                 points: points.into_iter().map(|(y, v)| (f64::from(y), v)).collect(),
+                after,
+                origin,
             }),
-            None => ok = false,
+            _ => ok = false,
         }
     }
     ok.then_some(series)
@@ -1769,6 +2124,7 @@ fn check_uncertainty(
     root: &Table<'_, '_>,
     years: Option<&Years>,
     regions: &[String],
+    origins: &[String],
     comparison: &Option<Vec<ComparisonSeries>>,
 ) -> Option<Uncertainty> {
     let Some(t) = c.table(root, "uncertainty", "uncertainty", None) else {
@@ -1904,7 +2260,11 @@ fn check_uncertainty(
             entries,
             span: (span.start, span.end),
         };
-        c.unknown_keys(&e, &["variable", "region", "year", "above", "below"]);
+        c.unknown_keys(&e, &["variable", "region", "origin", "year", "above", "below"]);
+        let origin = match e.get("origin") {
+            None => Some(None),
+            Some(v) => c.origin_ref(&format!("{path}.origin"), v, origins).map(Some),
+        };
         let variable = c
             .string(
                 &e,
@@ -1978,11 +2338,12 @@ fn check_uncertainty(
                 None
             }
         };
-        match (variable, region, year, threshold) {
-            (Some(variable), Some(region), Some(year), Some((threshold, value))) => {
+        match (variable, region, origin, year, threshold) {
+            (Some(variable), Some(region), Some(origin), Some(year), Some((threshold, value))) => {
                 events.push(Event {
                     variable,
                     region,
+                    origin,
                     year: year as i32,
                     threshold,
                     value,

@@ -32,6 +32,9 @@ pub struct Region {
     pub female_share: Option<f64>,
     /// Observed stocks `(year, persons)`, drawn on charts, never used in calibration.
     pub observed: Vec<(i32, f64)>,
+    /// With `[origins]`: the two stock figures `(base, calibration)` of each origin group, in
+    /// the order of `Scenario::origins` (MODEL.md section 12); empty without.
+    pub stock_by_origin: Vec<(f64, f64)>,
 }
 
 /// Mortality: Gompertz-Makeham solved to life expectancy (MODEL.md section 2), or a table.
@@ -55,6 +58,8 @@ pub struct Change {
     pub multiplier: f64,
     /// Index into `Scenario::regions`; `None` means every region.
     pub region: Option<usize>,
+    /// Index into `Scenario::origins`; `None` means every origin group.
+    pub origin: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -93,6 +98,9 @@ pub struct Pulse {
     pub year: i32,
     pub persons: f64,
     pub region: usize,
+    /// Index into `Scenario::origins`; `None` (with origin groups) splits the persons over the
+    /// region's groups in proportion to their calibration-year stocks.
+    pub origin: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -136,6 +144,12 @@ pub struct Remittances {
     /// Cost points `(year, share of the amount sent)`, sorted by year; empty means no cost.
     pub cost: Vec<(f64, f64)>,
     pub growth: Growth,
+    /// With `[origins]`: each group's two receipt figures, or `None` for a group whose
+    /// remittances are not modelled (MODEL.md section 12); empty without. The totals above
+    /// are then the sums over the modelled groups.
+    pub received_by_origin: Vec<Option<(f64, f64)>>,
+    /// With `[origins]`: observed receipts by group `(year, usd)`, drawn on charts only.
+    pub observed_by_origin: Vec<Vec<(i32, f64)>>,
 }
 
 /// A comparison series (official aid, say): name and `(year, value)` points, sorted.
@@ -143,6 +157,10 @@ pub struct Remittances {
 pub struct ComparisonSeries {
     pub name: String,
     pub points: Vec<(f64, f64)>,
+    /// After the last point: `None` flat, `Some(g)` continued at log growth g per year.
+    pub after: Option<f64>,
+    /// The origin group whose receipts the series is compared with; `None`: every origin.
+    pub origin: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,6 +176,8 @@ pub struct Event {
     pub variable: String,
     /// `None` is the World (the sum over regions).
     pub region: Option<usize>,
+    /// `None`: every origin group (the region's total).
+    pub origin: Option<usize>,
     pub year: i32,
     pub threshold: Threshold,
     pub value: f64,
@@ -219,12 +239,18 @@ pub struct KeySpans {
     pub region_stock: Vec<Range<usize>>,
     pub life_expectancy: Option<Range<usize>>,
     pub remittances_received: Option<Range<usize>>,
+    /// `remittances.propensity` and `remittances.age_range`, when given (what makes migrants
+    /// remit, for "no migrant remits").
+    pub remittances_propensity: Option<Range<usize>>,
+    pub remittances_age_range: Option<Range<usize>>,
 }
 
 /// A checked scenario: every value in range, every reference resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
     pub name: String,
+    /// Origin groups (`[origins] groups`), in output order; empty: one implicit group.
+    pub origins: Vec<String>,
     pub title: String,
     pub base_year: i32,
     pub calibration_year: i32,
@@ -244,7 +270,15 @@ pub struct Scenario {
     pub spans: KeySpans,
 }
 
+/// The label of the sum over origin groups in the `origin` column of every table.
+pub const ALL_ORIGINS: &str = "All";
+
 impl Scenario {
+    /// Number of origin groups (1 without `[origins]`).
+    pub fn n_groups(&self) -> usize {
+        self.origins.len().max(1)
+    }
+
     /// Deterministic arrival growth in year `u >= calibration_year` of a stream whose
     /// calibrated growth is `g_hat`, given the pooled growth `gbar` (MODEL.md section 6):
     /// `gbar + (g_hat - gbar) phi^j + growth_shift` with `j = u - calibration_year`, or

@@ -4,10 +4,12 @@
 pub mod monte_carlo;
 pub mod project;
 pub mod quantiles;
+pub mod streams;
 
 use rayon::prelude::*;
 
 use crate::calibrate::{calibrate, Calibration, CalibrationError};
+use streams::{engine_scenario, entities, remittance_groups, Entity, Layout};
 use crate::model::rates::Rates;
 use crate::model::{Dims, AGE_GROUPS, MAX_AGE, N_AGES, N_SEXES};
 use crate::scenario::{Growth, Scenario};
@@ -72,23 +74,84 @@ pub fn entity_names(scenario: &Scenario) -> Vec<String> {
     names
 }
 
-/// Derived variables `[entity][variable][year]` from the core series of each region and the
-/// amount per remitter `m_t`: sent `E m`, received `sent (1 - cost)`, fees `sent cost`,
-/// share `S / W`, ratios `received / series`; the World (several regions) sums first.
-pub fn derive(rates: &Rates, regions: &[CoreSeries], amount_usd: &[f64]) -> Vec<Vec<Vec<f64>>> {
-    let n_years = rates.n_years;
-    let mut entities: Vec<&CoreSeries> = regions.iter().collect();
-    let world;
-    if regions.len() > 1 {
-        world = sum_series(regions, n_years);
-        entities.push(&world);
+/// What derive needs to know of a scenario's structure: its streams, entities and which
+/// origin group each comparison series is compared with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunStructure {
+    pub layout: Layout,
+    pub entities: Vec<Entity>,
+    pub series_origin: Vec<Option<usize>>,
+}
+
+impl RunStructure {
+    pub fn of(scenario: &Scenario) -> Self {
+        RunStructure {
+            layout: Layout::of(scenario),
+            entities: entities(scenario),
+            series_origin: scenario.comparison.iter().map(|c| c.origin).collect(),
+        }
     }
-    entities
+}
+
+/// Derived variables `[entity][variable][year]` (entities of [`streams::entities`]) from the
+/// core series of each stream and the amount per remitter of each origin group
+/// `amounts[group][t]`: sent `sum_g E_g m_g`, received `sent (1 - cost)`, fees `sent cost`,
+/// share `S / W`, ratios `received / series` (receipts of the series' origin group, or of
+/// every group); stocks and flows are sums over the entity's streams.
+pub fn derive(
+    rates: &Rates,
+    structure: &RunStructure,
+    streams: &[CoreSeries],
+    amounts: &[Vec<f64>],
+) -> Vec<Vec<Vec<f64>>> {
+    let n_years = rates.n_years;
+    let layout = structure.layout;
+    structure
+        .entities
         .iter()
-        .map(|core| {
-            let sent: Vec<f64> = (0..n_years)
-                .map(|t| core.remitters[t] * amount_usd[t])
-                .collect();
+        .map(|entity| {
+            let members: Vec<&CoreSeries> = entity.streams.iter().map(|&s| &streams[s]).collect();
+            let summed;
+            let core: &CoreSeries = if members.len() == 1 {
+                members[0]
+            } else {
+                summed = sum_series(&members, n_years);
+                &summed
+            };
+            // Effective remitters by origin group, summed in stream order.
+            let remitters_of = |group: usize| -> Option<Vec<f64>> {
+                let of_group: Vec<&CoreSeries> = entity
+                    .streams
+                    .iter()
+                    .filter(|&&s| layout.group_of(s) == group)
+                    .map(|&s| &streams[s])
+                    .collect();
+                match of_group.len() {
+                    0 => None,
+                    n if n == members.len() => Some(core.remitters.clone()),
+                    _ => Some(
+                        (0..n_years)
+                            .map(|t| of_group.iter().map(|c| c.remitters[t]).sum())
+                            .collect(),
+                    ),
+                }
+            };
+            let by_group: Vec<Option<Vec<f64>>> = (0..layout.n_groups).map(remitters_of).collect();
+            let sent_of = |groups: &[usize]| -> Vec<f64> {
+                (0..n_years)
+                    .map(|t| {
+                        let mut sent = 0.0;
+                        for &g in groups {
+                            if let Some(e) = &by_group[g] {
+                                sent += e[t] * amounts[g][t];
+                            }
+                        }
+                        sent
+                    })
+                    .collect()
+            };
+            let all_groups: Vec<usize> = (0..layout.n_groups).collect();
+            let sent = sent_of(&all_groups);
             let received: Vec<f64> = (0..n_years)
                 .map(|t| sent[t] * (1.0 - rates.cost[t]))
                 .collect();
@@ -106,15 +169,23 @@ pub fn derive(rates: &Rates, regions: &[CoreSeries], amount_usd: &[f64]) -> Vec<
                 fees,
                 share,
             ];
-            for series in &rates.comparison {
-                variables.push((0..n_years).map(|t| received[t] / series[t]).collect());
+            for (series, origin) in rates.comparison.iter().zip(&structure.series_origin) {
+                let of = match origin {
+                    None => received.clone(),
+                    Some(g) => sent_of(&[*g])
+                        .iter()
+                        .enumerate()
+                        .map(|(t, s)| s * (1.0 - rates.cost[t]))
+                        .collect(),
+                };
+                variables.push((0..n_years).map(|t| of[t] / series[t]).collect());
             }
             variables
         })
         .collect()
 }
 
-fn sum_series(regions: &[CoreSeries], n_years: usize) -> CoreSeries {
+fn sum_series(regions: &[&CoreSeries], n_years: usize) -> CoreSeries {
     let sum = |pick: fn(&CoreSeries) -> &Vec<f64>| -> Vec<f64> {
         (0..n_years)
             .map(|t| regions.iter().map(|r| pick(r)[t]).sum())
@@ -129,26 +200,32 @@ fn sum_series(regions: &[CoreSeries], n_years: usize) -> CoreSeries {
     }
 }
 
-/// Amount per remitter `m_t`: `m_base exp(g_m (t - base))` through the calibration year,
-/// then growing at `remittances.growth` (or the calibrated rate) from `m_cal`.
+/// Amount per remitter `m_t[group]`: `m_base exp(g_m (t - base))` through the calibration
+/// year, then growing at `remittances.growth` (or the group's calibrated rate) from `m_cal`.
 pub fn deterministic_amounts(
     scenario: &Scenario,
     rates: &Rates,
     calibration: &Calibration,
-) -> Vec<f64> {
-    let remittance = calibration.remittances;
-    let growth_after = match scenario.remittances.growth {
-        Growth::Calibrated => remittance.growth,
-        Growth::Fixed(g) => g,
-    };
+) -> Vec<Vec<f64>> {
     let cal = rates.calibration_index;
-    (0..rates.n_years)
-        .map(|t| {
-            if t <= cal {
-                remittance.amount_base_usd * (remittance.growth * t as f64).exp()
-            } else {
-                remittance.amount_calibration_usd * (growth_after * (t - cal) as f64).exp()
-            }
+    calibration
+        .remittances
+        .iter()
+        .map(|remittance| {
+            let growth_after = match scenario.remittances.growth {
+                Growth::Calibrated => remittance.growth,
+                Growth::Fixed(g) => g,
+            };
+            (0..rates.n_years)
+                .map(|t| {
+                    if t <= cal {
+                        remittance.amount_base_usd * (remittance.growth * t as f64).exp()
+                    } else {
+                        remittance.amount_calibration_usd
+                            * (growth_after * (t - cal) as f64).exp()
+                    }
+                })
+                .collect()
         })
         .collect()
 }
@@ -216,11 +293,16 @@ fn broad_durations(state: &[f64], dims: Dims) -> [f64; 4] {
 pub struct DeterministicRun {
     pub rates: Rates,
     pub calibration: Calibration,
+    /// One per stream (a region without `[origins]`).
     pub core: Vec<CoreSeries>,
+    /// One per stream (a region without `[origins]`); [`DeterministicRun::entity_detail`]
+    /// sums them for a table's row group.
     pub detail: Vec<RegionDetail>,
-    pub amount_usd: Vec<f64>,
+    /// Amount per remitter `[origin group][year]`.
+    pub amount_usd: Vec<Vec<f64>>,
     /// Derived variables `[entity][variable][year]` (see [`derive`]).
     pub derived: Vec<Vec<Vec<f64>>>,
+    pub structure: RunStructure,
 }
 
 /// Duration groups: 0-4, 5-9, ... in five-year steps below `D`, then the open group `D+`.
@@ -270,11 +352,32 @@ pub fn group_structure(state: &[f64], dims: Dims) -> Vec<f64> {
 /// Runs the deterministic projection: calibrate, then project every region from its base-year
 /// state through the step out of the end year.
 pub fn run_deterministic(scenario: &Scenario) -> Result<DeterministicRun, CalibrationError> {
-    let rates = Rates::new(scenario);
-    let calibration = calibrate(scenario, &rates)?;
+    let layout = Layout::of(scenario);
+    let engine = engine_scenario(scenario);
+    let rates = Rates::new(&engine);
+    let calibration =
+        calibrate(&engine, &rates, &remittance_groups(scenario)).map_err(|e| match e {
+            CalibrationError::Unreachable {
+                region,
+                target,
+                lowest,
+                highest,
+                ..
+            } => CalibrationError::Unreachable {
+                region: region / layout.n_groups,
+                origin: layout
+                    .origin_mode
+                    .then_some(layout.group_of(region)),
+                target,
+                lowest,
+                highest,
+            },
+            other => other,
+        })?;
+    let scenario_for_growth = &engine;
     let structure_years = scenario.structure_years();
     let dims = rates.dims;
-    let (core, detail): (Vec<CoreSeries>, Vec<RegionDetail>) = (0..scenario.regions.len())
+    let (core, stream_detail): (Vec<CoreSeries>, Vec<RegionDetail>) = (0..layout.n_streams())
         .into_par_iter()
         .map(|r| {
             let region_cal = &calibration.regions[r];
@@ -282,7 +385,7 @@ pub fn run_deterministic(scenario: &Scenario) -> Result<DeterministicRun, Calibr
                 &rates,
                 r,
                 region_cal.arrivals_base,
-                deterministic_growth(scenario, &rates, &calibration, r),
+                deterministic_growth(scenario_for_growth, &rates, &calibration, r),
             );
             let mut core = CoreSeries::with_capacity(rates.n_years);
             let mut detail = RegionDetail::default();
@@ -324,8 +427,10 @@ pub fn run_deterministic(scenario: &Scenario) -> Result<DeterministicRun, Calibr
             (core, detail)
         })
         .unzip();
+    let detail = stream_detail;
     let amount_usd = deterministic_amounts(scenario, &rates, &calibration);
-    let derived = derive(&rates, &core, &amount_usd);
+    let structure = RunStructure::of(scenario);
+    let derived = derive(&rates, &structure, &core, &amount_usd);
     Ok(DeterministicRun {
         rates,
         calibration,
@@ -333,7 +438,44 @@ pub fn run_deterministic(scenario: &Scenario) -> Result<DeterministicRun, Calibr
         detail,
         amount_usd,
         derived,
+        structure,
     })
+}
+
+impl DeterministicRun {
+    /// The detail (sex, age, duration) of an entity: the sum of its streams' in stream order.
+    pub fn entity_detail(&self, entity: &Entity) -> std::borrow::Cow<'_, RegionDetail> {
+        if entity.streams.len() == 1 {
+            return std::borrow::Cow::Borrowed(&self.detail[entity.streams[0]]);
+        }
+        let parts: Vec<&RegionDetail> = entity.streams.iter().map(|&s| &self.detail[s]).collect();
+        std::borrow::Cow::Owned(sum_details(&parts))
+    }
+}
+
+/// The detail of several streams as their sum (each figure summed from 0 in stream order).
+fn sum_details(parts: &[&RegionDetail]) -> RegionDetail {
+    let first = parts[0];
+    let add = |a: &mut [f64], b: &[f64]| {
+        for (x, y) in a.iter_mut().zip(b) {
+            *x += y;
+        }
+    };
+    let mut out = first.clone();
+    for part in &parts[1..] {
+        add(&mut out.female, &part.female);
+        for (a, b) in out.by_age.iter_mut().zip(&part.by_age) {
+            add(a, b);
+        }
+        for (a, b) in out.structure.iter_mut().zip(&part.structure) {
+            add(&mut a.1, &b.1);
+        }
+        add(&mut out.state_at_calibration, &part.state_at_calibration);
+        for (a, b) in out.by_broad_duration.iter_mut().zip(&part.by_broad_duration) {
+            add(a, b);
+        }
+    }
+    out
 }
 
 /// Median age, interpolated within the single-year group [a, a+1) where the cumulative count

@@ -35,8 +35,8 @@ pub struct TrajectoryDraws {
     pub arrival_growth: Vec<Vec<f64>>,
     /// Departure multiplier `M[t]` for every year index (1 before the calibration year).
     pub departure_multiplier: Vec<f64>,
-    /// Amount per remitter `m_t`, every year index.
-    pub amount_usd: Vec<f64>,
+    /// Amount per remitter `m_t[group]`, every year index.
+    pub amount_usd: Vec<Vec<f64>>,
 }
 
 /// The factor `sqrt(df / c)`, `c ~ chi-square(df)`, of the Student-t predictive; 1 when
@@ -71,7 +71,8 @@ pub fn draw_trajectory(
     let region_scale = student_scale(uncertainty.region_df, &mut df_rng);
     let remittance_scale = student_scale(uncertainty.remittance_df, &mut df_rng);
     let mut normal = || -> f64 { rng.sample(StandardNormal) };
-    let n_regions = scenario.regions.len();
+    // Streams (regions without `[origins]`).
+    let n_regions = run.rates.n_regions;
     let n_years = run.rates.n_years;
     let cal = run.rates.calibration_index;
     let u = uncertainty;
@@ -104,12 +105,20 @@ pub fn draw_trajectory(
         }
     }
     let mut amount_usd = run.amount_usd.clone();
-    let g_m = match scenario.remittances.growth {
-        Growth::Calibrated => run.calibration.remittances.growth,
-        Growth::Fixed(g) => g,
-    };
-    let remittance_growth = g_m + remittance_scale * u.remittance_growth_sd * z_remittance;
-    let amount_cal = run.calibration.remittances.amount_calibration_usd;
+    // Every origin group shares the drawn deviation of the amount's growth and its shocks.
+    let growth_deviation = remittance_scale * u.remittance_growth_sd * z_remittance;
+    let groups: Vec<(f64, f64)> = run
+        .calibration
+        .remittances
+        .iter()
+        .map(|r| {
+            let g_m = match scenario.remittances.growth {
+                Growth::Calibrated => r.growth,
+                Growth::Fixed(g) => g,
+            };
+            (g_m + growth_deviation, r.amount_calibration_usd)
+        })
+        .collect();
     let mut w = 0.0;
     let mut v = vec![0.0; n_regions];
     let mut log_shock_sum = 0.0;
@@ -120,7 +129,9 @@ pub fn draw_trajectory(
             arrival_growth[r][t] = gbar_k + w + trend(r, t) + v[r] + shift;
         }
         log_shock_sum += remittance_scale * u.remittance_shock_sd * normal();
-        amount_usd[t] = amount_cal * (remittance_growth * (t - cal) as f64 + log_shock_sum).exp();
+        for (amounts, (remittance_growth, amount_cal)) in amount_usd.iter_mut().zip(&groups) {
+            amounts[t] = amount_cal * (remittance_growth * (t - cal) as f64 + log_shock_sum).exp();
+        }
     }
 
     // Departures: exp(departure_sd z min(1, (t - cal) / ramp)) from the calibration year on.
@@ -163,7 +174,7 @@ pub fn run_trajectory(run: &DeterministicRun, draws: &TrajectoryDraws) -> Vec<Co
                 departures: shared.departures[..cal].to_vec(),
                 remitters: shared.remitters[..cal].to_vec(),
             };
-            let start_state = &run.detail[r].state_at_calibration;
+            let start_state = &run.calibration.regions[r].state_at_calibration;
             project_region(
                 rates,
                 r,
@@ -255,7 +266,7 @@ pub fn run_monte_carlo(
         .for_each(|(k, out)| {
             let draws = draw_trajectory(scenario, run, uncertainty, k as u64);
             let core = run_trajectory(run, &draws);
-            let derived = derive(&run.rates, &core, &draws.amount_usd);
+            let derived = derive(&run.rates, &run.structure, &core, &draws.amount_usd);
             let mut i = 0;
             for entity in &derived {
                 for variable in entity {

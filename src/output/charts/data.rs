@@ -59,6 +59,39 @@ pub struct RunTables {
     pub markers: Vec<Marker>,
     /// comparison.csv: series name -> value by year.
     pub comparison: Vec<(String, Vec<f64>)>,
+    /// With origin groups: `(key, region, origin)` of each group's rows in projection.csv, in
+    /// file order; `key` ([`group_key`]) is the entity name under which `series` and `fan`
+    /// find them.
+    pub origin_entities: Vec<(String, String, String)>,
+    /// comparison.csv: the origin group each series is compared with ("" for every origin),
+    /// and what it does after its last point.
+    pub comparison_origin: Vec<(String, String, String)>,
+}
+
+/// The entity name of an origin group's rows: `Region | group`.
+pub fn group_key(region: &str, origin: &str) -> String {
+    format!("{region} | {origin}")
+}
+
+/// The entity of a row: the region for `All` rows (or tables without an origin column), else
+/// its [`group_key`] and `true`.
+fn row_entity(
+    table: &Table,
+    row: &Row,
+    region: usize,
+) -> std::result::Result<(String, Option<String>), Diagnostic> {
+    let name = table.field(row, region)?.to_string();
+    match table.header.iter().position(|h| h == "origin") {
+        Some(c) => {
+            let origin = table.field(row, c)?;
+            if origin == crate::scenario::ALL_ORIGINS {
+                Ok((name, None))
+            } else {
+                Ok((group_key(&name, origin), Some(origin.to_string())))
+            }
+        }
+        None => Ok((name, None)),
+    }
 }
 
 impl RunTables {
@@ -269,13 +302,23 @@ fn load_projection(read: &Reader<'_>, tables: &mut RunTables) -> Result<()> {
         let year = table.column("year")?;
         table.column("stock")?;
         let numeric: Vec<usize> = (0..table.header.len())
-            .filter(|&c| c != region && c != year && table.header[c] != "data_revision")
+            .filter(|&c| {
+                c != region
+                    && c != year
+                    && table.header[c] != "data_revision"
+                    && table.header[c] != "origin"
+            })
             .collect();
         for row in &table.rows {
-            let entity = table.field(row, region)?.to_string();
+            let (entity, origin) = row_entity(&table, row, region)?;
             let y = table.year(row, year)?;
-            if !tables.entities.contains(&entity) {
-                tables.entities.push(entity.clone());
+            match origin {
+                None if !tables.entities.contains(&entity) => tables.entities.push(entity.clone()),
+                Some(origin) if !tables.origin_entities.iter().any(|e| e.0 == entity) => {
+                    let region_name = table.field(row, region)?.to_string();
+                    tables.origin_entities.push((entity.clone(), region_name, origin));
+                }
+                _ => {}
             }
             if !tables.years.contains(&y) {
                 tables.years.push(y);
@@ -316,7 +359,7 @@ fn load_summary(table: &Table, tables: &mut RunTables) -> std::result::Result<()
     for row in &table.rows {
         table.year(row, columns[1])?;
         let key = (
-            table.field(row, columns[0])?.to_string(),
+            row_entity(table, row, columns[0])?.0,
             table.field(row, columns[2])?.to_string(),
         );
         let fan = fans.entry(key).or_default();
@@ -344,6 +387,9 @@ fn load_structure(table: &Table, tables: &mut RunTables) -> std::result::Result<
         .map(|c| table.column(c))
         .collect::<std::result::Result<_, _>>()?;
     for row in &table.rows {
+        if row_entity(table, row, columns[0])?.1.is_some() {
+            continue;
+        }
         let year = table.year(row, columns[1])?;
         let label = table.field(row, columns[3])?;
         let group = (0..crate::model::AGE_GROUPS)
@@ -375,6 +421,9 @@ fn load_duration(table: &Table, tables: &mut RunTables) -> std::result::Result<(
         .map(|c| table.column(c))
         .collect::<std::result::Result<_, _>>()?;
     for row in &table.rows {
+        if row_entity(table, row, columns[0])?.1.is_some() {
+            continue;
+        }
         table.year(row, columns[1])?;
         let group = table.field(row, columns[2])?.to_string();
         if !tables.duration_groups.contains(&group) {
@@ -397,7 +446,7 @@ fn load_markers(table: &Table, tables: &mut RunTables) -> std::result::Result<()
         .collect::<std::result::Result<_, _>>()?;
     for row in &table.rows {
         tables.markers.push(Marker {
-            entity: table.field(row, columns[0])?.to_string(),
+            entity: row_entity(table, row, columns[0])?.0,
             year: table.year(row, columns[1])?,
             variable: table.field(row, columns[2])?.to_string(),
             value: table.number(row, columns[3])?,
@@ -412,13 +461,26 @@ fn load_comparison(table: &Table, tables: &mut RunTables) -> std::result::Result
         .iter()
         .map(|c| table.column(c))
         .collect::<std::result::Result<_, _>>()?;
+    let origin = table.header.iter().position(|h| h == "origin");
+    let after = table.header.iter().position(|h| h == "after");
     for row in &table.rows {
         table.year(row, columns[1])?;
         let name = table.field(row, columns[0])?.to_string();
         let value = table.number(row, columns[2])?;
         match tables.comparison.iter_mut().find(|(n, _)| *n == name) {
             Some((_, values)) => values.push(value),
-            None => tables.comparison.push((name, vec![value])),
+            None => {
+                let text = |c: Option<usize>| -> std::result::Result<String, Diagnostic> {
+                    Ok(match c {
+                        Some(c) => table.field(row, c)?.to_string(),
+                        None => String::new(),
+                    })
+                };
+                tables
+                    .comparison_origin
+                    .push((name.clone(), text(origin)?, text(after)?));
+                tables.comparison.push((name, vec![value]));
+            }
         }
     }
     Ok(())
