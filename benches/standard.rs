@@ -8,6 +8,7 @@
 //!     cargo bench --bench standard
 //!     MIGPROJ_BENCH_TRAJECTORIES=2000 MIGPROJ_BENCH_REPEATS=3 cargo bench --bench standard
 //!     MIGPROJ_NUMPY_PYTHON=~/.venv-bench/bin/python cargo bench --bench standard
+//!     MIGPROJ_BENCH_SCENARIO=benches/origins.toml cargo bench --bench standard   # 6 x 3 streams
 //!
 //! A cell-update is one (region, age, sex, duration) cell advanced by one year in one
 //! trajectory. Each trajectory steps the years from the calibration year to the end year
@@ -58,7 +59,10 @@ fn env_usize(name: &str, default: usize) -> usize {
 }
 
 fn main() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/standard.toml");
+    // MIGPROJ_BENCH_SCENARIO=benches/origins.toml: the same benchmark with origin groups.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        std::env::var("MIGPROJ_BENCH_SCENARIO").unwrap_or_else(|_| "benches/standard.toml".into()),
+    );
     let loaded = load_scenario(&path).expect("the benchmark scenario loads");
     let mut scenario = loaded.scenario.clone();
     scenario.uncertainty.trajectories = env_usize(
@@ -66,13 +70,15 @@ fn main() {
         scenario.uncertainty.trajectories,
     );
     let repeats = env_usize("MIGPROJ_BENCH_REPEATS", 3);
-    let n_regions = scenario.regions.len();
+    // Streams: regions x origin groups (regions alone without [origins]).
+    let n_regions = scenario.regions.len() * scenario.n_groups();
     let cells_per_region = 101 * 2 * (scenario.max_duration + 1);
     let steps = (scenario.end_year - scenario.calibration_year + 1) as usize;
     let trajectories = scenario.uncertainty.trajectories;
     let cell_updates = (n_regions * cells_per_region * steps * trajectories) as f64;
     println!(
-        "standard benchmark: {n_regions} regions x {cells_per_region} cells x {steps} years x {trajectories} trajectories = {cell_updates:.3e} cell-updates, {repeats} repeats, median reported"
+        "standard benchmark ({}): {n_regions} streams x {cells_per_region} cells x {steps} years x {trajectories} trajectories = {cell_updates:.3e} cell-updates, {repeats} repeats, median reported",
+        path.display()
     );
 
     let mut results = Vec::new();

@@ -142,10 +142,11 @@ const FIGURES: [(&str, &str, f64, &str); 4] = [
 
 pub const REPORT_YEARS: [i32; 5] = [2000, 2010, 2020, 2030, 2050];
 
-pub const CHART_ORDER: [&str; 8] = [
+pub const CHART_ORDER: [&str; 9] = [
     "stock",
     "remittances",
     "remittances_ratio",
+    "origin_oda",
     "share",
     "components",
     "pyramid",
@@ -172,11 +173,78 @@ pub fn read_assumptions(text: &str) -> Vec<(String, String, String)> {
 }
 
 /// "median (p10-p90)" of a variable in a year, or the deterministic value.
-fn figure(tables: &RunTables, variable: &str, year: i32, divisor: f64) -> String {
+/// Key-figure rows `(label, entity, variable, divisor, unit)`: the World's figures, with every
+/// remittance figure naming the origin group whose receipts it counts, then each origin
+/// group's receipts.
+fn figure_rows(tables: &RunTables) -> Vec<(String, String, String, f64, String)> {
+    let world = tables.world().to_string();
+    let mut rows = Vec::new();
+    let grouped = !tables.origin_entities.is_empty();
+    for (label, variable, divisor, unit) in FIGURES {
+        if variable.starts_with("ratio_to_") {
+            continue;
+        }
+        let label = if variable == "remittances_received" {
+            "Remittances received, all origins".to_string()
+        } else {
+            label.to_string()
+        };
+        rows.push((
+            label,
+            world.clone(),
+            variable.to_string(),
+            divisor,
+            unit.to_string(),
+        ));
+    }
+    if grouped {
+        for (key, region, origin) in &tables.origin_entities {
+            // A group whose remittances are not modelled has none to show (assumptions.csv
+            // says so).
+            let modelled = tables
+                .series(key, "remittances_received")
+                .is_some_and(|v| v.iter().any(|x| *x != 0.0));
+            if *region == world && modelled {
+                rows.push((
+                    format!("Remittances received by {origin}"),
+                    key.clone(),
+                    "remittances_received".into(),
+                    1e9,
+                    "billion US$".into(),
+                ));
+            }
+        }
+    }
+    for (name, _) in &tables.comparison {
+        let (origin, _) = tables
+            .comparison_origin
+            .iter()
+            .find(|c| c.0 == *name)
+            .map(|c| (c.1.clone(), c.2.clone()))
+            .unwrap_or_default();
+        let whose = if origin.is_empty() || origin == crate::scenario::ALL_ORIGINS {
+            "all origins".to_string()
+        } else {
+            origin
+        };
+        rows.push((
+            format!(
+                "Remittances received by {whose} / {}",
+                name.replace('_', " ")
+            ),
+            world.clone(),
+            format!("ratio_to_{name}"),
+            1.0,
+            "ratio".into(),
+        ));
+    }
+    rows
+}
+
+fn figure_of(tables: &RunTables, entity: &str, variable: &str, year: i32, divisor: f64) -> String {
     let Some(t) = tables.year_index(year) else {
         return "–".into();
     };
-    let entity = tables.world();
     let digits = |x: f64| {
         if x.abs() >= 100.0 {
             format!("{x:.0}")
@@ -255,13 +323,13 @@ pub fn markdown(runs: &[ReportRun], report_dir: &Path) -> String {
                 .join(" | "),
             "---|".repeat(years.len())
         );
-        for (label, variable, divisor, unit) in FIGURES {
-            if t.series(t.world(), variable).is_none() {
+        for (label, entity, variable, divisor, unit) in figure_rows(t) {
+            if t.series(&entity, &variable).is_none() {
                 continue;
             }
             let cells: Vec<String> = years
                 .iter()
-                .map(|&y| figure(t, variable, y, divisor))
+                .map(|&y| figure_of(t, &entity, &variable, y, divisor))
                 .collect();
             let _ = writeln!(out, "| {label} | {unit} | {} |", cells.join(" | "));
         }
@@ -316,16 +384,16 @@ pub fn html(runs: &[ReportRun]) -> String {
             let _ = write!(out, "<th>{y}</th>");
         }
         out.push_str("</tr>\n");
-        for (label, variable, divisor, unit) in FIGURES {
-            if t.series(t.world(), variable).is_none() {
+        for (label, entity, variable, divisor, unit) in figure_rows(t) {
+            if t.series(&entity, &variable).is_none() {
                 continue;
             }
-            let _ = write!(out, "<tr><td>{label}</td><td>{unit}</td>");
+            let _ = write!(out, "<tr><td>{}</td><td>{unit}</td>", escape(&label));
             for &y in &years {
                 let _ = write!(
                     out,
                     "<td class=\"num\">{}</td>",
-                    escape(&figure(t, variable, y, divisor))
+                    escape(&figure_of(t, &entity, &variable, y, divisor))
                 );
             }
             out.push_str("</tr>\n");

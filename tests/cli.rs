@@ -318,3 +318,50 @@ fn plausibility_warnings_name_the_figure_year_and_bound() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("`warnings.stock_growth` must be a number in 1..=1e6"));
 }
+
+/// Origin groups (MODEL.md section 12): references to groups are checked and located.
+#[test]
+fn origin_group_errors_are_located() {
+    let dir = temp_dir("origin-errors");
+    let base = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/origins/three_by_three.toml"),
+    )
+    .unwrap();
+    let cases = [
+        (
+            base.replacen("origin = \"High income\"", "origin = \"Hi income\"", 1),
+            "`departure.change[0].origin` names no origin group of `[origins]`: \"Hi income\"; did you mean \"High income\"?",
+        ),
+        (
+            base.replacen(", \"Unknown\" = 1111614 }", " }", 1),
+            "has no figure for 1990",
+        ),
+        (
+            base.replacen("groups = [\"Low and middle income\", \"High income\", \"Unknown\"]", "groups = [\"Low and middle income\", \"All\"]", 1),
+            "\"All\" is the label of the sum over groups",
+        ),
+    ];
+    for (i, (text, expected)) in cases.iter().enumerate() {
+        let path = dir.join(format!("case{i}.toml"));
+        std::fs::write(&path, text).unwrap();
+        let output = migproj(&["check", path.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(2), "case {i}");
+        let message = stderr(&output);
+        assert!(message.contains(expected), "case {i}: {message}");
+        assert!(
+            message.contains(&format!("case{i}.toml:")),
+            "case {i} located: {message}"
+        );
+    }
+    // An origin without [origins].
+    let plain = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml"),
+    )
+    .unwrap()
+        + "\n[[arrivals.pulse]]\nyear = 2010\npersons = 5\norigin = \"High income\"\n";
+    let path = dir.join("plain.toml");
+    std::fs::write(&path, plain).unwrap();
+    let output = migproj(&["check", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("names an origin group, but the scenario has no `[origins]`"));
+}

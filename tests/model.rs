@@ -36,9 +36,7 @@ fn assert_invariants(scenario: &Scenario, run: &DeterministicRun) {
         let received = &run.derived[world][5];
         if scenario.remittances.received_base_usd > 0.0 {
             assert!(relative(received[0], scenario.remittances.received_base_usd) < 1e-9);
-            assert!(
-                relative(received[cal], scenario.remittances.received_calibration_usd) < 1e-9
-            );
+            assert!(relative(received[cal], scenario.remittances.received_calibration_usd) < 1e-9);
         }
     } else {
         use migproj::simulate::streams::entity_index;
@@ -59,10 +57,13 @@ fn assert_invariants(scenario: &Scenario, run: &DeterministicRun) {
             for v in 0..7 {
                 for t in 0..run.rates.n_years {
                     let sum: f64 = (0..scenario.origins.len())
-                        .map(|o| run.derived[entity_index(scenario, Some(r), Some(o)).unwrap()][v][t])
+                        .map(|o| {
+                            run.derived[entity_index(scenario, Some(r), Some(o)).unwrap()][v][t]
+                        })
                         .sum();
                     assert!(
-                        (sum - run.derived[all][v][t]).abs() <= 1e-9 * run.derived[all][v][t].abs().max(1.0),
+                        (sum - run.derived[all][v][t]).abs()
+                            <= 1e-9 * run.derived[all][v][t].abs().max(1.0),
                         "region {r} variable {v} year {t}"
                     );
                 }
@@ -345,4 +346,91 @@ fn csv_tables_replace_the_parametric_schedules() {
         "{}",
         errors[0].message
     );
+}
+
+/// MODEL.md section 12: origin groups change nothing when there is one group: a scenario with
+/// `[origins]` of one group gives the same numbers, in every `All` row, as without.
+#[test]
+fn one_origin_group_gives_the_same_numbers_as_none() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/regions.toml"),
+    )
+    .unwrap();
+    let plain = check_scenario_text(
+        &SourceFile::new("a.toml", text.clone()),
+        std::path::Path::new("."),
+    )
+    .unwrap();
+    // Every stock becomes { year = { "Everyone" = persons } }, and received likewise.
+    let mut grouped_text = String::from("[origins]\ngroups = [\"Everyone\"]\n\n");
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("stock = { ") {
+            let figures: Vec<&str> = rest.trim_end_matches(" }").split(", ").collect();
+            let inner: Vec<String> = figures
+                .iter()
+                .map(|f| {
+                    let (year, value) = f.split_once(" = ").unwrap();
+                    format!("{year} = {{ \"Everyone\" = {value} }}")
+                })
+                .collect();
+            grouped_text += &format!("stock = {{ {} }}\n", inner.join(", "));
+        } else if let Some(rest) = line.strip_prefix("received = ") {
+            grouped_text += &format!(
+                "received = {{ \"Everyone\" = {} }}\n",
+                rest.split('#').next().unwrap().trim()
+            );
+        } else {
+            grouped_text += line;
+            grouped_text += "\n";
+        }
+    }
+    let grouped = check_scenario_text(
+        &SourceFile::new("b.toml", grouped_text),
+        std::path::Path::new("."),
+    )
+    .unwrap();
+    assert_eq!(grouped.origins, ["Everyone"]);
+    let (a, b) = (
+        run_deterministic(&plain).unwrap(),
+        run_deterministic(&grouped).unwrap(),
+    );
+    // The All rows come first, in the same order.
+    for (e, entity) in a.derived.iter().enumerate() {
+        assert_eq!(entity, &b.derived[e], "entity {e}");
+    }
+    // And the group rows of a one-group scenario equal the All rows.
+    let n = a.derived.len();
+    for e in 0..n {
+        for v in 0..8 {
+            assert_eq!(
+                a.derived[e][v],
+                b.derived[n + e][v],
+                "entity {e} variable {v}"
+            );
+        }
+    }
+}
+
+/// scenarios/origins.toml: remittances received by low- and middle-income countries first
+/// exceed the official aid they receive in 1997, the year the WDI figures show.
+#[test]
+fn origins_scenario_crosses_aid_in_1997() {
+    let loaded = migproj::scenario::load_scenario(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/origins.toml"),
+    )
+    .unwrap();
+    let scenario = &loaded.scenario;
+    let run = run_deterministic(scenario).unwrap();
+    assert_invariants(scenario, &run);
+    let lmy = scenario
+        .origins
+        .iter()
+        .position(|o| o == "Low and middle income")
+        .unwrap();
+    let e = migproj::simulate::streams::entity_index(scenario, None, Some(lmy)).unwrap();
+    let ratio = &run.derived[e][8];
+    let first = (1..ratio.len())
+        .find(|&t| ratio[t] > 1.0 && ratio[t - 1] <= 1.0)
+        .unwrap();
+    assert_eq!(scenario.base_year + first as i32, 1997);
 }

@@ -98,10 +98,17 @@ pub fn probabilities_csv(scenario: &Scenario, mc: &MonteCarlo) -> Result<Vec<u8>
 
 /// trajectories.csv: trajectory, region, year, variable, value (the long form of bayesPop).
 pub fn trajectories_csv(scenario: &Scenario, mc: &MonteCarlo) -> Result<Vec<u8>> {
-    let header: Vec<String> = ["trajectory", "region", "origin", "year", "variable", "value"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let header: Vec<String> = [
+        "trajectory",
+        "region",
+        "origin",
+        "year",
+        "variable",
+        "value",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let mut csv = CsvBuffer::new("trajectories.csv", &header)?;
     let variables = variable_names(scenario);
     let all = entities(scenario);

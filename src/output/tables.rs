@@ -6,8 +6,7 @@ use crate::error::{Error, Result};
 use crate::model::{AGE_GROUPS, N_SEXES, SEX_LABELS};
 use crate::scenario::{age_group_label, Scenario};
 use crate::simulate::{
-    duration_group_label, duration_groups, median_age, variable_names,
-    DeterministicRun,
+    duration_group_label, duration_groups, median_age, variable_names, DeterministicRun,
 };
 
 /// A CSV being built in memory; written to disk only when complete.
@@ -360,10 +359,17 @@ pub fn run_json(
 /// duration.csv: the stock by broad duration of stay (0-4, 5-9, 10-19, 20+ years), every
 /// year, per region and origin group.
 pub fn duration_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<u8>> {
-    let header: Vec<String> = ["region", "origin", "year", "duration_group", "persons", "data_revision"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let header: Vec<String> = [
+        "region",
+        "origin",
+        "year",
+        "duration_group",
+        "persons",
+        "data_revision",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let mut csv = CsvBuffer::new("duration.csv", &header)?;
     for entity in &run.structure.entities {
         let detail = run.entity_detail(entity);
@@ -495,10 +501,17 @@ pub fn markers_csv(scenario: &Scenario) -> Result<Vec<u8>> {
 
 /// comparison.csv: each comparison series as interpolated for every year (current US$).
 pub fn comparison_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<u8>> {
-    let header: Vec<String> = ["series", "origin", "after", "year", "value", "data_revision"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let header: Vec<String> = [
+        "series",
+        "origin",
+        "after",
+        "year",
+        "value",
+        "data_revision",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let mut csv = CsvBuffer::new("comparison.csv", &header)?;
     for (s, series) in scenario.comparison.iter().enumerate() {
         let origin = series
@@ -537,10 +550,18 @@ pub fn remittances_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
         .iter()
         .map(|c| format!("ratio_to_{}", c.name))
         .collect();
-    let mut header: Vec<String> = ["region", "origin", "modelled", "year", "remittances_sent", "remittances_received", "fees"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut header: Vec<String> = [
+        "region",
+        "origin",
+        "modelled",
+        "year",
+        "remittances_sent",
+        "remittances_received",
+        "fees",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     header.extend(ratio_names.iter().cloned());
     header.push("data_revision".into());
     let mut csv = CsvBuffer::new("remittances.csv", &header)?;
@@ -564,7 +585,11 @@ pub fn remittances_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
                 modelled.to_string(),
                 year.to_string(),
             ];
-            for (v, column) in [(4, "remittances_sent"), (5, "remittances_received"), (6, "fees")] {
+            for (v, column) in [
+                (4, "remittances_sent"),
+                (5, "remittances_received"),
+                (6, "fees"),
+            ] {
                 fields.push(finite(values[v][t], "remittances.csv", column, &label)?);
             }
             for (s, series) in scenario.comparison.iter().enumerate() {

@@ -16,6 +16,10 @@ use crate::model::mortality::reachable_e0;
 type Value<'i> = Spanned<DeValue<'i>>;
 /// Year-keyed points and the span of the table that held them.
 type YearPoints = (Vec<(i32, f64)>, Range<usize>);
+/// Year-keyed points of each origin group, and the span.
+type GroupPoints = (Vec<Vec<(i32, f64)>>, Range<usize>);
+/// Year-keyed points of each origin group that has any, and the span.
+type OptionalGroupPoints = (Vec<Option<Vec<(i32, f64)>>>, Range<usize>);
 
 /// A table being checked: its dotted path, its entries and where it stands.
 #[derive(Clone, Copy)]
@@ -528,7 +532,7 @@ impl<'f> Checker<'f> {
         bound: Bound,
         origins: &[String],
         what: &str,
-    ) -> Option<(Vec<Vec<(i32, f64)>>, Range<usize>)> {
+    ) -> Option<GroupPoints> {
         let path = table.key_path(key);
         let Some(value) = table.get(key) else {
             self.missing(table, key, what);
@@ -549,7 +553,12 @@ impl<'f> Checker<'f> {
             let year = match year_text.parse::<i32>() {
                 Ok(y) if (1000..=3000).contains(&y) => y,
                 _ => {
-                    self.error(year_key.span(), format!("`{path}` is keyed by year (1000..=3000), found the key `{year_text}`"));
+                    self.error(
+                        year_key.span(),
+                        format!(
+                            "`{path}` is keyed by year (1000..=3000), found the key `{year_text}`"
+                        ),
+                    );
                     ok = false;
                     continue;
                 }
@@ -596,7 +605,7 @@ impl<'f> Checker<'f> {
         key: &str,
         bound: Bound,
         origins: &[String],
-    ) -> Option<(Vec<Option<Vec<(i32, f64)>>>, Range<usize>)> {
+    ) -> Option<OptionalGroupPoints> {
         let path = table.key_path(key);
         let value = table.get(key)?;
         let DeValue::Table(entries) = value.get_ref() else {
@@ -618,7 +627,10 @@ impl<'f> Checker<'f> {
                     let hint = suggest(group, &candidates)
                         .map(|s| format!("; did you mean \"{s}\"?"))
                         .unwrap_or_else(|| format!(" (groups: {})", origins.join(", ")));
-                    self.error(group_key.span(), format!("`{path}` names no origin group of `[origins]`: \"{group}\"{hint}"));
+                    self.error(
+                        group_key.span(),
+                        format!("`{path}` names no origin group of `[origins]`: \"{group}\"{hint}"),
+                    );
                 }
                 ok = false;
                 continue;
@@ -1243,11 +1255,21 @@ fn check_origins(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Vec<String> {
     };
     c.unknown_keys(&t, &["groups"]);
     let Some(value) = t.get("groups") else {
-        c.missing(&t, "groups", "the origin groups, like groups = [\"Low and middle income\", \"High income\"]");
+        c.missing(
+            &t,
+            "groups",
+            "the origin groups, like groups = [\"Low and middle income\", \"High income\"]",
+        );
         return Vec::new();
     };
     let DeValue::Array(items) = value.get_ref() else {
-        c.error(value.span(), format!("`origins.groups` must be an array of names, found {}", describe(value.get_ref())));
+        c.error(
+            value.span(),
+            format!(
+                "`origins.groups` must be an array of names, found {}",
+                describe(value.get_ref())
+            ),
+        );
         return Vec::new();
     };
     let mut groups: Vec<String> = Vec::new();
@@ -1261,7 +1283,10 @@ fn check_origins(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Vec<String> {
         } else if name == ALL_ORIGINS {
             c.error(item.span(), format!("`{path}`: \"{ALL_ORIGINS}\" is the label of the sum over groups in every table; name the group otherwise"));
         } else if groups.contains(&name) {
-            c.error(item.span(), format!("`{path}`: the group \"{name}\" is named twice"));
+            c.error(
+                item.span(),
+                format!("`{path}`: the group \"{name}\" is named twice"),
+            );
         } else {
             groups.push(name);
         }
@@ -1565,7 +1590,9 @@ fn check_changes(
         c.unknown_keys(&t, &["from", "multiplier", "region", "origin"]);
         let origin = match t.get("origin") {
             None => Some(None),
-            Some(v) => c.origin_ref(&format!("{path}.origin"), v, origins).map(Some),
+            Some(v) => c
+                .origin_ref(&format!("{path}.origin"), v, origins)
+                .map(Some),
         };
         let from = c.integer(
             &t,
@@ -1787,7 +1814,9 @@ fn check_pulses(
         c.unknown_keys(&t, &["year", "persons", "region", "origin"]);
         let origin = match t.get("origin") {
             None => Some(None),
-            Some(v) => c.origin_ref(&format!("{path}.origin"), v, origins).map(Some),
+            Some(v) => c
+                .origin_ref(&format!("{path}.origin"), v, origins)
+                .map(Some),
         };
         let year = c.integer(&t, "year", None, 1000, 3000, "the year of the pulse");
         let persons = c.number(
@@ -1844,7 +1873,14 @@ fn check_remittances(
     )?;
     c.unknown_keys(
         &t,
-        &["received", "age_range", "propensity", "cost", "growth", "observed"],
+        &[
+            "received",
+            "age_range",
+            "propensity",
+            "cost",
+            "growth",
+            "observed",
+        ],
     );
     let mut received_by_origin = Vec::new();
     let mut observed_by_origin = Vec::new();
@@ -1874,7 +1910,12 @@ fn check_remittances(
             None => Some(vec![Vec::new(); origins.len()]),
             Some(_) => c
                 .group_year_table(&t, "observed", Bound::Between(0.0, 1e15), origins)
-                .map(|(by_group, _)| by_group.into_iter().map(|g| g.unwrap_or_default()).collect()),
+                .map(|(by_group, _)| {
+                    by_group
+                        .into_iter()
+                        .map(|g| g.unwrap_or_default())
+                        .collect()
+                }),
         };
         observed_by_origin = observed.unwrap_or_default();
         c.group_year_table(&t, "received", Bound::Between(0.0, 1e15), origins)
@@ -2080,7 +2121,12 @@ fn check_comparison(
             span: inner.span,
         };
         c.unknown_keys(&inner, &["points", "after", "origin"]);
-        let points = c.year_table(&inner, "points", Bound::Between(1.0, 1e15), Some("the series' figures by year"));
+        let points = c.year_table(
+            &inner,
+            "points",
+            Bound::Between(1.0, 1e15),
+            Some("the series' figures by year"),
+        );
         let after = match inner.get("after") {
             None => Some(None),
             Some(v) => match v.get_ref() {
@@ -2096,7 +2142,9 @@ fn check_comparison(
         };
         let origin = match inner.get("origin") {
             None => Some(None),
-            Some(v) => c.origin_ref(&format!("{path}.origin"), v, origins).map(Some),
+            Some(v) => c
+                .origin_ref(&format!("{path}.origin"), v, origins)
+                .map(Some),
         };
         match (points, after, origin) {
             (Some((points, _)), Some(after), Some(origin)) => series.push(ComparisonSeries {
@@ -2260,10 +2308,15 @@ fn check_uncertainty(
             entries,
             span: (span.start, span.end),
         };
-        c.unknown_keys(&e, &["variable", "region", "origin", "year", "above", "below"]);
+        c.unknown_keys(
+            &e,
+            &["variable", "region", "origin", "year", "above", "below"],
+        );
         let origin = match e.get("origin") {
             None => Some(None),
-            Some(v) => c.origin_ref(&format!("{path}.origin"), v, origins).map(Some),
+            Some(v) => c
+                .origin_ref(&format!("{path}.origin"), v, origins)
+                .map(Some),
         };
         let variable = c
             .string(

@@ -9,11 +9,11 @@ pub mod streams;
 use rayon::prelude::*;
 
 use crate::calibrate::{calibrate, Calibration, CalibrationError};
-use streams::{engine_scenario, entities, remittance_groups, Entity, Layout};
 use crate::model::rates::Rates;
 use crate::model::{Dims, AGE_GROUPS, MAX_AGE, N_AGES, N_SEXES};
 use crate::scenario::{Growth, Scenario};
 use project::{arrivals_path, project_region};
+use streams::{engine_scenario, entities, remittance_groups, Entity, Layout};
 
 /// The yearly series of one region that every derived figure is computed from.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -221,8 +221,7 @@ pub fn deterministic_amounts(
                     if t <= cal {
                         remittance.amount_base_usd * (remittance.growth * t as f64).exp()
                     } else {
-                        remittance.amount_calibration_usd
-                            * (growth_after * (t - cal) as f64).exp()
+                        remittance.amount_calibration_usd * (growth_after * (t - cal) as f64).exp()
                     }
                 })
                 .collect()
@@ -365,9 +364,7 @@ pub fn run_deterministic(scenario: &Scenario) -> Result<DeterministicRun, Calibr
                 ..
             } => CalibrationError::Unreachable {
                 region: region / layout.n_groups,
-                origin: layout
-                    .origin_mode
-                    .then_some(layout.group_of(region)),
+                origin: layout.origin_mode.then_some(layout.group_of(region)),
                 target,
                 lowest,
                 highest,
@@ -471,7 +468,11 @@ fn sum_details(parts: &[&RegionDetail]) -> RegionDetail {
             add(&mut a.1, &b.1);
         }
         add(&mut out.state_at_calibration, &part.state_at_calibration);
-        for (a, b) in out.by_broad_duration.iter_mut().zip(&part.by_broad_duration) {
+        for (a, b) in out
+            .by_broad_duration
+            .iter_mut()
+            .zip(&part.by_broad_duration)
+        {
             add(a, b);
         }
     }

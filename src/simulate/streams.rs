@@ -148,7 +148,12 @@ pub fn remittance_groups(scenario: &Scenario) -> Vec<RemittanceGroup> {
     (0..layout.n_groups)
         .map(|o| RemittanceGroup {
             streams: (0..layout.n_regions).map(|r| layout.stream(r, o)).collect(),
-            received: scenario.remittances.received_by_origin.get(o).copied().flatten(),
+            received: scenario
+                .remittances
+                .received_by_origin
+                .get(o)
+                .copied()
+                .flatten(),
         })
         .collect()
 }
@@ -202,18 +207,16 @@ pub fn engine_scenario(scenario: &Scenario) -> Scenario {
         .regions
         .iter()
         .flat_map(|region| {
-            scenario
-                .origins
-                .iter()
-                .zip(&region.stock_by_origin)
-                .map(move |(origin, &(base, calibration))| Region {
+            scenario.origins.iter().zip(&region.stock_by_origin).map(
+                move |(origin, &(base, calibration))| Region {
                     name: format!("{} / {origin}", region.name),
                     stock_base_persons: base,
                     stock_calibration_persons: calibration,
                     female_share: region.female_share,
                     observed: Vec::new(),
                     stock_by_origin: Vec::new(),
-                })
+                },
+            )
         })
         .collect();
     engine.departure.changes = split_changes(&layout, &scenario.departure.changes);

@@ -316,7 +316,9 @@ fn load_projection(read: &Reader<'_>, tables: &mut RunTables) -> Result<()> {
                 None if !tables.entities.contains(&entity) => tables.entities.push(entity.clone()),
                 Some(origin) if !tables.origin_entities.iter().any(|e| e.0 == entity) => {
                     let region_name = table.field(row, region)?.to_string();
-                    tables.origin_entities.push((entity.clone(), region_name, origin));
+                    tables
+                        .origin_entities
+                        .push((entity.clone(), region_name, origin));
                 }
                 _ => {}
             }

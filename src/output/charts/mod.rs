@@ -456,7 +456,10 @@ fn ratio_label(tables: &RunTables, name: &str) -> String {
     let whose = comparison_origin(tables, name)
         .0
         .unwrap_or_else(|| "all origins".to_string());
-    format!("remittances received by {whose} / {}", name.replace('_', " "))
+    format!(
+        "remittances received by {whose} / {}",
+        name.replace('_', " ")
+    )
 }
 
 /// For each comparison series that names an origin group: that group's receipts (fan, the
@@ -473,12 +476,20 @@ fn origin_charts(tables: &RunTables) -> Vec<Chart> {
         let Some(receipts) = tables.series(&key, "remittances_received") else {
             continue;
         };
-        let mut max_raw = finite_max(receipts.iter().copied()).max(finite_max(values.iter().copied()));
+        let mut max_raw =
+            finite_max(receipts.iter().copied()).max(finite_max(values.iter().copied()));
         if let Some(fan) = tables.fan(&key, "remittances_received") {
             max_raw = max_raw.max(finite_max(fan.p90.iter().copied()));
         }
         let unit = dollars_unit(max_raw);
-        let (mut layers, mut max) = fan_layers(tables, &key, "remittances_received", unit, 1.0, palette::BLUE);
+        let (mut layers, mut max) = fan_layers(
+            tables,
+            &key,
+            "remittances_received",
+            unit,
+            1.0,
+            palette::BLUE,
+        );
         let mut legend = fan_legend(tables, palette::BLUE, &format!("received by {group}"));
         let x = years_x(tables);
         let series = scaled(values, unit, 1.0);
@@ -559,7 +570,10 @@ fn origin_charts(tables: &RunTables) -> Vec<Chart> {
         };
         charts.push(Chart {
             file_stem: format!("origin_{name}"),
-            title: format!("Remittances to {} countries and {what}", group.to_lowercase()),
+            title: format!(
+                "Remittances to {} countries and {what}",
+                group.to_lowercase()
+            ),
             subtitle: subtitle(tables, "received after transfer costs, current US dollars"),
             footer: footer(tables),
             columns: 1,
@@ -624,10 +638,7 @@ fn ratio_chart(tables: &RunTables) -> Chart {
     Chart {
         file_stem: "remittances_ratio".into(),
         title: "Remittances received relative to the comparison series".into(),
-        subtitle: subtitle(
-            tables,
-            "whose receipts over which series: see the legend",
-        ),
+        subtitle: subtitle(tables, "whose receipts over which series: see the legend"),
         footer: footer(tables),
         columns: 1,
         panels: vec![log_panel(
