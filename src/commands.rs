@@ -772,7 +772,15 @@ pub fn compare(
                 Compared {
                     name: name.clone(),
                     tables,
-                    entities: crate::simulate::entity_names(&loaded.scenario),
+                    // Entity keys in the order of the trajectories' series, as the tables
+                    // name them (group rows as `Region | group`).
+                    entities: crate::simulate::streams::entities(&loaded.scenario)
+                        .iter()
+                        .map(|e| match e.group {
+                            None => e.region.clone(),
+                            Some(_) => crate::output::charts::data::group_key(&e.region, &e.origin),
+                        })
+                        .collect(),
                     variables: crate::simulate::variable_names(&loaded.scenario),
                     deterministic: Some(built.run.derived),
                     monte_carlo: built.monte_carlo,

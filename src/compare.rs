@@ -67,7 +67,8 @@ fn owned(names: &[&str]) -> Vec<String> {
     names.iter().map(|s| s.to_string()).collect()
 }
 
-/// compare.csv: scenario, reference, region, year, variable, p10, p50, p90, data_revision.
+/// compare.csv: scenario, reference, region, origin, year, variable, p10, p50, p90,
+/// data_revision.
 pub fn compare_csv(runs: &[Compared]) -> Result<Vec<u8>> {
     let mut csv = CsvBuffer::new(
         "compare.csv",
@@ -75,6 +76,7 @@ pub fn compare_csv(runs: &[Compared]) -> Result<Vec<u8>> {
             "scenario",
             "reference",
             "region",
+            "origin",
             "year",
             "variable",
             "p10",
@@ -88,7 +90,15 @@ pub fn compare_csv(runs: &[Compared]) -> Result<Vec<u8>> {
             .reference
             .map(|i| runs[i].name.clone())
             .unwrap_or_default();
-        for entity in &run.tables.entities {
+        let all = crate::scenario::ALL_ORIGINS.to_string();
+        let keys: Vec<(String, String, String)> = run
+            .tables
+            .entities
+            .iter()
+            .map(|e| (e.clone(), e.clone(), all.clone()))
+            .chain(run.tables.origin_entities.iter().cloned())
+            .collect();
+        for (entity, region, origin) in &keys {
             for variable in variables(&run.tables) {
                 let Some((p10, p50, p90)) = band(&run.tables, entity, &variable) else {
                     continue;
@@ -97,7 +107,8 @@ pub fn compare_csv(runs: &[Compared]) -> Result<Vec<u8>> {
                     csv.row(&[
                         run.name.clone(),
                         reference.clone(),
-                        entity.clone(),
+                        region.clone(),
+                        origin.clone(),
                         year.to_string(),
                         variable.clone(),
                         number(p10[t]),
@@ -186,6 +197,8 @@ pub struct Difference {
     pub scenario: String,
     pub reference: String,
     pub region: String,
+    /// The origin group (`All` for the sum over groups).
+    pub origin: String,
     pub variable: String,
     pub year: i32,
     pub method: Method,
@@ -215,7 +228,16 @@ pub fn differences(runs: &[Compared]) -> Vec<Difference> {
             }
             Err(_) => Method::Unpaired,
         };
-        for entity in &run.tables.entities {
+        // Every region and the World (`All`), then every origin group's rows.
+        let all = crate::scenario::ALL_ORIGINS.to_string();
+        let keys: Vec<(String, String, String)> = run
+            .tables
+            .entities
+            .iter()
+            .map(|e| (e.clone(), e.clone(), all.clone()))
+            .chain(run.tables.origin_entities.iter().cloned())
+            .collect();
+        for (entity, region, origin) in &keys {
             for variable in variables(&run.tables) {
                 let years = &run.tables.years;
                 for (t, &year) in years.iter().enumerate() {
@@ -271,7 +293,8 @@ pub fn differences(runs: &[Compared]) -> Vec<Difference> {
                     out.push(Difference {
                         scenario: run.name.clone(),
                         reference: reference.name.clone(),
-                        region: entity.clone(),
+                        region: region.clone(),
+                        origin: origin.clone(),
                         variable: variable.clone(),
                         year,
                         method,
@@ -295,6 +318,7 @@ pub fn differences_csv(rows: &[Difference]) -> Result<Vec<u8>> {
             "scenario",
             "reference",
             "region",
+            "origin",
             "variable",
             "year",
             "method",
@@ -328,6 +352,7 @@ pub fn differences_csv(rows: &[Difference]) -> Result<Vec<u8>> {
             d.scenario.clone(),
             d.reference.clone(),
             d.region.clone(),
+            d.origin.clone(),
             d.variable.clone(),
             d.year.to_string(),
             d.method.label().to_string(),
@@ -347,6 +372,7 @@ pub fn differences_text(rows: &[Difference], years: &[i32], world: &str) -> Stri
     let mut out = String::new();
     for d in rows.iter().filter(|d| {
         d.region == world
+            && d.origin == crate::scenario::ALL_ORIGINS
             && years.contains(&d.year)
             && (d.variable == "stock" || d.variable == "remittances_received")
     }) {
@@ -543,7 +569,11 @@ pub fn difference_charts(runs: &[Compared], rows: &[Difference]) -> Vec<Chart> {
             .unwrap_or_default();
         let mine: Vec<&Difference> = rows
             .iter()
-            .filter(|d| d.scenario == run.name && d.region == world)
+            .filter(|d| {
+                d.scenario == run.name
+                    && d.region == world
+                    && d.origin == crate::scenario::ALL_ORIGINS
+            })
             .collect();
         let first_year = mine
             .iter()

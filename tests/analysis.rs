@@ -242,25 +242,27 @@ fn compare_and_report_run_from_the_cli() {
     );
     let compare = std::fs::read_to_string(out.join("compare/compare.csv")).unwrap();
     assert!(
-        compare.starts_with("scenario,reference,region,year,variable,p10,p50,p90,data_revision\nbaseline,,World,1990,stock,"),
+        compare.starts_with("scenario,reference,region,origin,year,variable,p10,p50,p90,data_revision\nbaseline,,World,All,1990,stock,"),
         "{}",
         &compare[..200]
     );
-    assert!(compare.contains("\nremittance-cost,baseline,World,1990,stock,"));
+    assert!(compare.contains("\nremittance-cost,baseline,World,All,1990,stock,"));
     let differences = std::fs::read_to_string(out.join("compare/differences.csv")).unwrap();
     // Costs held at 10% instead of 3% in 2050: 0.90 / 0.97 of the baseline's receipts, -7.2%,
     // in every trajectory: the paired relative difference has no spread at all.
     let line = differences
         .lines()
-        .find(|l| l.starts_with("remittance-cost,baseline,World,remittances_received,2050,paired,"))
+        .find(|l| {
+            l.starts_with("remittance-cost,baseline,World,All,remittances_received,2050,paired,")
+        })
         .unwrap();
     let fields: Vec<&str> = line.split(',').collect();
     let expected = 0.90 / 0.97 - 1.0;
-    for relative in &fields[11..16] {
+    for relative in &fields[12..17] {
         let value: f64 = relative.parse().unwrap();
         assert!((value - expected).abs() < 1e-8, "{line}");
     }
-    assert_eq!(fields[16..], ["IMR 2002", "IMR 2002"]);
+    assert_eq!(fields[17..], ["IMR 2002", "IMR 2002"]);
     for chart in [
         "compare_stock",
         "compare_remittances",

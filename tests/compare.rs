@@ -16,7 +16,7 @@ fn difference_rows(csv: &str, scenario: &str, region: &str, variable: &str) -> V
     csv.lines()
         .skip(1)
         .map(|l| l.split(',').map(str::to_string).collect::<Vec<_>>())
-        .filter(|f| f[0] == scenario && f[2] == region && f[3] == variable)
+        .filter(|f| f[0] == scenario && f[2] == region && f[3] == "All" && f[4] == variable)
         .collect()
 }
 
@@ -26,12 +26,16 @@ fn band(csv: &str, scenario: &str, region: &str, variable: &str, year: i32) -> (
         .lines()
         .find(|l| {
             let f: Vec<&str> = l.split(',').collect();
-            f[0] == scenario && f[2] == region && f[3] == year.to_string() && f[4] == variable
+            f[0] == scenario
+                && f[2] == region
+                && f[3] == "All"
+                && f[4] == year.to_string()
+                && f[5] == variable
         })
         .unwrap_or_else(|| panic!("{scenario} {region} {variable} {year} not in compare.csv"));
     let f: Vec<f64> = line
         .split(',')
-        .skip(5)
+        .skip(6)
         .take(3)
         .map(|x| x.parse().unwrap())
         .collect();
@@ -78,19 +82,19 @@ fn paired_difference_with_every_sd_at_zero_is_the_deterministic_difference() {
     assert_eq!(rows.len(), 61);
     for (t, row) in rows.iter().enumerate() {
         assert_eq!(row[1], "baseline", "the parent is the reference");
-        assert_eq!(row[5], "paired");
-        let q: Vec<f64> = row[6..11].iter().map(|x| x.parse().unwrap()).collect();
+        assert_eq!(row[6], "paired");
+        let q: Vec<f64> = row[7..12].iter().map(|x| x.parse().unwrap()).collect();
         let expected = variant[t] - parent[t];
         for value in q {
             assert!(
                 (value - expected).abs() <= 1e-6 * parent[t],
                 "year {}: {value} vs {expected}",
-                row[4]
+                row[5]
             );
         }
     }
     // No difference before the change.
-    assert_eq!(rows[10][8], "0");
+    assert_eq!(rows[10][9], "0");
 }
 
 /// A small policy effect measured trajectory by trajectory is far more precise than the
@@ -118,11 +122,11 @@ fn paired_intervals_are_much_narrower_than_unpaired_ones() {
     ] {
         let row = difference_rows(&differences, variant, "World", variable)
             .into_iter()
-            .find(|r| r[4] == "2030")
+            .find(|r| r[5] == "2030")
             .unwrap();
         assert_eq!(row[1], reference);
-        assert_eq!(row[5], "paired");
-        let paired = row[9].parse::<f64>().unwrap() - row[7].parse::<f64>().unwrap();
+        assert_eq!(row[6], "paired");
+        let paired = row[10].parse::<f64>().unwrap() - row[8].parse::<f64>().unwrap();
         // Unpaired: independent fans; the 80% width of a difference is about the root sum of
         // squares of the two widths.
         let (a10, _, a90) = band(&compare, variant, "World", variable, 2030);

@@ -64,7 +64,7 @@ pub fn statistic_rows(estimate: &Estimate) -> Vec<(String, &'static str, f64, f6
     if let Some((history, r)) = &estimate.remittances {
         rows.push((
             history.name.clone(),
-            "remittance_growth_sd",
+            "remittance_yearly_growth_sd",
             r.shock_sd,
             r.shock_sd,
             "per year",
