@@ -182,8 +182,8 @@ pub struct RunArgs {
     /// Random seed (overrides `uncertainty.seed`)
     #[arg(long, value_name = "SEED")]
     pub seed: Option<u64>,
-    /// Worker threads for the Monte Carlo (default: all cores)
-    #[arg(long, value_name = "N")]
+    /// Worker threads for the Monte Carlo, 1 to 1024 (default: all cores)
+    #[arg(long, value_name = "N", value_parser = parse_threads)]
     pub threads: Option<usize>,
     /// Skip the Monte Carlo: write the deterministic tables only
     #[arg(long)]
@@ -210,6 +210,16 @@ pub struct RunArgs {
     /// scenario, seed, number of trajectories or mode
     #[arg(long)]
     pub keep: bool,
+}
+
+/// Parses a thread count: 1 to 1024 (more threads than that only cost memory).
+pub fn parse_threads(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=1024).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a number of threads from 1 to 1024, found `{text}`"
+        )),
+    }
 }
 
 /// Parses a chart size `WxH` (each 400 to 8000 pixels).

@@ -17,6 +17,14 @@ use crate::scenario::{load_scenario, LoadedScenario, Scenario, Uncertainty};
 use crate::simulate::monte_carlo::{run_monte_carlo, summary_memory_bytes, MonteCarlo};
 use crate::simulate::{run_deterministic, DeterministicRun};
 
+/// Writes to standard output; a closed pipe (`migproj check ... | head`) or a full device is
+/// not an error of the run: the outputs are already written, so the text is dropped quietly.
+fn say(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
 pub fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run(&args),
@@ -89,8 +97,8 @@ pub fn check(paths: &[std::path::PathBuf]) -> Result<()> {
             &loaded,
             &crate::plausibility::warnings(&loaded.scenario, &run, None),
         );
-        println!(
-            "{}: ok ({}, {} region{}, {}-{})",
+        say(&format!(
+            "{}: ok ({}, {} region{}, {}-{})\n",
             loaded.source.path.display(),
             loaded.scenario.name,
             loaded.scenario.regions.len(),
@@ -101,7 +109,7 @@ pub fn check(paths: &[std::path::PathBuf]) -> Result<()> {
             },
             loaded.scenario.base_year,
             loaded.scenario.end_year
-        );
+        ));
     }
     Ok(())
 }
@@ -832,9 +840,9 @@ pub fn compare(
     )?;
     let target = folder.commit()?;
     if text.is_empty() {
-        println!("No variant among the compared runs: differences.csv is empty (a variant names its reference with `extends`, or use --against)");
+        say("No variant among the compared runs: differences.csv is empty (a variant names its reference with `extends`, or use --against)\n");
     } else {
-        print!("{text}");
+        say(&text);
     }
     if !quiet {
         eprintln!(
@@ -937,7 +945,7 @@ pub fn hindcast(
         &crate::output::charts::hindcast_charts(&tables, &scored, s.calibration_year),
     )?;
     let target = folder.commit()?;
-    print!("{text}");
+    say(&text);
     if !quiet {
         eprintln!("wrote {}", target.display());
     }
@@ -1126,7 +1134,7 @@ pub fn estimate(args: &crate::cli::EstimateArgs) -> Result<()> {
     );
     write_charts(&folder, &[out::chart(&result, footer)])?;
     let target = folder.commit()?;
-    print!("{fragment}");
+    say(&fragment);
     if !args.quiet {
         eprintln!(
             "wrote {} in {:.1} s",

@@ -365,3 +365,32 @@ fn origin_group_errors_are_located() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("names an origin group, but the scenario has no `[origins]`"));
 }
+
+/// Issue 14, item 12: an absurd thread count is refused as bad input, before anything runs.
+#[test]
+fn absurd_thread_counts_are_refused() {
+    for threads in ["0", "18446744073709551615", "many"] {
+        let output = migproj(&["run", "scenarios/baseline.toml", "--threads", threads]);
+        assert_eq!(output.status.code(), Some(2), "--threads {threads}");
+        assert!(stderr(&output).contains("expected a number of threads from 1 to 1024"));
+    }
+}
+
+/// Issue 14, item 19: a closed stdout (a pipe whose reader has gone, /dev/full) is not an
+/// error: check exits 0 quietly.
+#[test]
+fn a_full_or_closed_stdout_is_not_an_error() {
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full");
+    let Ok(full) = full else {
+        eprintln!("skipped: no /dev/full");
+        return;
+    };
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_migproj"))
+        .args(["check", "scenarios/baseline.toml"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("panicked"));
+}
