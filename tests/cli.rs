@@ -394,3 +394,40 @@ fn a_full_or_closed_stdout_is_not_an_error() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(!stderr(&output).contains("panicked"));
 }
+
+/// Issue 12: errors that help. A number with thousands commas gets the forms TOML takes; a
+/// cost in per cent gets the share it meant.
+#[test]
+fn commas_in_numbers_and_per_cent_costs_get_a_hint() {
+    let dir = temp_dir("hints");
+    let regions = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/regions.toml"),
+    )
+    .unwrap();
+    let comma = dir.join("comma.toml");
+    std::fs::write(
+        &comma,
+        regions.replacen("2000 = 56858793 }", "2000 = 56,858,793 }", 1),
+    )
+    .unwrap();
+    let output = migproj(&["check", comma.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("write `56,858,793` as `56858793` or `56_858_793`"),
+        "{}",
+        stderr(&output)
+    );
+    let baseline = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml"),
+    )
+    .unwrap();
+    let cost = dir.join("cost.toml");
+    std::fs::write(&cost, baseline.replacen("2030 = 0.03 }", "2030 = 3 }", 1)).unwrap();
+    let output = migproj(&["check", cost.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("3 per cent is 0.03"),
+        "{}",
+        stderr(&output)
+    );
+}

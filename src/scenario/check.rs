@@ -680,13 +680,42 @@ pub fn check_scenario_text(
 /// The longest chain of `extends` accepted.
 const MAX_EXTENDS: usize = 16;
 
-fn toml_error(err: toml::de::Error, base: usize) -> Diagnostic {
+fn toml_error(err: toml::de::Error, base: usize, text: &str) -> Diagnostic {
     let span = err.span().unwrap_or(0..0);
     let message = err.message().trim().replace('\n', "; ");
     let mut diagnostic = Diagnostic::at(
         base + span.start..base + span.end,
         format!("this is not valid TOML: {message}"),
     );
+    // A number written with thousands separators (70,800,000) on the line of the error.
+    let line_start = text[..span.start.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let line_end = text[line_start..]
+        .find('\n')
+        .map_or(text.len(), |i| line_start + i);
+    let line = &text[line_start..line_end];
+    let bytes = line.as_bytes();
+    let grouped = (1..bytes.len().saturating_sub(3)).find(|&i| {
+        bytes[i] == b','
+            && bytes[i - 1].is_ascii_digit()
+            && bytes[i + 1..i + 4].iter().all(u8::is_ascii_digit)
+            && bytes.get(i + 4).is_none_or(|b| !b.is_ascii_digit())
+    });
+    if let Some(i) = grouped {
+        let start = line[..i]
+            .rfind(|c: char| !c.is_ascii_digit() && c != ',')
+            .map_or(0, |j| j + 1);
+        let end = line[i..]
+            .find(|c: char| !c.is_ascii_digit() && c != ',')
+            .map_or(line.len(), |j| i + j);
+        let written = &line[start..end];
+        let plain = written.replace(',', "");
+        return diagnostic.with_help(format!(
+            "TOML numbers have no thousands commas: write `{written}` as `{plain}` or `{}`",
+            written.replace(',', "_")
+        ));
+    }
     if message.contains("inline table") {
         diagnostic = diagnostic
             .with_help("an inline table `{ ... }` must close with `}` on the line where it opens");
@@ -711,7 +740,7 @@ fn read_chain(
         let root = match DeTable::parse(&current.text) {
             Ok(root) => root,
             Err(err) => {
-                diagnostics.push(toml_error(err, base));
+                diagnostics.push(toml_error(err, base, &current.text));
                 break;
             }
         };
@@ -1987,9 +2016,28 @@ fn check_remittances(
     };
     let cost = match t.get("cost") {
         None => Some(Vec::new()),
-        Some(_) => c
-            .year_table(&t, "cost", Bound::Between(0.0, 0.99), None)
-            .map(|(points, _)| points.into_iter().map(|(y, v)| (f64::from(y), v)).collect()),
+        Some(_) => {
+            let before = c.diagnostics.len();
+            let cost = c
+                .year_table(&t, "cost", Bound::Between(0.0, 0.99), None)
+                .map(|(points, _)| points.into_iter().map(|(y, v)| (f64::from(y), v)).collect());
+            // A cost written in per cent (3 for 3%) gets the share it meant.
+            for d in &mut c.diagnostics[before..] {
+                let found = d
+                    .message
+                    .rsplit("found ")
+                    .next()
+                    .and_then(|v| v.trim().parse::<f64>().ok());
+                if let Some(v) = found.filter(|v| (1.0..=100.0).contains(v)) {
+                    d.help = Some(format!(
+                        "costs are shares of the amount sent: {} per cent is {}",
+                        crate::output::number(v),
+                        crate::output::number(v / 100.0)
+                    ));
+                }
+            }
+            cost
+        }
     };
     let growth = c.growth(&t, "growth", -0.5, 0.5);
     let (received_base_usd, received_calibration_usd, span) = received?;
