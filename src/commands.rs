@@ -1035,6 +1035,11 @@ fn progress_bar(quiet: bool, length: u64, message: &str) -> ProgressBar {
 }
 
 pub fn new_scenario(name: &str, dir: &Path, force: bool) -> Result<()> {
+    if name == "compare" || name == "estimate" || name.ends_with("-hindcast") {
+        return Err(Error::InputPlain(format!(
+            "error: the scenario name \"{name}\" would collide with the output folder of `migproj compare`, `estimate` or `hindcast`; choose another name"
+        )));
+    }
     if !valid_name(name) {
         return Err(Error::InputPlain(format!(
             "error: the scenario name must be 1 to 64 characters from a-z, 0-9, '-', '_' (it names the file and the output folder), found \"{name}\""
@@ -1094,7 +1099,7 @@ pub fn estimate(args: &crate::cli::EstimateArgs) -> Result<()> {
         None => crate::scenario::check_scenario_text(
             &SourceFile::new(
                 "template.toml",
-                crate::scenario::template::template("estimate"),
+                crate::scenario::template::template("estimate-kernel"),
             ),
             Path::new("."),
         )

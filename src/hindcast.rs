@@ -163,11 +163,12 @@ pub fn read_observations(file: &SourceFile, known: &Known<'_>) -> Result<Vec<Obs
             ));
         }
         let value = match csv_number(&f[3], "value") {
-            Ok(v) if v > 0.0 => Some(v),
+            // Percentage errors divide by the value: a tiny one would give infinities.
+            Ok(v) if (1e-6..=1e15).contains(&v) => Some(v),
             Ok(v) => {
                 problems.push(Diagnostic::at(
                     f[3].span.clone(),
-                    format!("`value` must be positive (percentage errors divide by it), found {v}"),
+                    format!("`value` must be a positive number from 1e-6 to 1e15 (percentage errors divide by it), found {v}"),
                 ));
                 None
             }

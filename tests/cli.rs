@@ -431,3 +431,81 @@ fn commas_in_numbers_and_per_cent_costs_get_a_hint() {
         stderr(&output)
     );
 }
+
+/// Issue 14, items 4, 8, 15 and 17: names that collide with other commands' folders, strings
+/// too long or with control characters, observed values that would divide to infinity.
+#[test]
+fn hostile_strings_names_and_observations_are_refused() {
+    let dir = temp_dir("hostile");
+    let baseline = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml"),
+    )
+    .unwrap();
+    let cases = [
+        (
+            baseline.replacen("name = \"baseline\"", "name = \"compare\"", 1),
+            "would collide with the output folder",
+        ),
+        (
+            baseline.replacen("name = \"baseline\"", "name = \"x-hindcast\"", 1),
+            "would collide with the output folder",
+        ),
+        (
+            baseline.replacen(
+                "data_revision = \"IMR 2002\"",
+                &format!("data_revision = \"{}\"", "x".repeat(600)),
+                1,
+            ),
+            "is 600 characters long; at most 500",
+        ),
+        (
+            baseline.replacen(
+                "data_revision = \"IMR 2002\"",
+                "data_revision = \"IMR\\u001b[31m 2002\"",
+                1,
+            ),
+            "control character U+001B",
+        ),
+        (
+            baseline.replacen(
+                "data_revision = \"IMR 2002\"",
+                "data_revision = \"IMR\\u0000\"",
+                1,
+            ),
+            "control character U+0000",
+        ),
+    ];
+    for (i, (text, expected)) in cases.iter().enumerate() {
+        let path = dir.join(format!("case{i}.toml"));
+        std::fs::write(&path, text).unwrap();
+        let output = migproj(&["check", path.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(2), "case {i}");
+        let message = stderr(&output);
+        assert!(message.contains(expected), "case {i}: {message}");
+        assert!(
+            !message.contains('\u{1b}') && !message.contains('\0'),
+            "case {i} echoes a control character"
+        );
+    }
+    let observed = dir.join("tiny.csv");
+    std::fs::write(
+        &observed,
+        "region,year,variable,value,source\nWorld,2010,stock,1e-300,test\n",
+    )
+    .unwrap();
+    let output = migproj(&[
+        "hindcast",
+        "scenarios/baseline.toml",
+        "--observed",
+        observed.to_str().unwrap(),
+        "--out",
+        dir.join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("tiny.csv:2:18"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!dir.join("out").exists());
+}

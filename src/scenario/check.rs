@@ -50,6 +50,15 @@ impl<'a, 'i> Table<'a, 'i> {
     }
 }
 
+/// The longest string a scenario may hold (titles, names, revisions, paths).
+const MAX_STRING_CHARS: usize = 500;
+
+/// Scenario names that would collide with the folders of `compare`, `estimate` and
+/// `hindcast` in the same output folder.
+fn reserved_name(name: &str) -> bool {
+    name == "compare" || name == "estimate" || name.ends_with("-hindcast")
+}
+
 /// Accepted range of a number, with the words used in messages.
 #[derive(Clone, Copy)]
 enum Bound {
@@ -347,6 +356,32 @@ impl<'f> Checker<'f> {
 
     fn string_value(&mut self, path: &str, value: &Value<'_>) -> Option<String> {
         match value.get_ref() {
+            // Strings reach terminals, SVG, HTML and CSV: no control characters, and a length
+            // no label needs (paths and titles included).
+            DeValue::String(s) if s.chars().count() > MAX_STRING_CHARS => {
+                self.error(
+                    value.span(),
+                    format!(
+                        "`{path}` is {} characters long; at most {MAX_STRING_CHARS} are accepted",
+                        s.chars().count()
+                    ),
+                );
+                None
+            }
+            DeValue::String(s) if s.chars().any(|c| c.is_control() && c != '\t') => {
+                let c = s
+                    .chars()
+                    .find(|c| c.is_control() && *c != '\t')
+                    .unwrap_or('\0');
+                self.error(
+                    value.span(),
+                    format!(
+                        "`{path}` holds the control character U+{:04X}; write plain text (no line breaks, escapes or NUL)",
+                        c as u32
+                    ),
+                );
+                None
+            }
             DeValue::String(s) => Some(s.to_string()),
             other => {
                 self.error(
@@ -1047,6 +1082,8 @@ fn check_root(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Scenario> {
                 })
             {
                 c.error(span, format!("`scenario.name` must be 1 to 64 characters from a-z, 0-9, '-', '_' (it names the output folder), found \"{n}\""));
+            } else if reserved_name(&n) {
+                c.error(span, format!("`scenario.name` \"{n}\" would collide with the output folder of `migproj compare`, `estimate` or `hindcast`; choose another name"));
             } else {
                 name = Some(n);
             }
