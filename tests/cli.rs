@@ -509,3 +509,55 @@ fn hostile_strings_names_and_observations_are_refused() {
     );
     assert!(!dir.join("out").exists());
 }
+
+/// Issue 14, item 7: only regular files are read, so a FIFO cannot hang `check` and
+/// /dev/zero cannot fill memory, as a scenario, a parent or a table.
+#[test]
+fn special_files_are_refused_without_reading_them() {
+    let dir = temp_dir("special");
+    let fifo = dir.join("fifo.toml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    let mut inputs = vec!["/dev/zero".to_string()];
+    if made.is_ok_and(|s| s.success()) {
+        inputs.push(fifo.display().to_string());
+    }
+    for input in &inputs {
+        let output = migproj(&["check", input]);
+        assert_eq!(output.status.code(), Some(2), "{input}");
+        assert!(
+            stderr(&output).contains("not a regular file"),
+            "{}",
+            stderr(&output)
+        );
+    }
+    let child = dir.join("child.toml");
+    std::fs::write(
+        &child,
+        "[scenario]\nextends = \"/dev/zero\"\nname = \"x\"\n",
+    )
+    .unwrap();
+    let output = migproj(&["check", child.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("child.toml:2:11"),
+        "{}",
+        stderr(&output)
+    );
+    let baseline = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml"),
+    )
+    .unwrap();
+    let table = dir.join("table.toml");
+    std::fs::write(
+        &table,
+        baseline.replacen("[mortality]\n", "[mortality]\ntable = \"/dev/zero\"\n", 1),
+    )
+    .unwrap();
+    let output = migproj(&["check", table.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("not a regular file"),
+        "{}",
+        stderr(&output)
+    );
+}

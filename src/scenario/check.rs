@@ -840,7 +840,7 @@ fn read_chain(
             ));
             break;
         }
-        let text = match std::fs::read(&parent_path) {
+        let text = match super::read_regular_file(&parent_path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => text,
                 Err(_) => {
@@ -1596,7 +1596,7 @@ fn read_table_for(
     key: &str,
     check: impl Fn(f64) -> Option<&'static str>,
 ) -> Option<[Vec<f64>; 2]> {
-    let text = match std::fs::read(path) {
+    let text = match super::read_regular_file(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => text,
             Err(_) => {

@@ -401,6 +401,39 @@ pub fn load_scenario_bytes(path: &Path, bytes: Vec<u8>) -> Result<LoadedScenario
     }
 }
 
+/// The largest input file read (scenario, table, history, observations, run tables).
+pub const MAX_INPUT_BYTES: u64 = 64 << 20;
+
+/// Reads a regular file of at most [`MAX_INPUT_BYTES`]: a device (/dev/zero), a FIFO or a
+/// socket is refused before it is opened, so nothing hangs or fills memory.
+pub fn read_regular_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let metadata = std::fs::metadata(path)?;
+    if !metadata.is_file() {
+        return Err(std::io::Error::other(
+            "not a regular file (a directory, device, FIFO or socket)",
+        ));
+    }
+    if metadata.len() > MAX_INPUT_BYTES {
+        return Err(std::io::Error::other(format!(
+            "larger than {} MiB ({} bytes)",
+            MAX_INPUT_BYTES >> 20,
+            metadata.len()
+        )));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(std::io::Error::other(format!(
+            "larger than {} MiB",
+            MAX_INPUT_BYTES >> 20
+        )));
+    }
+    Ok(bytes)
+}
+
 /// Reads a file the user named, with one-line errors for the usual ways that fails.
 pub fn read_input_file(path: &Path, what: &str) -> Result<Vec<u8>> {
     if path.is_dir() {
@@ -409,7 +442,7 @@ pub fn read_input_file(path: &Path, what: &str) -> Result<Vec<u8>> {
             path.display()
         )));
     }
-    std::fs::read(path).map_err(|err| {
+    read_regular_file(path).map_err(|err| {
         let reason = match err.kind() {
             std::io::ErrorKind::NotFound => "no such file".to_string(),
             std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
