@@ -561,3 +561,30 @@ fn special_files_are_refused_without_reading_them() {
         stderr(&output)
     );
 }
+
+/// Issue 14, item 20: `new` into a missing folder is bad input (exit 2), and it never writes
+/// through a symbolic link, dangling or not.
+#[test]
+fn new_refuses_missing_folders_and_links() {
+    let dir = temp_dir("new-links");
+    let output = migproj(&[
+        "new",
+        "study",
+        "--dir",
+        dir.join("missing").to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("is not a folder"));
+    let outside = dir.join("outside.txt");
+    std::os::unix::fs::symlink(&outside, dir.join("study.toml")).unwrap();
+    for force in [false, true] {
+        let mut args = vec!["new", "study", "--dir", dir.to_str().unwrap()];
+        if force {
+            args.push("--force");
+        }
+        let output = migproj(&args);
+        assert_eq!(output.status.code(), Some(2));
+        assert!(stderr(&output).contains("is a symbolic link"));
+        assert!(!outside.exists(), "nothing written through the link");
+    }
+}
