@@ -54,8 +54,15 @@ fn only(keys: &[(&str, f64)], trajectories: usize, seed: u64) -> String {
 
 #[test]
 fn every_sd_at_zero_gives_exactly_the_deterministic_run() {
-    for file in ["scenarios/baseline.toml", "scenarios/regions.toml"] {
-        let scenario = scenario_from(file, &only(&[], 8, 1));
+    for (file, damping) in [
+        ("scenarios/baseline.toml", None),
+        ("scenarios/regions.toml", None),
+        ("scenarios/regions.toml", Some(0.7)),
+    ] {
+        let mut scenario = scenario_from(file, &only(&[], 8, 1));
+        if let Some(phi) = damping {
+            scenario.arrivals.trend_damping = phi;
+        }
         let run = run_deterministic(&scenario).unwrap();
         let mc = run_monte_carlo(&scenario, &run, &scenario.uncertainty, &|| {});
         for k in 0..mc.n_trajectories {

@@ -80,28 +80,21 @@ pub fn draw_trajectory(
     let z_departure = normal();
     let z_remittance = normal();
 
-    // Arrival growth: gbar_k + w[u] + (g_hat[r] - gbar) phi^j + v[r,u] + growth_shift.
+    // Arrival growth: gbar_k + w[u] + (g_hat[r] - gbar) phi^j + v[r,u] + growth_shift, written
+    // as the deterministic growth `gbar + (g_hat[r] - gbar) phi^j + growth_shift` plus the
+    // deviations, so that with every sd at 0 it is the deterministic growth to the bit.
     let gbar = run.calibration.pooled_growth;
-    let gbar_k = match scenario.arrivals.growth {
-        Growth::Calibrated => gbar,
-        Growth::Fixed(g) => g,
-    } + world_scale * u.world_growth_sd * z_world;
+    let level_deviation = world_scale * u.world_growth_sd * z_world;
     let mut arrival_growth: Vec<Vec<f64>> = (0..n_regions)
         .map(|r| vec![run.calibration.regions[r].arrival_growth; n_years])
         .collect();
-    let trend = |r: usize, t: usize| -> f64 {
+    let deterministic = |r: usize, t: usize| -> f64 {
         let g_hat = run.calibration.regions[r].arrival_growth;
-        // The stream's own damped trend term (0 when `arrivals.growth` is a number).
-        scenario.arrival_trend_after(g_hat, gbar, run.rates.year(t))
-            - match scenario.arrivals.growth {
-                Growth::Calibrated => gbar,
-                Growth::Fixed(g) => g,
-            }
+        scenario.arrival_growth_after(g_hat, gbar, run.rates.year(t))
     };
-    let shift = scenario.arrivals.growth_shift;
     for (r, g) in arrival_growth.iter_mut().enumerate() {
         if cal < n_years {
-            g[cal] = gbar_k + trend(r, cal) + shift;
+            g[cal] = deterministic(r, cal) + level_deviation;
         }
     }
     let mut amount_usd = run.amount_usd.clone();
@@ -126,7 +119,7 @@ pub fn draw_trajectory(
         w = u.world_ar1 * w + world_scale * u.world_shock_sd * normal();
         for r in 0..n_regions {
             v[r] = u.region_ar1 * v[r] + region_scale * u.region_shock_sd * normal();
-            arrival_growth[r][t] = gbar_k + w + trend(r, t) + v[r] + shift;
+            arrival_growth[r][t] = deterministic(r, t) + (level_deviation + w + v[r]);
         }
         log_shock_sum += remittance_scale * u.remittance_shock_sd * normal();
         for (amounts, (remittance_growth, amount_cal)) in amount_usd.iter_mut().zip(&groups) {
