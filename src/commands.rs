@@ -756,7 +756,6 @@ pub fn compare(
                 name: name.clone(),
                 tables: *tables,
                 monte_carlo: None,
-                deterministic: None,
                 entities: Vec::new(),
                 variables: Vec::new(),
                 reference: None,
@@ -790,7 +789,6 @@ pub fn compare(
                         })
                         .collect(),
                     variables: crate::simulate::variable_names(&loaded.scenario),
-                    deterministic: Some(built.run.derived),
                     monte_carlo: built.monte_carlo,
                     reference: None,
                 }
@@ -868,11 +866,7 @@ pub fn hindcast(
     let loaded = load_scenario(scenario)?;
     let s = &loaded.scenario;
     // Check the observations before running anything.
-    let bytes = crate::scenario::read_input_file(observed, "observations file")?;
-    let text = String::from_utf8(bytes).map_err(|_| {
-        Error::InputPlain(format!("error: `{}` is not UTF-8 text", observed.display()))
-    })?;
-    let file = SourceFile::new(observed, text);
+    let file = read_text(observed, "observations file")?;
     let regions = crate::simulate::entity_names(s);
     // Every column of projection.csv: the Monte Carlo variables (scored against their fans)
     // and the deterministic-only ones (female_share, median_age).
@@ -1035,7 +1029,7 @@ fn progress_bar(quiet: bool, length: u64, message: &str) -> ProgressBar {
 }
 
 pub fn new_scenario(name: &str, dir: &Path, force: bool) -> Result<()> {
-    if name == "compare" || name == "estimate" || name.ends_with("-hindcast") {
+    if crate::scenario::reserved_name(name) {
         return Err(Error::InputPlain(format!(
             "error: the scenario name \"{name}\" would collide with the output folder of `migproj compare`, `estimate` or `hindcast`; choose another name"
         )));

@@ -25,8 +25,6 @@ pub struct Compared {
     /// The trajectories and the settings that drew them, when the run was made here (a run
     /// folder given as input has only its summaries).
     pub monte_carlo: Option<(MonteCarlo, Uncertainty)>,
-    /// The deterministic derived series `[entity][variable][year]`, when run here.
-    pub deterministic: Option<Vec<Vec<Vec<f64>>>>,
     /// Entity and variable names of the in-memory series.
     pub entities: Vec<String>,
     pub variables: Vec<String>,
@@ -63,6 +61,18 @@ fn variables(tables: &RunTables) -> Vec<String> {
     names
 }
 
+/// `(entity key, region, origin)` of every row group of a run: regions and the World (`All`),
+/// then every origin group's rows.
+fn row_groups(tables: &RunTables) -> Vec<(String, String, String)> {
+    let all = crate::scenario::ALL_ORIGINS.to_string();
+    tables
+        .entities
+        .iter()
+        .map(|e| (e.clone(), e.clone(), all.clone()))
+        .chain(tables.origin_entities.iter().cloned())
+        .collect()
+}
+
 fn owned(names: &[&str]) -> Vec<String> {
     names.iter().map(|s| s.to_string()).collect()
 }
@@ -90,14 +100,7 @@ pub fn compare_csv(runs: &[Compared]) -> Result<Vec<u8>> {
             .reference
             .map(|i| runs[i].name.clone())
             .unwrap_or_default();
-        let all = crate::scenario::ALL_ORIGINS.to_string();
-        let keys: Vec<(String, String, String)> = run
-            .tables
-            .entities
-            .iter()
-            .map(|e| (e.clone(), e.clone(), all.clone()))
-            .chain(run.tables.origin_entities.iter().cloned())
-            .collect();
+        let keys = row_groups(&run.tables);
         for (entity, region, origin) in &keys {
             for variable in variables(&run.tables) {
                 let Some((p10, p50, p90)) = band(&run.tables, entity, &variable) else {
@@ -228,15 +231,7 @@ pub fn differences(runs: &[Compared]) -> Vec<Difference> {
             }
             Err(_) => Method::Unpaired,
         };
-        // Every region and the World (`All`), then every origin group's rows.
-        let all = crate::scenario::ALL_ORIGINS.to_string();
-        let keys: Vec<(String, String, String)> = run
-            .tables
-            .entities
-            .iter()
-            .map(|e| (e.clone(), e.clone(), all.clone()))
-            .chain(run.tables.origin_entities.iter().cloned())
-            .collect();
+        let keys = row_groups(&run.tables);
         for (entity, region, origin) in &keys {
             for variable in variables(&run.tables) {
                 let years = &run.tables.years;

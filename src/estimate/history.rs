@@ -66,6 +66,46 @@ fn parse_year(row: &Row, index: usize, problems: &mut Vec<Diagnostic>) -> Option
     }
 }
 
+/// Whether a row has the header's number of fields (else a problem is recorded).
+fn has_width(row: &Row, width: usize, problems: &mut Vec<Diagnostic>) -> bool {
+    if row.fields.len() == width {
+        return true;
+    }
+    problems.push(Diagnostic::at(
+        row.span.clone(),
+        format!(
+            "expected {width} fields as in the header, found {}",
+            row.fields.len()
+        ),
+    ));
+    false
+}
+
+/// A positive number below `upper` in `column` (else a located problem is recorded).
+fn positive(
+    row: &Row,
+    column: usize,
+    name: &str,
+    upper: f64,
+    what: &str,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<f64> {
+    match csv_number(&row.fields[column], name) {
+        Ok(v) if v > 0.0 && v < upper => Some(v),
+        Ok(v) => {
+            problems.push(Diagnostic::at(
+                row.fields[column].span.clone(),
+                format!("`{name}` must be a positive {what} below {upper:e}, found {v}"),
+            ));
+            None
+        }
+        Err(d) => {
+            problems.push(d);
+            None
+        }
+    }
+}
+
 /// Reads a stock history: CSV with columns `region,year,stock` (any others ignored). Years
 /// after `until` are left out (the estimate uses only what was known then). Every region
 /// needs the same years, at least three of them; stocks must be positive.
@@ -88,14 +128,7 @@ pub fn read_stock_history(file: &SourceFile, until: i32) -> Result<StockPanel> {
     let mut order: Vec<String> = Vec::new();
     let mut dropped = 0;
     for row in rows.iter().skip(1) {
-        if row.fields.len() != width {
-            problems.push(Diagnostic::at(
-                row.span.clone(),
-                format!(
-                    "expected {width} fields as in the header, found {}",
-                    row.fields.len()
-                ),
-            ));
+        if !has_width(row, width, &mut problems) {
             continue;
         }
         let region = row.fields[c_region].text.trim().to_string();
@@ -109,19 +142,15 @@ pub fn read_stock_history(file: &SourceFile, until: i32) -> Result<StockPanel> {
         let Some(year) = parse_year(row, c_year, &mut problems) else {
             continue;
         };
-        let stock = match csv_number(&row.fields[c_stock], "stock") {
-            Ok(v) if v > 0.0 && v < 1e11 => v,
-            Ok(v) => {
-                problems.push(Diagnostic::at(
-                    row.fields[c_stock].span.clone(),
-                    format!("`stock` must be a positive number of persons below 1e11, found {v}"),
-                ));
-                continue;
-            }
-            Err(d) => {
-                problems.push(d);
-                continue;
-            }
+        let Some(stock) = positive(
+            row,
+            c_stock,
+            "stock",
+            1e11,
+            "number of persons",
+            &mut problems,
+        ) else {
+            continue;
         };
         if year > until {
             dropped += 1;
@@ -234,14 +263,7 @@ pub fn read_remittance_history(
     let mut seen_series: Vec<String> = Vec::new();
     let mut dropped = 0;
     for row in rows.iter().skip(1) {
-        if row.fields.len() != width {
-            problems.push(Diagnostic::at(
-                row.span.clone(),
-                format!(
-                    "expected {width} fields as in the header, found {}",
-                    row.fields.len()
-                ),
-            ));
+        if !has_width(row, width, &mut problems) {
             continue;
         }
         if let Some(c) = c_series {
@@ -256,19 +278,8 @@ pub fn read_remittance_history(
         let Some(year) = parse_year(row, c_year, &mut problems) else {
             continue;
         };
-        let usd = match csv_number(&row.fields[c_usd], "usd") {
-            Ok(v) if v > 0.0 && v < 1e15 => v,
-            Ok(v) => {
-                problems.push(Diagnostic::at(
-                    row.fields[c_usd].span.clone(),
-                    format!("`usd` must be a positive amount below 1e15, found {v}"),
-                ));
-                continue;
-            }
-            Err(d) => {
-                problems.push(d);
-                continue;
-            }
+        let Some(usd) = positive(row, c_usd, "usd", 1e15, "amount", &mut problems) else {
+            continue;
         };
         if year < from || year > until {
             dropped += 1;

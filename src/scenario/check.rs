@@ -9,7 +9,7 @@ use toml::Spanned;
 
 use super::csv_table::read_age_table;
 use super::*;
-use super::{defaults, ROGERS_CASTRO_DEFAULTS};
+use super::{defaults, reserved_name, ROGERS_CASTRO_DEFAULTS};
 use crate::error::{suggest, Diagnostic, SourceFile, SourceSet};
 use crate::model::mortality::reachable_e0;
 
@@ -52,12 +52,6 @@ impl<'a, 'i> Table<'a, 'i> {
 
 /// The longest string a scenario may hold (titles, names, revisions, paths).
 const MAX_STRING_CHARS: usize = 500;
-
-/// Scenario names that would collide with the folders of `compare`, `estimate` and
-/// `hindcast` in the same output folder.
-fn reserved_name(name: &str) -> bool {
-    name == "compare" || name == "estimate" || name.ends_with("-hindcast")
-}
 
 /// Accepted range of a number, with the words used in messages.
 #[derive(Clone, Copy)]
@@ -2323,60 +2317,29 @@ fn check_uncertainty(
         "a number of trajectories",
     );
     let seed = c.integer(&t, "seed", Some(20030701), 0, i64::MAX, "a random seed");
-    let world_growth_sd = c.number(
-        &t,
-        "world_growth_sd",
-        Some(defaults::WORLD_GROWTH_SD),
-        sd,
-        "",
-    );
-    let world_ar1 = c.number(&t, "world_ar1", Some(defaults::WORLD_AR1), persistence, "");
-    let world_shock_sd = c.number(&t, "world_shock_sd", Some(defaults::WORLD_SHOCK_SD), sd, "");
-    let region_ar1 = c.number(
-        &t,
-        "region_ar1",
-        Some(defaults::REGION_AR1),
-        persistence,
-        "",
-    );
-    let region_shock_sd = c.number(
-        &t,
-        "region_shock_sd",
-        Some(defaults::REGION_SHOCK_SD),
-        sd,
-        "",
-    );
-    let departure_sd = c.number(
-        &t,
+    // Every sd, persistence and df is optional, defaulting to the estimates (section 13).
+    let mut optional =
+        |key: &str, default: f64, bound: Bound| c.number(&t, key, Some(default), bound, "");
+    let world_growth_sd = optional("world_growth_sd", defaults::WORLD_GROWTH_SD, sd);
+    let world_ar1 = optional("world_ar1", defaults::WORLD_AR1, persistence);
+    let world_shock_sd = optional("world_shock_sd", defaults::WORLD_SHOCK_SD, sd);
+    let region_ar1 = optional("region_ar1", defaults::REGION_AR1, persistence);
+    let region_shock_sd = optional("region_shock_sd", defaults::REGION_SHOCK_SD, sd);
+    let departure_sd = optional(
         "departure_sd",
-        Some(defaults::DEPARTURE_SD),
+        defaults::DEPARTURE_SD,
         Bound::Between(0.0, 2.0),
-        "",
     );
-    let departure_ramp = c.number(
-        &t,
+    let departure_ramp = optional(
         "departure_ramp",
-        Some(defaults::DEPARTURE_RAMP),
+        defaults::DEPARTURE_RAMP,
         Bound::Between(0.0, 200.0),
-        "",
     );
-    let remittance_growth_sd = c.number(
-        &t,
-        "remittance_growth_sd",
-        Some(defaults::REMITTANCE_GROWTH_SD),
-        sd,
-        "",
-    );
-    let remittance_shock_sd = c.number(
-        &t,
-        "remittance_shock_sd",
-        Some(defaults::REMITTANCE_SHOCK_SD),
-        sd,
-        "",
-    );
-    let world_df = c.number(&t, "world_df", Some(defaults::WORLD_DF), df, "");
-    let region_df = c.number(&t, "region_df", Some(defaults::REGION_DF), df, "");
-    let remittance_df = c.number(&t, "remittance_df", Some(defaults::REMITTANCE_DF), df, "");
+    let remittance_growth_sd = optional("remittance_growth_sd", defaults::REMITTANCE_GROWTH_SD, sd);
+    let remittance_shock_sd = optional("remittance_shock_sd", defaults::REMITTANCE_SHOCK_SD, sd);
+    let world_df = optional("world_df", defaults::WORLD_DF, df);
+    let region_df = optional("region_df", defaults::REGION_DF, df);
+    let remittance_df = optional("remittance_df", defaults::REMITTANCE_DF, df);
     let mut variables: Vec<String> = crate::simulate::CORE_VARIABLES
         .iter()
         .map(|s| s.to_string())

@@ -270,6 +270,12 @@ pub struct Scenario {
     pub spans: KeySpans,
 }
 
+/// Scenario names that would collide with the folders of `compare`, `estimate` and
+/// `hindcast` in the same output folder.
+pub fn reserved_name(name: &str) -> bool {
+    name == "compare" || name == "estimate" || name.ends_with("-hindcast")
+}
+
 /// The label of the sum over origin groups in the `origin` column of every table.
 pub const ALL_ORIGINS: &str = "All";
 

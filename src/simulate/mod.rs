@@ -119,7 +119,8 @@ pub fn derive(
                 &summed
             };
             // Effective remitters by origin group, summed in stream order.
-            let remitters_of = |group: usize| -> Option<Vec<f64>> {
+            // (Borrowed when one group holds all the entity's streams: no copy per trajectory.)
+            let remitters_of = |group: usize| -> Option<std::borrow::Cow<'_, [f64]>> {
                 let of_group: Vec<&CoreSeries> = entity
                     .streams
                     .iter()
@@ -128,15 +129,16 @@ pub fn derive(
                     .collect();
                 match of_group.len() {
                     0 => None,
-                    n if n == members.len() => Some(core.remitters.clone()),
-                    _ => Some(
+                    n if n == members.len() => Some(std::borrow::Cow::Borrowed(&core.remitters)),
+                    _ => Some(std::borrow::Cow::Owned(
                         (0..n_years)
                             .map(|t| of_group.iter().map(|c| c.remitters[t]).sum())
                             .collect(),
-                    ),
+                    )),
                 }
             };
-            let by_group: Vec<Option<Vec<f64>>> = (0..layout.n_groups).map(remitters_of).collect();
+            let by_group: Vec<Option<std::borrow::Cow<'_, [f64]>>> =
+                (0..layout.n_groups).map(remitters_of).collect();
             let sent_of = |groups: &[usize]| -> Vec<f64> {
                 (0..n_years)
                     .map(|t| {
@@ -299,6 +301,8 @@ pub struct DeterministicRun {
     pub detail: Vec<RegionDetail>,
     /// Amount per remitter `[origin group][year]`.
     pub amount_usd: Vec<Vec<f64>>,
+    /// Arrival growth `g_u` of each stream `[stream][year]` (MODEL.md section 6).
+    pub arrival_growth: Vec<Vec<f64>>,
     /// Derived variables `[entity][variable][year]` (see [`derive`]).
     pub derived: Vec<Vec<Vec<f64>>>,
     pub structure: RunStructure,
@@ -371,19 +375,23 @@ pub fn run_deterministic(scenario: &Scenario) -> Result<DeterministicRun, Calibr
             },
             other => other,
         })?;
-    let scenario_for_growth = &engine;
+    // Each stream's arrival growth by year (section 6), computed once: the Monte Carlo adds
+    // its deviations to it.
+    let arrival_growth: Vec<Vec<f64>> = (0..layout.n_streams())
+        .map(|r| {
+            let growth = deterministic_growth(&engine, &rates, &calibration, r);
+            (0..rates.n_years).map(growth).collect()
+        })
+        .collect();
     let structure_years = scenario.structure_years();
     let dims = rates.dims;
     let (core, stream_detail): (Vec<CoreSeries>, Vec<RegionDetail>) = (0..layout.n_streams())
         .into_par_iter()
         .map(|r| {
             let region_cal = &calibration.regions[r];
-            let arrivals = arrivals_path(
-                &rates,
-                r,
-                region_cal.arrivals_base,
-                deterministic_growth(scenario_for_growth, &rates, &calibration, r),
-            );
+            let arrivals = arrivals_path(&rates, r, region_cal.arrivals_base, |u| {
+                arrival_growth[r][u]
+            });
             let mut core = CoreSeries::with_capacity(rates.n_years);
             let mut detail = RegionDetail::default();
             project_region(
@@ -434,6 +442,7 @@ pub fn run_deterministic(scenario: &Scenario) -> Result<DeterministicRun, Calibr
         core,
         detail,
         amount_usd,
+        arrival_growth,
         derived,
         structure,
     })

@@ -83,18 +83,11 @@ pub fn draw_trajectory(
     // Arrival growth: gbar_k + w[u] + (g_hat[r] - gbar) phi^j + v[r,u] + growth_shift, written
     // as the deterministic growth `gbar + (g_hat[r] - gbar) phi^j + growth_shift` plus the
     // deviations, so that with every sd at 0 it is the deterministic growth to the bit.
-    let gbar = run.calibration.pooled_growth;
     let level_deviation = world_scale * u.world_growth_sd * z_world;
-    let mut arrival_growth: Vec<Vec<f64>> = (0..n_regions)
-        .map(|r| vec![run.calibration.regions[r].arrival_growth; n_years])
-        .collect();
-    let deterministic = |r: usize, t: usize| -> f64 {
-        let g_hat = run.calibration.regions[r].arrival_growth;
-        scenario.arrival_growth_after(g_hat, gbar, run.rates.year(t))
-    };
-    for (r, g) in arrival_growth.iter_mut().enumerate() {
-        if cal < n_years {
-            g[cal] = deterministic(r, cal) + level_deviation;
+    let mut arrival_growth = run.arrival_growth.clone();
+    if cal < n_years {
+        for g in &mut arrival_growth {
+            g[cal] += level_deviation;
         }
     }
     let mut amount_usd = run.amount_usd.clone();
@@ -119,7 +112,7 @@ pub fn draw_trajectory(
         w = u.world_ar1 * w + world_scale * u.world_shock_sd * normal();
         for r in 0..n_regions {
             v[r] = u.region_ar1 * v[r] + region_scale * u.region_shock_sd * normal();
-            arrival_growth[r][t] = deterministic(r, t) + (level_deviation + w + v[r]);
+            arrival_growth[r][t] = run.arrival_growth[r][t] + (level_deviation + w + v[r]);
         }
         log_shock_sum += remittance_scale * u.remittance_shock_sd * normal();
         for (amounts, (remittance_growth, amount_cal)) in amount_usd.iter_mut().zip(&groups) {

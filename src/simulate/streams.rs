@@ -40,20 +40,12 @@ impl Layout {
     }
 }
 
-/// Whether an entity is a region, the World, or one origin group of either.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    Region,
-    World,
-}
-
 /// One row group of the output tables: a region (or the World) and an origin group (or
 /// `All`), and the streams it sums.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entity {
     pub region: String,
     pub origin: String,
-    pub level: Level,
     /// `None` for `All`.
     pub group: Option<usize>,
     pub streams: Vec<usize>,
@@ -70,7 +62,6 @@ pub fn entities(scenario: &Scenario) -> Vec<Entity> {
         out.push(Entity {
             region: region.name.clone(),
             origin: ALL_ORIGINS.into(),
-            level: Level::Region,
             group: None,
             streams: (0..layout.n_groups).map(|o| layout.stream(r, o)).collect(),
         });
@@ -79,7 +70,6 @@ pub fn entities(scenario: &Scenario) -> Vec<Entity> {
         out.push(Entity {
             region: "World".into(),
             origin: ALL_ORIGINS.into(),
-            level: Level::World,
             group: None,
             streams: (0..layout.n_streams()).collect(),
         });
@@ -90,7 +80,6 @@ pub fn entities(scenario: &Scenario) -> Vec<Entity> {
                 out.push(Entity {
                     region: region.name.clone(),
                     origin: origin.clone(),
-                    level: Level::Region,
                     group: Some(o),
                     streams: vec![layout.stream(r, o)],
                 });
@@ -101,7 +90,6 @@ pub fn entities(scenario: &Scenario) -> Vec<Entity> {
                 out.push(Entity {
                     region: "World".into(),
                     origin: origin.clone(),
-                    level: Level::World,
                     group: Some(o),
                     streams: (0..layout.n_regions).map(|r| layout.stream(r, o)).collect(),
                 });

@@ -535,17 +535,7 @@ fn origin_charts(tables: &RunTables) -> Vec<Chart> {
             .map(|t| tables.years[t]);
         // A logarithmic axis: receipts grow by orders of magnitude over the horizon, and the
         // crossing in the calibration period must stay visible.
-        let low = layers
-            .iter()
-            .flat_map(|layer| match layer {
-                Layer::Band { lower, .. } => lower.clone(),
-                Layer::Line { points, .. } | Layer::Points { points, .. } => {
-                    points.iter().map(|p| p.1).collect()
-                }
-                _ => Vec::new(),
-            })
-            .filter(|v| *v > 0.0 && v.is_finite())
-            .fold(f64::INFINITY, f64::min);
+        let low = smallest_positive(&layers);
         let low = if low.is_finite() { low * 0.7 } else { 1e-3 };
         let top = (max * 1.3).max(low * 10.0);
         if let Some(year) = crossing {
@@ -651,11 +641,11 @@ fn ratio_chart(tables: &RunTables) -> Chart {
     }
 }
 
-/// A panel with a logarithmic y axis from a little below the smallest positive value drawn
-/// (and below 1, so that the ratio-1 line shows) to a little above `max`.
-fn log_panel(tables: &RunTables, y_desc: String, layers: Vec<Layer>, max: f64) -> Panel {
+/// The smallest positive finite value a set of layers draws (infinity when none), for the
+/// lower end of a logarithmic axis.
+fn smallest_positive(layers: &[Layer]) -> f64 {
     let mut min = f64::INFINITY;
-    for layer in &layers {
+    for layer in layers {
         let values: Vec<f64> = match layer {
             Layer::Band { lower, upper, .. } => lower.iter().chain(upper).copied().collect(),
             Layer::Line { points, .. }
@@ -668,6 +658,13 @@ fn log_panel(tables: &RunTables, y_desc: String, layers: Vec<Layer>, max: f64) -
             .filter(|v| *v > 0.0 && v.is_finite())
             .fold(min, f64::min);
     }
+    min
+}
+
+/// A panel with a logarithmic y axis from a little below the smallest positive value drawn
+/// (and below 1, so that the ratio-1 line shows) to a little above `max`.
+fn log_panel(tables: &RunTables, y_desc: String, layers: Vec<Layer>, max: f64) -> Panel {
+    let min = smallest_positive(&layers);
     let low = if min.is_finite() {
         (min.min(1.0) * 0.8).max(1e-6)
     } else {
