@@ -103,6 +103,9 @@ pub enum Command {
         /// The report's path without extension: writes FILE.md and FILE.html
         #[arg(long, default_value = "output/report", value_name = "FILE")]
         out: PathBuf,
+        /// Replace FILE.md and FILE.html even if they were not written by migproj report
+        #[arg(long)]
+        force: bool,
     },
     /// Estimate trend damping and the uncertainty of arrival growth and remittances from
     /// history (MODEL.md section 13): writes OUT/NAME/ with estimate.csv, statistics.csv, a

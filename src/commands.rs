@@ -11,7 +11,7 @@ use crate::cli::{Cli, Command, RunArgs};
 use crate::error::{Diagnostic, Error, Result, SourceFile};
 use crate::output::charts::data::load_tables;
 use crate::output::charts::render_all;
-use crate::output::folder::OutputFolder;
+use crate::output::folder::{Lock, OutputFolder, WhenBusy};
 use crate::output::{summary, tables};
 use crate::scenario::{load_scenario, LoadedScenario, Scenario, Uncertainty};
 use crate::simulate::monte_carlo::{run_monte_carlo, summary_memory_bytes, MonteCarlo};
@@ -55,7 +55,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             seed,
             quiet,
         } => hindcast(&scenario, &observed, &out, trajectories, seed, quiet),
-        Command::Report { dirs, out } => report(&dirs, &out),
+        Command::Report { dirs, out, force } => report(&dirs, &out, force),
         Command::Estimate(args) => estimate(&args),
         Command::Plot { dirs, chart_size } => {
             for dir in dirs {
@@ -374,14 +374,8 @@ pub fn run_loaded(args: &RunArgs, loaded: &LoadedScenario) -> Result<std::path::
         .iter()
         .find(|(n, _)| n == "run.json")
         .and_then(|(_, bytes)| serde_json::from_slice::<serde_json::Value>(bytes).ok());
-    let mut kept = None;
-    if args.keep && folder.target().exists() {
-        let backup = numbered_backup(folder.target());
-        std::fs::rename(folder.target(), &backup)
-            .map_err(|e| Error::environment("cannot keep the previous run", &backup, e))?;
-        kept = Some(backup);
-    }
-    let target = folder.commit()?;
+    let kept = (args.keep && folder.target().exists()).then(|| numbered_backup(folder.target()));
+    let target = folder.commit_keeping(kept.as_deref())?;
     if let (Some(old), Some(new)) = (&old, &new) {
         let (was, now) = (run_identity(old), run_identity(new));
         if was != now {
@@ -947,7 +941,16 @@ pub fn hindcast(
 }
 
 /// `migproj report`.
-pub fn report(dirs: &[std::path::PathBuf], out: &Path) -> Result<()> {
+pub fn report(dirs: &[std::path::PathBuf], out: &Path, force: bool) -> Result<()> {
+    // Readers of the run folders: a run replacing one of them meanwhile waits. Locks are
+    // taken in one order (sorted paths) so that two reports cannot wait on each other.
+    let mut locked: Vec<&std::path::PathBuf> = dirs.iter().collect();
+    locked.sort();
+    locked.dedup();
+    let _locks = locked
+        .iter()
+        .map(|dir| Lock::for_target(dir, WhenBusy::Wait))
+        .collect::<Result<Vec<_>>>()?;
     let mut runs = Vec::new();
     let mut comparisons = Vec::new();
     for dir in dirs {
@@ -967,7 +970,11 @@ pub fn report(dirs: &[std::path::PathBuf], out: &Path) -> Result<()> {
         .map_err(|e| Error::environment("cannot create", &report_dir, e))?;
     let md_path = out.with_extension("md");
     let html_path = out.with_extension("html");
-    for (path, text) in [
+    let _lock = Lock::for_target(&md_path, WhenBusy::Refuse)?;
+    for path in [&md_path, &html_path] {
+        refuse_to_replace_foreign(path, force)?;
+    }
+    let files = [
         (
             &md_path,
             crate::report::markdown(&runs, &report_dir)
@@ -980,19 +987,78 @@ pub fn report(dirs: &[std::path::PathBuf], out: &Path) -> Result<()> {
                 &(crate::report::comparisons_html(&comparisons) + "</body>\n</html>\n"),
             ),
         ),
-    ] {
-        // Written beside the target, then renamed: never a half-written report.
-        let partial = path.with_extension(format!("partial-{}", std::process::id()));
-        std::fs::write(&partial, text)
-            .map_err(|e| Error::environment("cannot write", &partial, e))?;
-        std::fs::rename(&partial, path).map_err(|e| Error::environment("cannot write", path, e))?;
+    ];
+    // Both written beside their targets first, then renamed: never a half-written report,
+    // and no partial file left behind when the disk is full.
+    let mut partials = Vec::new();
+    for (path, text) in &files {
+        let partial = path.with_extension(format!(
+            "{}.partial-{}",
+            path.extension().and_then(|e| e.to_str()).unwrap_or(""),
+            std::process::id()
+        ));
+        partials.push(partial.clone());
+        if let Err(e) = write_synced(&partial, text.as_bytes()) {
+            for p in &partials {
+                let _ = std::fs::remove_file(p);
+            }
+            return Err(Error::environment("cannot write", &partial, e));
+        }
+    }
+    for ((path, _), partial) in files.iter().zip(&partials) {
+        std::fs::rename(partial, path).map_err(|e| {
+            let _ = std::fs::remove_file(partial);
+            Error::environment("cannot write", path, e)
+        })?;
     }
     eprintln!("wrote {} and {}", md_path.display(), html_path.display());
     Ok(())
 }
 
+/// The first line of every report migproj writes (Markdown and HTML alike).
+pub const REPORT_MARK: &str = "<!-- written by migproj report -->";
+
+/// A report replaces only a file that migproj wrote, unless `--force`.
+fn refuse_to_replace_foreign(path: &Path, force: bool) -> Result<()> {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    if force {
+        return Ok(());
+    }
+    let ours = meta.is_file()
+        && std::fs::File::open(path)
+            .ok()
+            .and_then(|f| {
+                use std::io::Read;
+                let mut head = vec![0u8; REPORT_MARK.len()];
+                f.take(REPORT_MARK.len() as u64)
+                    .read_exact(&mut head)
+                    .ok()?;
+                Some(head == REPORT_MARK.as_bytes())
+            })
+            .unwrap_or(false);
+    if ours {
+        return Ok(());
+    }
+    Err(Error::InputPlain(format!(
+        "error: `{}` exists and was not written by migproj report; choose another --out, or add --force to replace it",
+        path.display()
+    )))
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
 /// Redraws the charts of a run folder from its tables; the new charts replace DIR/charts whole.
 pub fn plot(dir: &Path, size: (u32, u32)) -> Result<()> {
+    // Held while the tables are read and the charts written: a run replacing the folder
+    // meanwhile waits, so the charts always match the tables beside them.
+    let _lock = Lock::for_target(dir, WhenBusy::Wait)?;
     let run_tables = read_run_tables(dir)?;
     let files = render_all(&run_tables, size)?;
     let folder = OutputFolder::create(dir, "charts")?;

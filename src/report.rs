@@ -275,6 +275,11 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Text from a scenario or table in Markdown: no raw HTML, no table-breaking bars.
+fn md(text: &str) -> String {
+    escape(text).replace('|', "\\|")
+}
+
 fn provenance(run: &ReportRun) -> String {
     let m = &run.tables.meta;
     let mc = match (m.trajectories, m.seed) {
@@ -296,17 +301,20 @@ fn relative_to(path: &Path, base: &Path) -> String {
 
 /// The report in Markdown; chart images are linked relative to `report_dir`.
 pub fn markdown(runs: &[ReportRun], report_dir: &Path) -> String {
-    let mut out = String::from("# Projections of international migrants and remittances\n\n");
+    let mut out = format!(
+        "{}\n# Projections of international migrants and remittances\n\n",
+        crate::commands::REPORT_MARK
+    );
     let _ = writeln!(out, "Made with migproj from {} run{}. Figures are medians with 80% intervals in brackets where the run has a Monte Carlo; World totals.\n", runs.len(), if runs.len() == 1 { "" } else { "s" });
     for run in runs {
         let t = &run.tables;
-        let _ = writeln!(out, "## {}\n", t.meta.scenario_title);
+        let _ = writeln!(out, "## {}\n", md(&t.meta.scenario_title));
         let _ = writeln!(
             out,
             "### Assumptions\n\n| assumption | value | unit |\n|---|---|---|"
         );
         for (key, value, unit) in &run.assumptions {
-            let _ = writeln!(out, "| {key} | {value} | {unit} |");
+            let _ = writeln!(out, "| {} | {} | {} |", md(key), md(value), md(unit));
         }
         let years: Vec<i32> = REPORT_YEARS
             .iter()
@@ -350,7 +358,8 @@ pub fn markdown(runs: &[ReportRun], report_dir: &Path) -> String {
 
 /// The report as one HTML file with the charts inlined as SVG.
 pub fn html(runs: &[ReportRun]) -> String {
-    let mut out = String::from(
+    let mut out = String::from(crate::commands::REPORT_MARK) + "\n";
+    out.push_str(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>migproj report</title>\n<style>\n\
          body { font-family: 'DejaVu Sans', Verdana, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; line-height: 1.45; }\n\
          h1 { font-size: 1.8em; } h2 { border-bottom: 2px solid #0072B2; padding-bottom: 0.2em; margin-top: 2em; }\n\

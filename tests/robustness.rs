@@ -682,40 +682,116 @@ fn a_killed_run_leaves_whole_outputs_and_the_next_run_works() {
 }
 
 #[test]
-fn a_second_run_into_a_locked_folder_is_refused_clearly() {
+fn a_second_run_into_a_locked_folder_is_refused_and_plot_waits() {
     let dir = temp_dir("lock");
     let out = dir.join("out");
     std::fs::create_dir_all(&out).unwrap();
-    let mut holder = Command::new("sleep").arg("30").spawn().unwrap();
-    std::fs::write(out.join(".baseline.lock"), format!("{}\n", holder.id())).unwrap();
-    let output = migproj(&[
+    // An empty lock file nobody holds is no obstacle (a just-created file is not "stale").
+    std::fs::write(out.join(".baseline.lock"), "").unwrap();
+    let args = [
         "run",
         "scenarios/baseline.toml",
         "--deterministic",
         "--quiet",
         "--out",
         out.to_str().unwrap(),
-    ]);
+    ];
+    assert_success(&migproj(&args));
+    // Another process holds the OS lock (flock(1), as migproj takes it): a run is refused.
+    let mut holder = Command::new("flock")
+        .arg("--close")
+        .arg(out.join(".baseline.lock"))
+        .args(["sleep", "30"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let output = migproj(&args);
     assert_eq!(output.status.code(), Some(1));
     let message = String::from_utf8_lossy(&output.stderr);
     assert!(
-        message.contains(&format!(
-            "another migproj run (process {}) is writing",
-            holder.id()
-        )),
+        message.contains("another migproj process (a run, plot or report) is using"),
         "{message}"
     );
-    assert!(!out.join("baseline").exists());
+    // plot waits for the holder instead, then draws from a consistent folder.
+    let folder = out.join("baseline");
+    let plot = Command::new(env!("CARGO_BIN_EXE_migproj"))
+        .args(["plot", folder.to_str().unwrap()])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
     holder.kill().unwrap();
     holder.wait().unwrap();
-    // The holder is gone: its lock is stale and the run proceeds.
-    let output = migproj(&[
-        "run",
-        "scenarios/baseline.toml",
-        "--deterministic",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_success(&output);
+    let plot = plot.wait_with_output().unwrap();
+    assert_success(&plot);
+    assert!(String::from_utf8_lossy(&plot.stderr).contains("waiting for another migproj process"));
+    // The holder is gone: the run proceeds.
+    assert_success(&migproj(&args));
+}
+
+#[test]
+fn concurrent_runs_never_mix_and_plot_matches_its_tables() {
+    // Runs with two seeds and plots race on one folder; at the end, every chart footer names
+    // the seed in run.json.
+    let dir = temp_dir("race");
+    let out = dir.join("out");
+    let folder = out.join("baseline");
+    let runner = |seed: &'static str| {
+        let out = out.clone();
+        std::thread::spawn(move || {
+            Command::new(env!("CARGO_BIN_EXE_migproj"))
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .args([
+                    "run",
+                    "scenarios/baseline.toml",
+                    "--trajectories",
+                    "20",
+                    "--seed",
+                    seed,
+                    "--quiet",
+                    "--out",
+                ])
+                .arg(&out)
+                .output()
+                .unwrap()
+        })
+    };
+    assert_success(&runner("1").join().unwrap());
+    for _round in 0..3 {
+        let a = runner("1");
+        let plotter = {
+            let folder = folder.clone();
+            std::thread::spawn(move || {
+                Command::new(env!("CARGO_BIN_EXE_migproj"))
+                    .args(["plot"])
+                    .arg(&folder)
+                    .output()
+                    .unwrap()
+            })
+        };
+        let b = runner("2");
+        for output in [
+            a.join().unwrap(),
+            b.join().unwrap(),
+            plotter.join().unwrap(),
+        ] {
+            // Each either succeeded or was refused because another held the lock.
+            let text = String::from_utf8_lossy(&output.stderr);
+            assert!(
+                output.status.success() || text.contains("is using"),
+                "{text}"
+            );
+        }
+        let run_json = std::fs::read_to_string(folder.join("run.json")).unwrap();
+        let seed = if run_json.contains("\"seed\": 2") {
+            "seed 2"
+        } else {
+            "seed 1"
+        };
+        let svg = std::fs::read_to_string(folder.join("charts/stock.svg")).unwrap();
+        assert!(
+            svg.contains(seed),
+            "charts and run.json disagree on the seed"
+        );
+    }
 }

@@ -1,91 +1,163 @@
-//! An output folder written atomically: files go into a hidden temporary folder beside the
-//! target, which replaces the target only when every file is complete. A lock file keeps two
-//! runs from writing the same folder at once; a failed or killed run leaves the previous
-//! outputs as they were.
+//! An output folder written atomically: files go into a hidden staging folder beside the
+//! target, which takes the target's place in one `renameat2(RENAME_EXCHANGE)` when every file
+//! is complete, so that at every instant the path holds either the whole previous folder or the
+//! whole new one. The previous folder is deleted only after the swap. An OS lock (`flock`,
+//! through the standard library) keeps two processes from writing the same folder at once and
+//! keeps `plot` and `report` from reading a folder while a run replaces it.
+//!
+//! Every filesystem operation of a write passes a numbered failpoint: with
+//! `MIGPROJ_FAILPOINT=N` in the environment the process stops dead (no destructor runs, as
+//! under `kill -9`) at the N-th one. The fault-injection test walks N over every step.
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::{Error, Result};
+
+static FAILPOINTS_PASSED: AtomicUsize = AtomicUsize::new(0);
+
+/// Stops the process at the N-th failpoint when `MIGPROJ_FAILPOINT=N` (a testing aid).
+pub fn failpoint(step: &str) {
+    let Some(stop_at) = std::env::var("MIGPROJ_FAILPOINT")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+    else {
+        return;
+    };
+    let passed = FAILPOINTS_PASSED.fetch_add(1, Ordering::SeqCst) + 1;
+    if passed == stop_at {
+        eprintln!("failpoint {passed} ({step}): stopping as if killed");
+        // No destructors, no cleanup: what a kill -9 leaves behind.
+        std::process::exit(86);
+    }
+}
+
+/// What to do when another process holds a lock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WhenBusy {
+    /// Fail at once (two runs writing the same folder is a mistake worth reporting).
+    Refuse,
+    /// Wait for the other process (a reader waits for the writer to finish).
+    Wait,
+}
+
+/// An exclusive OS lock on `parent/.NAME.lock`, held until dropped. The lock file is removed
+/// while the lock is still held; a process that opened the old file then finds, once it gets
+/// the lock, that the path no longer names its file, and starts again.
+pub struct Lock {
+    path: PathBuf,
+    file: Option<fs::File>,
+}
+
+/// The lock file guarding `parent/name`.
+pub fn lock_path(parent: &Path, name: &str) -> PathBuf {
+    parent.join(format!(".{name}.lock"))
+}
+
+impl Lock {
+    /// Takes the lock guarding `target` (a folder or file path).
+    pub fn for_target(target: &Path, when_busy: WhenBusy) -> Result<Lock> {
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "output".to_string());
+        Lock::acquire(&lock_path(parent, &name), target, when_busy)
+    }
+
+    fn acquire(path: &Path, target: &Path, when_busy: WhenBusy) -> Result<Lock> {
+        use std::os::unix::fs::MetadataExt;
+        let mut told = false;
+        loop {
+            let file = fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(path)
+                .map_err(|e| Error::environment("cannot create the lock file", path, e))?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(fs::TryLockError::WouldBlock) => match when_busy {
+                    WhenBusy::Refuse => {
+                        return Err(Error::Environment(format!(
+                            "another migproj process (a run, plot or report) is using `{}` (it holds the lock `{}`); wait for it to finish",
+                            target.display(),
+                            path.display()
+                        )))
+                    }
+                    WhenBusy::Wait => {
+                        if !told {
+                            eprintln!(
+                                "waiting for another migproj process that is writing `{}`...",
+                                target.display()
+                            );
+                            told = true;
+                        }
+                        file.lock()
+                            .map_err(|e| Error::environment("cannot take the lock", path, e))?;
+                    }
+                },
+                Err(fs::TryLockError::Error(e)) => {
+                    return Err(Error::environment("cannot take the lock", path, e))
+                }
+            }
+            // The holder we waited for may have removed the file: lock the one at the path.
+            let same = match (file.metadata(), fs::symlink_metadata(path)) {
+                (Ok(held), Ok(now)) => held.dev() == now.dev() && held.ino() == now.ino(),
+                _ => false,
+            };
+            if same {
+                return Ok(Lock {
+                    path: path.to_path_buf(),
+                    file: Some(file),
+                });
+            }
+        }
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        // Removed while held, then released (see the type's comment).
+        let _ = fs::remove_file(&self.path);
+        drop(self.file.take());
+    }
+}
 
 pub struct OutputFolder {
     target: PathBuf,
     staging: PathBuf,
-    lock: PathBuf,
     committed: bool,
-}
-
-fn process_alive(pid: u32) -> bool {
-    Path::new(&format!("/proc/{pid}")).exists() || !Path::new("/proc/self").exists()
+    _lock: Lock,
 }
 
 impl OutputFolder {
-    /// Prepares `parent/name`: takes the lock and creates the staging folder.
+    /// Prepares `parent/name`: takes the lock (refusing if another process holds it), puts
+    /// back a previous folder that a process killed mid-replacement left aside, removes
+    /// leftovers, and creates the staging folder.
     pub fn create(parent: &Path, name: &str) -> Result<Self> {
         fs::create_dir_all(parent)
             .map_err(|e| Error::environment("cannot create the output folder", parent, e))?;
         let target = parent.join(name);
-        let lock = parent.join(format!(".{name}.lock"));
-        let pid = std::process::id();
-        for _attempt in 0..2 {
-            match fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&lock)
-            {
-                Ok(mut file) => {
-                    let _ = writeln!(file, "{pid}");
-                    break;
-                }
-                Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let holder = fs::read_to_string(&lock)
-                        .ok()
-                        .and_then(|s| s.trim().parse::<u32>().ok());
-                    match holder {
-                        Some(other) if process_alive(other) && other != pid => {
-                            return Err(Error::Environment(format!(
-                                "another migproj run (process {other}) is writing `{}`; wait for it, or delete `{}` if no run is active",
-                                target.display(),
-                                lock.display()
-                            )));
-                        }
-                        // A lock left by a run that was killed: take it over.
-                        _ => {
-                            let _ = fs::remove_file(&lock);
-                        }
-                    }
-                }
-                Err(err) => {
-                    return Err(Error::environment(
-                        "cannot write in the output folder",
-                        parent,
-                        err,
-                    ))
-                }
-            }
-        }
-        if !lock.exists() {
-            return Err(Error::Environment(format!(
-                "cannot take the lock `{}`",
-                lock.display()
-            )));
-        }
-        remove_leftovers(parent, name);
-        let staging = parent.join(format!(".{name}.partial-{pid}"));
-        let folder = OutputFolder {
+        let lock = Lock::for_target(&target, WhenBusy::Refuse)?;
+        failpoint("lock taken");
+        recover_and_clean(parent, name)?;
+        let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
+        failpoint("create staging");
+        fs::create_dir_all(&staging)
+            .map_err(|e| Error::environment("cannot create the output folder", &staging, e))?;
+        Ok(OutputFolder {
             target,
             staging,
-            lock,
             committed: false,
-        };
-        if folder.staging.exists() {
-            let _ = fs::remove_dir_all(&folder.staging);
-        }
-        fs::create_dir_all(&folder.staging).map_err(|e| {
-            Error::environment("cannot create the output folder", &folder.staging, e)
-        })?;
-        Ok(folder)
+            _lock: lock,
+        })
     }
 
     /// Where the outputs will be once committed.
@@ -99,8 +171,10 @@ impl OutputFolder {
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).map_err(|e| Error::environment("cannot create", dir, e))?;
         }
+        failpoint("create file");
         let mut file =
             fs::File::create(&path).map_err(|e| Error::environment("cannot write", &path, e))?;
+        failpoint("write file");
         file.write_all(bytes)
             .map_err(|e| Error::environment("cannot write", &path, e))?;
         file.sync_all()
@@ -108,8 +182,85 @@ impl OutputFolder {
         Ok(())
     }
 
-    /// Moves the complete staging folder into place, replacing any previous outputs.
-    pub fn commit(mut self) -> Result<PathBuf> {
+    /// Opens a file of the staging folder for writing in pieces (large tables streamed to
+    /// disk); the caller writes and flushes it.
+    pub fn create_file(&self, relative: &str) -> Result<(PathBuf, fs::File)> {
+        let path = self.staging.join(relative);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(|e| Error::environment("cannot create", dir, e))?;
+        }
+        failpoint("create file");
+        let file =
+            fs::File::create(&path).map_err(|e| Error::environment("cannot write", &path, e))?;
+        Ok((path, file))
+    }
+
+    /// Puts the complete staging folder in place of the target; the previous outputs are
+    /// deleted after the swap.
+    pub fn commit(self) -> Result<PathBuf> {
+        self.commit_keeping(None)
+    }
+
+    /// As `commit`, but the previous outputs (if any) are moved to `backup` instead of deleted.
+    pub fn commit_keeping(mut self, backup: Option<&Path>) -> Result<PathBuf> {
+        sync_dir(&self.staging);
+        let parent = self.target.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let had_target = fs::symlink_metadata(&self.target).is_ok();
+        failpoint("swap");
+        if !had_target {
+            fs::rename(&self.staging, &self.target)
+                .map_err(|e| Error::environment("cannot move the outputs into", &self.target, e))?;
+        } else if std::env::var_os("MIGPROJ_NO_RENAME_EXCHANGE").is_some() {
+            // Testing aid: the path taken on filesystems without RENAME_EXCHANGE.
+            self.swap_in_two_renames()?;
+        } else {
+            match rustix::fs::renameat_with(
+                rustix::fs::CWD,
+                &self.staging,
+                rustix::fs::CWD,
+                &self.target,
+                rustix::fs::RenameFlags::EXCHANGE,
+            ) {
+                Ok(()) => {}
+                Err(errno)
+                    if errno == rustix::io::Errno::INVAL
+                        || errno == rustix::io::Errno::NOSYS
+                        || errno == rustix::io::Errno::OPNOTSUPP =>
+                {
+                    self.swap_in_two_renames()?;
+                }
+                Err(errno) => {
+                    return Err(Error::environment(
+                        "cannot move the outputs into",
+                        &self.target,
+                        std::io::Error::from(errno),
+                    ))
+                }
+            }
+        }
+        // The staging path now holds the previous outputs (if there were any).
+        self.committed = true;
+        sync_dir(&parent);
+        if had_target {
+            failpoint("remove previous");
+            match backup {
+                Some(backup) => fs::rename(&self.staging, backup).map_err(|e| {
+                    Error::environment("cannot keep the previous run as", backup, e)
+                })?,
+                None => {
+                    let _ = fs::remove_dir_all(&self.staging);
+                }
+            }
+        }
+        failpoint("release lock");
+        Ok(self.target.clone())
+    }
+
+    /// For filesystems without `RENAME_EXCHANGE`: the target goes to `.NAME.old-PID`, the
+    /// staging folder to the target, and the old folder to the staging path. A process killed
+    /// between the first two renames leaves no target; the next writer puts `.NAME.old-*` back
+    /// (`recover_and_clean`), so the previous outputs are never lost.
+    fn swap_in_two_renames(&self) -> Result<()> {
         let parent = self.target.parent().unwrap_or(Path::new("."));
         let name = self
             .target
@@ -117,12 +268,10 @@ impl OutputFolder {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-        if self.target.exists() {
-            fs::rename(&self.target, &old)
-                .map_err(|e| Error::environment("cannot replace", &self.target, e))?;
-        }
+        fs::rename(&self.target, &old)
+            .map_err(|e| Error::environment("cannot replace", &self.target, e))?;
+        failpoint("second rename");
         if let Err(err) = fs::rename(&self.staging, &self.target) {
-            // Put the previous outputs back.
             let _ = fs::rename(&old, &self.target);
             return Err(Error::environment(
                 "cannot move the outputs into",
@@ -130,32 +279,50 @@ impl OutputFolder {
                 err,
             ));
         }
-        let _ = fs::remove_dir_all(&old);
-        self.committed = true;
-        Ok(self.target.clone())
+        fs::rename(&old, &self.staging).map_err(|e| Error::environment("cannot move", &old, e))?;
+        Ok(())
     }
 }
 
-/// Removes the staging and old folders that runs killed before they finished left behind
-/// (those whose process is gone). Called while holding the lock.
-fn remove_leftovers(parent: &Path, name: &str) {
+fn sync_dir(dir: &Path) {
+    if let Ok(file) = fs::File::open(dir) {
+        let _ = file.sync_all();
+    }
+}
+
+/// Called while holding the lock, so no other writer of `parent/name` is alive: a previous
+/// folder left aside with no target is put back; every other leftover of killed writers
+/// (staging folders, old folders) is removed.
+fn recover_and_clean(parent: &Path, name: &str) -> Result<()> {
     let Ok(entries) = fs::read_dir(parent) else {
-        return;
+        return Ok(());
     };
-    let prefixes = [format!(".{name}.partial-"), format!(".{name}.old-")];
+    let staging_prefix = format!(".{name}.partial-");
+    let old_prefix = format!(".{name}.old-");
+    let target = parent.join(name);
     for entry in entries.flatten() {
         let file_name = entry.file_name().to_string_lossy().into_owned();
-        for prefix in &prefixes {
-            if let Some(pid) = file_name
-                .strip_prefix(prefix.as_str())
-                .and_then(|p| p.parse::<u32>().ok())
-            {
-                if pid != std::process::id() && !process_alive(pid) {
-                    let _ = fs::remove_dir_all(entry.path());
-                }
-            }
+        let is_old = file_name
+            .strip_prefix(old_prefix.as_str())
+            .is_some_and(|pid| pid.parse::<u32>().is_ok());
+        let is_staging = file_name
+            .strip_prefix(staging_prefix.as_str())
+            .is_some_and(|pid| pid.parse::<u32>().is_ok());
+        if is_old && fs::symlink_metadata(&target).is_err() {
+            failpoint("restore previous");
+            fs::rename(entry.path(), &target).map_err(|e| {
+                Error::environment("cannot restore the previous outputs", &target, e)
+            })?;
+            eprintln!(
+                "restored {} (a run was stopped while replacing it)",
+                target.display()
+            );
+        } else if is_old || is_staging {
+            failpoint("remove leftover");
+            let _ = fs::remove_dir_all(entry.path());
         }
     }
+    Ok(())
 }
 
 impl Drop for OutputFolder {
@@ -163,6 +330,5 @@ impl Drop for OutputFolder {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.staging);
         }
-        let _ = fs::remove_file(&self.lock);
     }
 }

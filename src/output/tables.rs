@@ -330,6 +330,33 @@ pub fn calibration_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
     csv.into_bytes()
 }
 
+/// Every file the run read, with its sha256: the scenario, each file it extends, each table.
+fn inputs_json(loaded: &crate::scenario::LoadedScenario) -> serde_json::Value {
+    use crate::scenario::sha256_hex;
+    let mut inputs: Vec<serde_json::Value> = loaded
+        .sources
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, (file, _))| {
+            serde_json::json!({
+                "role": if i == 0 { "scenario" } else { "extends" },
+                "path": file.path.display().to_string(),
+                "sha256": sha256_hex(file.text.as_bytes()),
+            })
+        })
+        .collect();
+    inputs.extend(loaded.scenario.tables.iter().map(|(key, path, sha)| {
+        serde_json::json!({
+            "role": "table",
+            "key": key,
+            "path": path.display().to_string(),
+            "sha256": sha,
+        })
+    }));
+    serde_json::Value::Array(inputs)
+}
+
 /// run.json: provenance of a run (the only output with paths and times in it).
 pub fn run_json(
     loaded: &crate::scenario::LoadedScenario,
@@ -345,6 +372,7 @@ pub fn run_json(
             "name": loaded.scenario.name,
             "title": loaded.scenario.title,
         },
+        "inputs": inputs_json(loaded),
         "data_revision": loaded.scenario.data_revision,
         "wall_time_seconds": wall_time_seconds,
     });

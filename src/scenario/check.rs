@@ -92,6 +92,8 @@ struct Checker<'f> {
     sources: &'f SourceSet,
     /// The folder of each file in `sources`, where its relative paths start.
     dirs: &'f [std::path::PathBuf],
+    /// Tables read, for the provenance: `(key, path, sha256)`.
+    tables: Vec<(String, std::path::PathBuf, String)>,
 }
 
 fn describe(value: &DeValue<'_>) -> String {
@@ -989,13 +991,17 @@ pub fn check_scenario(
         diagnostics: Vec::new(),
         sources: &sources,
         dirs: &dirs,
+        tables: Vec::new(),
     };
     let root_table = Table {
         path: "",
         entries: &root,
         span: (0, 0),
     };
-    let scenario = check_root(&mut checker, &root_table);
+    let scenario = check_root(&mut checker, &root_table).map(|mut scenario| {
+        scenario.tables = std::mem::take(&mut checker.tables);
+        scenario
+    });
     let result = match scenario {
         Some(scenario) if checker.diagnostics.is_empty() => Ok(scenario),
         _ => {
@@ -1179,6 +1185,7 @@ fn check_root(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Scenario> {
         end_year: years.end,
         data_revision: data_revision?,
         max_duration: max_duration?,
+        tables: Vec::new(),
         spans: KeySpans {
             region_stock: regions.iter().map(|(_, span)| span.clone()).collect(),
             life_expectancy: life_expectancy_span,
@@ -1609,6 +1616,11 @@ fn read_table_for(
             return None;
         }
     };
+    c.tables.push((
+        key.to_string(),
+        path.to_path_buf(),
+        super::sha256_hex(text.as_bytes()),
+    ));
     match read_age_table(&text, crate::model::MAX_AGE, check) {
         Ok(table) => Some(table),
         Err(diagnostic) => {

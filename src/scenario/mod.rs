@@ -268,6 +268,8 @@ pub struct Scenario {
     pub uncertainty: Uncertainty,
     pub warnings: WarningThresholds,
     pub spans: KeySpans,
+    /// Every table file the scenario read: `(scenario key, path, sha256 of its bytes)`.
+    pub tables: Vec<(String, PathBuf, String)>,
 }
 
 /// Scenario names that would collide with the folders of `compare`, `estimate` and
@@ -381,10 +383,17 @@ pub fn load_scenario_bytes(path: &Path, bytes: Vec<u8>) -> Result<LoadedScenario
         Ok(scenario) => {
             // The hash covers every file the scenario rests on: the file itself, then each
             // file it extends (for a file that extends none, the hash of the file).
+            // The tables it reads are in the hash too (by their own hashes).
             let chain: Vec<u8> = sources
                 .files
                 .iter()
                 .flat_map(|(f, _)| f.text.as_bytes().iter().copied())
+                .chain(
+                    scenario
+                        .tables
+                        .iter()
+                        .flat_map(|(_, _, sha)| sha.as_bytes().iter().copied()),
+                )
                 .collect();
             Ok(LoadedScenario {
                 scenario,
