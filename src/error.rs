@@ -154,6 +154,9 @@ pub fn render_diagnostics_in(sources: &SourceSet, diagnostics: &[Diagnostic]) ->
     out
 }
 
+/// The most characters of a source line echoed under an error.
+const LINE_WINDOW: usize = 120;
+
 fn render_one(out: &mut String, file: &SourceFile, diagnostic: &Diagnostic) {
     let _ = writeln!(out, "error: {}", diagnostic.message);
     match &diagnostic.span {
@@ -177,9 +180,41 @@ fn render_one(out: &mut String, file: &SourceFile, diagnostic: &Diagnostic) {
                     .chars()
                     .count();
             let width = span_chars.clamp(1, (line_chars + 1).saturating_sub(col - 1).max(1));
+            // A long line is shown as a window around the column, so that the message stays
+            // a few lines long whatever the file holds.
+            let (shown, caret_col, width) = if line_chars > LINE_WINDOW {
+                let start = (col - 1).saturating_sub(LINE_WINDOW / 3);
+                let body: String = text.chars().skip(start).take(LINE_WINDOW).collect();
+                let lead = if start > 0 { "..." } else { "" };
+                let tail = if start + LINE_WINDOW < line_chars {
+                    "..."
+                } else {
+                    ""
+                };
+                let caret_col = col - start + lead.len();
+                let width = width.min(LINE_WINDOW + 1 - (col - 1 - start));
+                (
+                    format!("{lead}{}{tail}", printable(&body)),
+                    caret_col,
+                    width,
+                )
+            } else {
+                (printable(text), col, width)
+            };
             let _ = writeln!(out, "{pad} |");
-            let _ = writeln!(out, "{line} | {}", printable(text));
-            let _ = writeln!(out, "{pad} | {}{}", " ".repeat(col - 1), "^".repeat(width));
+            let _ = writeln!(out, "{line} | {shown}");
+            let _ = writeln!(
+                out,
+                "{pad} | {}{}",
+                " ".repeat(caret_col - 1),
+                "^".repeat(width)
+            );
+            if file.text.contains('\r') && !file.text.contains('\n') {
+                let _ = writeln!(
+                    out,
+                    "  = note: this file ends its lines with CR alone (classic Mac OS); save it with LF or CRLF line ends"
+                );
+            }
         }
     }
     if let Some(help) = &diagnostic.help {
@@ -229,10 +264,9 @@ impl Error {
     /// Builds an input error from located diagnostics in one file.
     pub fn from_diagnostics(file: &SourceFile, diagnostics: &[Diagnostic], what: &str) -> Self {
         let n = diagnostics.len();
-        let count_line = format!("{} problem{}; {what}", n, if n == 1 { "" } else { "s" });
         Error::Input {
-            rendered: render_diagnostics(file, diagnostics),
-            count_line,
+            rendered: render_diagnostics(file, &diagnostics[..n.min(MAX_SHOWN)]),
+            count_line: count_line(n, what),
         }
     }
 
@@ -244,13 +278,24 @@ impl Error {
     ) -> Self {
         let n = diagnostics.len();
         Error::Input {
-            rendered: render_diagnostics_in(sources, diagnostics),
-            count_line: format!("{} problem{}; {what}", n, if n == 1 { "" } else { "s" }),
+            rendered: render_diagnostics_in(sources, &diagnostics[..n.min(MAX_SHOWN)]),
+            count_line: count_line(n, what),
         }
     }
 
     pub fn environment(context: impl std::fmt::Display, path: &Path, err: std::io::Error) -> Self {
         Error::Environment(format!("{context} `{}`: {err}", path.display()))
+    }
+}
+
+/// The most problems shown in full; the count line gives the total.
+const MAX_SHOWN: usize = 30;
+
+fn count_line(n: usize, what: &str) -> String {
+    if n > MAX_SHOWN {
+        format!("{n} problems (the first {MAX_SHOWN} shown); {what}")
+    } else {
+        format!("{} problem{}; {what}", n, if n == 1 { "" } else { "s" })
     }
 }
 
@@ -312,4 +357,24 @@ mod tests {
         // 'é' is two bytes: the '=' after "bé " is the 4th character.
         assert_eq!(file.line_col(10), (2, 4));
     }
+}
+
+/// At most `max` characters of `text` for an error message, control characters shown as
+/// escapes, with "..." where it was cut: a message never grows with a hostile input.
+pub fn clip(text: &str, max: usize) -> String {
+    let mut out: String = text
+        .chars()
+        .take(max)
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
+    if text.chars().count() > max {
+        out.push_str("...");
+    }
+    out
 }

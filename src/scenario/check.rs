@@ -96,6 +96,21 @@ struct Checker<'f> {
     tables: Vec<(String, std::path::PathBuf, String)>,
 }
 
+/// The first few of a list of names, for a message that must not grow with the input.
+fn list_some(items: &[String]) -> String {
+    const SHOWN: usize = 8;
+    let shown: Vec<String> = items
+        .iter()
+        .take(SHOWN)
+        .map(|s| crate::error::clip(s, 40))
+        .collect();
+    if items.len() > SHOWN {
+        format!("{} and {} more", shown.join(", "), items.len() - SHOWN)
+    } else {
+        shown.join(", ")
+    }
+}
+
 fn describe(value: &DeValue<'_>) -> String {
     match value {
         DeValue::String(s) => {
@@ -545,7 +560,7 @@ impl<'f> Checker<'f> {
         let candidates: Vec<&str> = origins.iter().map(String::as_str).collect();
         let hint = suggest(&name, &candidates)
             .map(|s| format!("; did you mean \"{s}\"?"))
-            .unwrap_or_else(|| format!(" (groups: {})", origins.join(", ")));
+            .unwrap_or_else(|| format!(" (groups: {})", list_some(origins)));
         self.error(
             value.span(),
             format!("`{path}` names no origin group of `[origins]`: \"{name}\"{hint}"),
@@ -608,7 +623,7 @@ impl<'f> Checker<'f> {
                     let candidates: Vec<&str> = origins.iter().map(String::as_str).collect();
                     let hint = suggest(group, &candidates)
                         .map(|s| format!("; did you mean \"{s}\"?"))
-                        .unwrap_or_else(|| format!(" (groups: {})", origins.join(", ")));
+                        .unwrap_or_else(|| format!(" (groups: {})", list_some(origins)));
                     self.error(group_key.span(), format!("`{path}.{year}` names no origin group of `[origins]`: \"{group}\"{hint}"));
                     ok = false;
                     continue;
@@ -657,7 +672,7 @@ impl<'f> Checker<'f> {
                     let candidates: Vec<&str> = origins.iter().map(String::as_str).collect();
                     let hint = suggest(group, &candidates)
                         .map(|s| format!("; did you mean \"{s}\"?"))
-                        .unwrap_or_else(|| format!(" (groups: {})", origins.join(", ")));
+                        .unwrap_or_else(|| format!(" (groups: {})", list_some(origins)));
                     self.error(
                         group_key.span(),
                         format!("`{path}` names no origin group of `[origins]`: \"{group}\"{hint}"),
@@ -690,8 +705,9 @@ impl<'f> Checker<'f> {
                 "`{path}` names no region of this scenario: \"{name}\"; did you mean \"{s}\"?"
             ),
             None => format!(
-                "`{path}` names no region of this scenario: \"{name}\" (regions: {})",
-                regions.join(", ")
+                "`{path}` names no region of this scenario: \"{}\" (regions: {})",
+                crate::error::clip(&name, 60),
+                list_some(regions)
             ),
         };
         self.error(value.span(), message);
@@ -1296,7 +1312,7 @@ fn base_and_calibration(
     }
     if !extra.is_empty() {
         c.diagnostics.push(
-            Diagnostic::at(span.clone(), format!("`{path}` holds figures for the base and calibration years only, found also {}", extra.join(", ")))
+            Diagnostic::at(span.clone(), format!("`{path}` holds figures for the base and calibration years only, found also {}", list_some(&extra)))
                 .with_help("figures for other years are not used in calibration; give observed stocks as `observed = { year = persons }`"),
         );
         return None;

@@ -178,12 +178,13 @@ impl Table {
     fn number(&self, row: &Row, column: usize) -> std::result::Result<f64, Diagnostic> {
         let text = self.field(row, column)?;
         match text.trim().parse::<f64>() {
-            Ok(v) if v.is_finite() => Ok(v),
+            Ok(v) if v.is_finite() && v.abs() <= MAX_TABLE_VALUE => Ok(v),
             _ => Err(Diagnostic::at(
                 row.fields[column].span.clone(),
                 format!(
-                    "`{}` must be a finite number, found `{}`",
-                    self.header[column], text
+                    "`{}` must be a finite number of at most 1e18 in magnitude (no run writes more), found `{}`",
+                    self.header[column],
+                    crate::error::clip(text, 40)
                 ),
             )),
         }
@@ -199,14 +200,23 @@ impl Table {
 
     fn year(&self, row: &Row, column: usize) -> std::result::Result<i32, Diagnostic> {
         let text = self.field(row, column)?;
-        text.trim().parse::<i32>().map_err(|_| {
-            Diagnostic::at(
+        match text.trim().parse::<i32>() {
+            Ok(year) if (1000..=4000).contains(&year) => Ok(year),
+            _ => Err(Diagnostic::at(
                 row.fields[column].span.clone(),
-                format!("`{}` must be a year, found `{}`", self.header[column], text),
-            )
-        })
+                format!(
+                    "`{}` must be a year from 1000 to 4000, found `{}`",
+                    self.header[column],
+                    crate::error::clip(text, 40)
+                ),
+            )),
+        }
     }
 }
+
+/// The largest magnitude a run table may hold (charts of larger values would be meaningless,
+/// and the charting library's tick search does not end on values near f64::MAX).
+pub const MAX_TABLE_VALUE: f64 = 1e18;
 
 /// Reads a table by file name: `Ok(None)` when the file is absent.
 pub type Reader<'a> = dyn Fn(&str) -> Result<Option<SourceFile>> + 'a;
@@ -339,6 +349,11 @@ fn load_projection(read: &Reader<'_>, tables: &mut RunTables) -> Result<()> {
                 "projection.csv has a header but no rows",
             ));
         }
+        if tables.years.windows(2).any(|w| w[1] != w[0] + 1) {
+            return Err(Diagnostic::whole_file(
+                "projection.csv: the years of a region must run one by one, in order",
+            ));
+        }
         let n = tables.years.len();
         if tables.projection.values().any(|v| v.len() != n) {
             return Err(Diagnostic::whole_file(
@@ -358,12 +373,14 @@ fn load_summary(table: &Table, tables: &mut RunTables) -> std::result::Result<()
     .map(|c| table.column(c))
     .collect::<std::result::Result<_, _>>()?;
     let mut fans: HashMap<(String, String), Fan> = HashMap::new();
+    let mut years: HashMap<(String, String), Vec<i32>> = HashMap::new();
     for row in &table.rows {
-        table.year(row, columns[1])?;
+        let year = table.year(row, columns[1])?;
         let key = (
             row_entity(table, row, columns[0])?.0,
             table.field(row, columns[2])?.to_string(),
         );
+        years.entry(key.clone()).or_default().push(year);
         let fan = fans.entry(key).or_default();
         fan.p2_5.push(table.number(row, columns[3])?);
         fan.p10.push(table.number(row, columns[4])?);
@@ -373,8 +390,7 @@ fn load_summary(table: &Table, tables: &mut RunTables) -> std::result::Result<()
         fan.p25.push(table.number(row, columns[8])?);
         fan.p75.push(table.number(row, columns[9])?);
     }
-    let n = tables.years.len();
-    if fans.values().any(|f| f.p50.len() != n) {
+    if years.values().any(|y| *y != tables.years) {
         return Err(Diagnostic::whole_file(
             "summary.csv does not have one row per region, year and variable of projection.csv",
         ));
@@ -422,12 +438,17 @@ fn load_duration(table: &Table, tables: &mut RunTables) -> std::result::Result<(
         .iter()
         .map(|c| table.column(c))
         .collect::<std::result::Result<_, _>>()?;
+    let mut years: HashMap<(String, String), Vec<i32>> = HashMap::new();
     for row in &table.rows {
         if row_entity(table, row, columns[0])?.1.is_some() {
             continue;
         }
-        table.year(row, columns[1])?;
+        let year = table.year(row, columns[1])?;
         let group = table.field(row, columns[2])?.to_string();
+        years
+            .entry((table.field(row, columns[0])?.to_string(), group.clone()))
+            .or_default()
+            .push(year);
         if !tables.duration_groups.contains(&group) {
             tables.duration_groups.push(group.clone());
         }
@@ -437,6 +458,11 @@ fn load_duration(table: &Table, tables: &mut RunTables) -> std::result::Result<(
             .entry((table.field(row, columns[0])?.to_string(), group))
             .or_default()
             .push(persons);
+    }
+    if years.values().any(|y| *y != tables.years) {
+        return Err(Diagnostic::whole_file(
+            "duration.csv does not have one row per region, duration group and year of projection.csv, in order",
+        ));
     }
     Ok(())
 }
@@ -465,9 +491,11 @@ fn load_comparison(table: &Table, tables: &mut RunTables) -> std::result::Result
         .collect::<std::result::Result<_, _>>()?;
     let origin = table.header.iter().position(|h| h == "origin");
     let after = table.header.iter().position(|h| h == "after");
+    let mut years: HashMap<String, Vec<i32>> = HashMap::new();
     for row in &table.rows {
-        table.year(row, columns[1])?;
+        let year = table.year(row, columns[1])?;
         let name = table.field(row, columns[0])?.to_string();
+        years.entry(name.clone()).or_default().push(year);
         let value = table.number(row, columns[2])?;
         match tables.comparison.iter_mut().find(|(n, _)| *n == name) {
             Some((_, values)) => values.push(value),
@@ -484,6 +512,12 @@ fn load_comparison(table: &Table, tables: &mut RunTables) -> std::result::Result
                 tables.comparison.push((name, vec![value]));
             }
         }
+    }
+    if let Some((name, _)) = years.iter().find(|(_, y)| **y != tables.years) {
+        return Err(Diagnostic::whole_file(format!(
+            "comparison.csv: the series \"{}\" does not have one row for each year of projection.csv, in order",
+            crate::error::clip(name, 60)
+        )));
     }
     Ok(())
 }
