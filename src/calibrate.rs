@@ -101,7 +101,18 @@ pub enum CalibrationError {
     RemittanceGrowth {
         growth: f64,
     },
+    /// The calibrated amount per remitter is beyond [`MAX_AMOUNT_PER_REMITTER`]: too few
+    /// effective remitters for the remittances received.
+    AmountPerRemitter {
+        year: i32,
+        amount: f64,
+        remitters: f64,
+    },
 }
+
+/// The largest calibrated amount sent per effective remitter accepted (US dollars a year):
+/// beyond it the scenario has almost no remitters for what it says was received.
+pub const MAX_AMOUNT_PER_REMITTER: f64 = 1e6;
 
 /// The largest calibrated growth of the amount per remitter accepted, per year (as for
 /// `remittances.growth`): beyond it the two figures are almost surely in different units.
@@ -466,6 +477,18 @@ pub fn calibrate(
             }
             let amount_base = r_base / ((1.0 - rates.cost[0]) * remitters_base);
             let amount_cal = r_cal / ((1.0 - rates.cost[cal]) * remitters_calibration);
+            for (amount, remitters, year) in [
+                (amount_base, remitters_base, scenario.base_year),
+                (amount_cal, remitters_calibration, scenario.calibration_year),
+            ] {
+                if !(amount.is_finite() && amount <= MAX_AMOUNT_PER_REMITTER) {
+                    return Err(CalibrationError::AmountPerRemitter {
+                        year,
+                        amount,
+                        remitters,
+                    });
+                }
+            }
             let growth = (amount_cal / amount_base).ln() / cal as f64;
             if growth.is_nan() || growth.abs() > REMITTANCE_GROWTH_LIMIT {
                 return Err(CalibrationError::RemittanceGrowth { growth });

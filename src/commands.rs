@@ -167,6 +167,28 @@ pub fn calibration_error(loaded: &LoadedScenario, err: CalibrationError) -> Erro
                 "no migrant remits in {year} (`remittances.age_range` and `remittances.propensity` leave no effective remitters), so remittances cannot be calibrated"
             )))
         }
+        CalibrationError::AmountPerRemitter {
+            year,
+            amount,
+            remitters,
+        } => {
+            let spans = &scenario.spans;
+            let span = spans
+                .remittances_propensity
+                .clone()
+                .or(spans.remittances_age_range.clone())
+                .or(spans.remittances_received.clone())
+                .unwrap_or(0..0);
+            loaded.error_at(
+                Diagnostic::at(span, format!(
+                    "the remittances received in {year} would take {} US dollars a year from each effective remitter ({} effective remitters), more than {}",
+                    crate::output::tables::grouped(amount),
+                    crate::output::tables::grouped(remitters),
+                    crate::output::tables::grouped(crate::calibrate::MAX_AMOUNT_PER_REMITTER),
+                ))
+                .with_help("too few migrants remit: check `remittances.propensity` and `remittances.age_range` against `arrivals.age_schedule` (who arrives at which age), and that `remittances.received` is in US dollars, not thousands"),
+            )
+        }
         CalibrationError::RemittanceGrowth { growth } => {
             let span = scenario.spans.remittances_received.clone().unwrap_or(0..0);
             loaded.error_at(
@@ -184,7 +206,24 @@ pub fn calibration_error(loaded: &LoadedScenario, err: CalibrationError) -> Erro
 
 /// Runs the deterministic projection of a loaded scenario.
 pub fn project(loaded: &LoadedScenario) -> Result<DeterministicRun> {
-    run_deterministic(&loaded.scenario).map_err(|e| calibration_error(loaded, e))
+    let run = run_deterministic(&loaded.scenario).map_err(|e| calibration_error(loaded, e))?;
+    // Impossible figures are errors: more migrants than people in some year.
+    let world = crate::simulate::streams::entity_index(&loaded.scenario, None, None)
+        .unwrap_or(run.derived.len() - 1);
+    let share = &run.derived[world][7];
+    if let Some(t) = share.iter().position(|s| !(*s <= 1.0)) {
+        let scenario = &loaded.scenario;
+        let year = scenario.base_year + t as i32;
+        return Err(loaded.error_at(
+            Diagnostic::whole_file(format!(
+                "the projection has {} migrants in {year}, more than the world population of {} given by `[world_population]`",
+                crate::output::tables::grouped(run.derived[world][0][t]),
+                crate::output::tables::grouped(run.rates.world_population[t]),
+            ))
+            .with_help("check `[[arrivals.change]]` (a multiplier such as 1000 instead of 1.1), the arrival trend, and the world population"),
+        ));
+    }
+    Ok(run)
 }
 
 /// Everything a run writes, as `(relative path, bytes)`, built in memory: the tables, the

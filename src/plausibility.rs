@@ -11,6 +11,9 @@
 //! - band: the 95% interval of the world stock or world remittances received spanning more
 //!   than a factor `band_ratio` (default 10): a fan that wide says little.
 //!
+//! - amount per remitter: the calibrated amount sent per effective remitter above US$ 20,000 a
+//!   year (errors above US$ 1,000,000: see `calibrate::MAX_AMOUNT_PER_REMITTER`).
+//!
 //! Without a Monte Carlo, the deterministic run stands in for the median.
 
 use crate::error::Result;
@@ -32,6 +35,11 @@ pub struct Warning {
     pub bound: f64,
     pub message: String,
 }
+
+/// A calibrated amount per remitter above this (US dollars a year) is questioned: in 2000 it
+/// was about 1,400 (IMS, WDI), and surveys put a remitting migrant's transfers at a few
+/// thousand dollars a year.
+const AMOUNT_PER_REMITTER: f64 = 20_000.0;
 
 const STOCK: usize = 0;
 const RECEIVED: usize = 5;
@@ -72,6 +80,33 @@ pub fn warnings(
     let year = |t: usize| run.rates.year(t);
     let what = if mc.is_some() { "median" } else { "projected" };
     let mut out = Vec::new();
+
+    // The calibrated amount per remitter: beyond a migrant's plausible savings.
+    for (o, rem) in run.calibration.remittances.iter().enumerate() {
+        for (amount, t) in [(rem.amount_base_usd, 0), (rem.amount_calibration_usd, cal)] {
+            if amount > AMOUNT_PER_REMITTER {
+                let group = scenario
+                    .origins
+                    .get(o)
+                    .map(|g| format!(" ({g})"))
+                    .unwrap_or_default();
+                out.push(Warning {
+                    check: "amount_per_remitter",
+                    region: names[world].clone(),
+                    year: year(t),
+                    figure: format!("calibrated amount sent per remitter{group}"),
+                    value: amount,
+                    bound: AMOUNT_PER_REMITTER,
+                    message: format!(
+                        "each effective remitter{group} sends {} US dollars a year in {} (above {}): few migrants remit for what was received; check `remittances.propensity` and `remittances.age_range`",
+                        crate::output::tables::grouped(amount),
+                        year(t),
+                        crate::output::tables::grouped(AMOUNT_PER_REMITTER)
+                    ),
+                });
+            }
+        }
+    }
 
     // Share of world population: median and 97.5% bound.
     for t in cal..n_years {

@@ -297,7 +297,8 @@ fn compare_and_report_run_from_the_cli() {
     }
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(
-        html.starts_with("<!DOCTYPE html>") && html.matches("<svg").count() >= 12,
+        html.starts_with("<!-- written by migproj report -->\n<!DOCTYPE html>")
+            && html.matches("<svg").count() >= 12,
         "charts inlined"
     );
     assert!(!html.contains("<img"), "the HTML is self-contained");

@@ -164,7 +164,7 @@ fn plot_locates_a_malformed_or_missing_table() {
     let message = String::from_utf8_lossy(&output.stderr);
     assert!(message.contains("projection.csv:3:16"), "{message}");
     assert!(
-        message.contains("`stock` must be a finite number, found `many`"),
+        message.contains("`stock` must be a finite number of at most 1e24 in magnitude (no run writes more), found `many`"),
         "{message}"
     );
 

@@ -548,9 +548,11 @@ fn special_files_are_refused_without_reading_them() {
     )
     .unwrap();
     let table = dir.join("table.toml");
+    // A .csv name (the path policy) that is a link to a device.
+    std::os::unix::fs::symlink("/dev/zero", dir.join("zero.csv")).unwrap();
     std::fs::write(
         &table,
-        baseline.replacen("[mortality]\n", "[mortality]\ntable = \"/dev/zero\"\n", 1),
+        baseline.replacen("[mortality]\n", "[mortality]\ntable = \"zero.csv\"\n", 1),
     )
     .unwrap();
     let output = migproj(&["check", table.to_str().unwrap()]);

@@ -419,10 +419,18 @@ fn extreme_but_valid_scenarios_run() {
             "one-migrant",
             with_changes(
                 "baseline.toml",
-                &[(
-                    "stock = { 1990 = 154e6, 2000 = 175e6 }",
-                    "stock = { 1990 = 1, 2000 = 1 }",
-                )],
+                &[
+                    (
+                        "stock = { 1990 = 154e6, 2000 = 175e6 }",
+                        "stock = { 1990 = 1, 2000 = 1 }",
+                    ),
+                    // What one migrant could send (the shipped figures would be US$ 1.7e11
+                    // from one remitter: refused as impossible, tested below).
+                    (
+                        "received = { 1990 = 68440818634, 2000 = 121769727355 }",
+                        "received = { 1990 = 500, 2000 = 700 }",
+                    ),
+                ],
             ),
         ),
         (
@@ -794,4 +802,146 @@ fn concurrent_runs_never_mix_and_plot_matches_its_tables() {
             "charts and run.json disagree on the seed"
         );
     }
+}
+
+/// Issue 14, items 13, 14 and 16: impossible figures are errors at the right key, implausible
+/// ones warnings; paths follow the documented policy and no other file is quoted.
+#[test]
+fn impossible_figures_and_foreign_paths_are_refused() {
+    let refused = |name: &str, text: &str, expect: &[&str]| {
+        let (output, _) = run_text(name, text, &["--deterministic", "--no-charts"]);
+        let message = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert_eq!(output.status.code(), Some(2), "{name}: {message}");
+        for part in expect {
+            assert!(message.contains(part), "{name}: lacks {part:?}: {message}");
+        }
+        message
+    };
+    // Stocks above the world population.
+    refused(
+        "above-population",
+        &with_changes(
+            "baseline.toml",
+            &[("stock = { 1990 = 154e6, 2000 = 175e6 }", "stock = { 1990 = 9e9, 2000 = 175e6 }")],
+        ),
+        &[
+            "the migrant stocks add up to 9,000,000,000 persons in 1990, more than the world population of 5,327,804,908",
+            "above-population.toml:19:9",
+        ],
+    );
+    // Arrivals x1000 after 2010: more migrants than people by 2011.
+    let mut text = with_changes("baseline.toml", &[]);
+    text.push_str("\n[[arrivals.change]]\nfrom = 2010\nmultiplier = 1000.0\n");
+    refused(
+        "thousandfold",
+        &text,
+        &[
+            "more than the world population",
+            "in 2011",
+            "thousandfold.toml",
+        ],
+    );
+    // A propensity of 1e-300: each remitter would send ~1e302 dollars.
+    refused(
+        "no-remitters",
+        &with_changes("baseline.toml", &[("value = 0.6 }", "value = 1e-300 }")]),
+        &[
+            "US dollars a year from each effective remitter",
+            "remittances.propensity",
+        ],
+    );
+    // A propensity of 0.02: possible, but each remitter sends ~US$ 46,000: a warning.
+    let (output, out) = run_text(
+        "few-remitters",
+        &with_changes("baseline.toml", &[("value = 0.6 }", "value = 0.02 }")]),
+        &["--deterministic", "--no-charts"],
+    );
+    assert_success(&output);
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("warning:") && message.contains("sends"),
+        "{message}"
+    );
+    let warnings = std::fs::read_to_string(out.join("baseline/warnings.csv")).unwrap();
+    assert!(warnings.contains("amount_per_remitter"), "{warnings}");
+    // Shares stay in [0, 1] whatever the rounding.
+    let projection = std::fs::read_to_string(out.join("baseline/projection.csv")).unwrap();
+    let header: Vec<&str> = projection.lines().next().unwrap().split(',').collect();
+    let female = header.iter().position(|h| *h == "female_share").unwrap();
+    for line in projection.lines().skip(1) {
+        let share: f64 = line.split(',').nth(female).unwrap().parse().unwrap();
+        assert!((0.0..=1.0).contains(&share), "{line}");
+    }
+    // Age-schedule weights that overflow: blamed on the table's key, not on remittances.
+    let dir = temp_dir("weights");
+    let mut weights = String::from("age,female,male\n");
+    for age in 0..=100 {
+        let w = if age == 30 { "1e308" } else { "1" };
+        weights.push_str(&format!("{age},{w},{w}\n"));
+    }
+    std::fs::write(dir.join("weights.csv"), weights).unwrap();
+    let text = with_changes(
+        "baseline.toml",
+        &[(
+            "female_share = 0.49",
+            "age_schedule = { table = \"weights.csv\" }\n# female_share = 0.49",
+        )],
+    );
+    let scenario = dir.join("weights.toml");
+    std::fs::write(&scenario, &text).unwrap();
+    let output = migproj(&["check", scenario.to_str().unwrap()]);
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{message}");
+    assert!(
+        message.contains("`arrivals.age_schedule.table`: the weights add up to more than 1.8e308")
+            && !message.contains("remittances.received"),
+        "{message}"
+    );
+    // Paths: absolute ones and files of other kinds are refused before anything is read, and
+    // nothing of them is quoted.
+    for (value, expect) in [
+        ("/etc/passwd", "is an absolute path"),
+        ("../../../../etc/hostname", "must name a .toml file"),
+    ] {
+        let text = format!("[scenario]\nextends = \"{value}\"\nname = \"x\"\n");
+        let path = dir.join("foreign.toml");
+        std::fs::write(&path, text).unwrap();
+        let output = migproj(&["check", path.to_str().unwrap()]);
+        let message = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{message}");
+        assert!(message.contains(expect), "{message}");
+        assert!(!message.contains("root:"), "{message}");
+    }
+    let text = with_changes(
+        "baseline.toml",
+        &[("[mortality]\n", "[mortality]\ntable = \"/etc/passwd\"\n")],
+    );
+    refused(
+        "foreign-table",
+        &text,
+        &["`mortality.table`", "is an absolute path"],
+    );
+}
+
+/// Issue 14, item 20: a byte-order mark (as spreadsheets save CSV) is read, not refused.
+#[test]
+fn tables_with_a_byte_order_mark_are_read() {
+    let dir = temp_dir("bom");
+    let observed = std::fs::read(root().join("data/observed-ims2020-world.csv")).unwrap();
+    let mut with_bom = "\u{feff}".as_bytes().to_vec();
+    with_bom.extend_from_slice(&observed);
+    let path = dir.join("observed.csv");
+    std::fs::write(&path, with_bom).unwrap();
+    let output = migproj(&[
+        "hindcast",
+        "scenarios/baseline.toml",
+        "--observed",
+        path.to_str().unwrap(),
+        "--trajectories",
+        "50",
+        "--quiet",
+        "--out",
+        dir.join("out").to_str().unwrap(),
+    ]);
+    assert_success(&output);
 }

@@ -6,30 +6,48 @@ pub mod folder;
 pub mod summary;
 pub mod tables;
 
-/// Formats a number so that it reads back to the same f64 (Rust's shortest round-trip form,
-/// never in exponent notation: 154000000, not 1.54e8). Negative zero is written as 0.
+/// Significant digits written in tables: beyond them a figure carries only floating-point
+/// noise (153999999.9999999 is written 154000000).
+pub const SIGNIFICANT_DIGITS: usize = 12;
+
+/// Formats a number rounded to [`SIGNIFICANT_DIGITS`] significant digits, in the shortest form
+/// that reads back to the rounded value, never in exponent notation (154000000, not 1.54e8).
+/// Negative zero is written as 0.
 pub fn number(x: f64) -> String {
-    if x == 0.0 {
+    if x == 0.0 || !x.is_finite() {
+        return if x == 0.0 {
+            "0".to_string()
+        } else {
+            format!("{x}")
+        };
+    }
+    let rounded: f64 = format!("{:.*e}", SIGNIFICANT_DIGITS - 1, x)
+        .parse()
+        .unwrap_or(x);
+    if rounded == 0.0 {
         "0".to_string()
     } else {
-        format!("{x}")
+        format!("{rounded}")
     }
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
-    fn numbers_round_trip_without_exponents() {
+    fn numbers_have_twelve_significant_digits_without_exponents() {
         assert_eq!(super::number(154e6), "154000000");
+        assert_eq!(super::number(153999999.9999999), "154000000");
+        assert_eq!(super::number(70800000.00000031), "70800000");
         assert_eq!(super::number(-0.0), "0");
-        for x in [
-            0.1 + 0.2,
-            1.0 / 3.0,
-            68440818634.0,
-            2.5e-7,
-            1.7976931348623157e308,
-        ] {
-            assert_eq!(super::number(x).parse::<f64>().unwrap(), x);
+        assert_eq!(super::number(0.1 + 0.2), "0.3");
+        assert_eq!(super::number(1.0 / 3.0), "0.333333333333");
+        assert_eq!(super::number(68440818634.00001), "68440818634");
+        assert_eq!(super::number(2.5e-7), "0.00000025");
+        assert_eq!(super::number(-1234.5678901234567), "-1234.56789012");
+        // Twelve digits: the relative rounding error is at most 5e-12.
+        for x in [1.0 / 7.0, 2.0f64.sqrt() * 1e9, -std::f64::consts::PI * 1e-5] {
+            let back: f64 = super::number(x).parse().unwrap();
+            assert!(((back - x) / x).abs() <= 5e-12, "{x}");
         }
     }
 }

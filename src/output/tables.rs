@@ -96,7 +96,13 @@ pub fn projection_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec
                 fields.push(finite(values[v][t], "projection.csv", column, &row_label)?);
             }
             fields.push(if stock > 0.0 {
-                finite(female / stock, "projection.csv", "female_share", &row_label)?
+                // female <= stock exactly; a ratio a hair above 1 is rounding.
+                finite(
+                    (female / stock).clamp(0.0, 1.0),
+                    "projection.csv",
+                    "female_share",
+                    &row_label,
+                )?
             } else {
                 String::new()
             });
@@ -160,12 +166,15 @@ pub fn structure_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<
     csv.into_bytes()
 }
 
+/// |achieved - target| / |target| (absolute when the target is 0); below 1e-12 it is
+/// floating-point noise and written as 0.
 fn relative_error(achieved: f64, target: f64) -> String {
-    if target == 0.0 {
-        number((achieved - target).abs())
+    let error = if target == 0.0 {
+        (achieved - target).abs()
     } else {
-        number((achieved - target).abs() / target.abs())
-    }
+        (achieved - target).abs() / target.abs()
+    };
+    number(if error < 1e-12 { 0.0 } else { error })
 }
 
 /// calibration.csv: every calibrated parameter with the target it was fitted to, per stream

@@ -835,6 +835,13 @@ fn read_chain(
             ));
             break;
         }
+        if let Err(problem) = path_policy(relative, "toml") {
+            diagnostics.push(Diagnostic::at(
+                span,
+                format!("`scenario.extends`: {problem}"),
+            ));
+            break;
+        }
         let parent_path = dirs[k].join(relative.as_ref());
         let canonical = std::fs::canonicalize(&parent_path).unwrap_or_else(|_| parent_path.clone());
         if let Some(first) = seen.iter().position(|p| *p == canonical) {
@@ -892,6 +899,35 @@ fn read_chain(
         sources.add(SourceFile::new(parent_path, text));
     }
     (sources, dirs, diagnostics)
+}
+
+/// The path policy of scenario files (README, "Paths in scenarios"): a path is relative to
+/// the folder of the file that names it (`..` may reach a sibling folder), never absolute, so
+/// that a scenario folder can be moved and shared whole; `extends` names a `.toml` file and a
+/// table a `.csv` file, so that no other kind of file is ever read, or quoted in an error.
+fn path_policy(path: &str, extension: &str) -> Result<(), String> {
+    let as_path = Path::new(path);
+    if path.trim().is_empty() {
+        return Err(format!(
+            "expected the path of a .{extension} file, found an empty string"
+        ));
+    }
+    if as_path.is_absolute() || path.starts_with('~') {
+        return Err(format!(
+            "\"{}\" is an absolute path; give a path relative to the folder of this scenario file (for example \"data/table.{extension}\" or \"../data/table.{extension}\")",
+            crate::error::clip(path, 80)
+        ));
+    }
+    if !as_path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case(extension))
+    {
+        return Err(format!(
+            "\"{}\" must name a .{extension} file",
+            crate::error::clip(path, 80)
+        ));
+    }
+    Ok(())
 }
 
 /// Rebuilds a parsed value with every span shifted by `offset`.
@@ -1191,6 +1227,42 @@ fn check_root(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Scenario> {
     let (remittances, received_span) = remittances?;
     if regions.is_empty() {
         return None;
+    }
+    // Impossible figures: more migrants than people.
+    if let Some(points) = &world_population {
+        for (year, total) in [
+            (
+                years.base,
+                regions
+                    .iter()
+                    .map(|(r, _)| r.stock_base_persons)
+                    .sum::<f64>(),
+            ),
+            (
+                years.calibration,
+                regions
+                    .iter()
+                    .map(|(r, _)| r.stock_calibration_persons)
+                    .sum::<f64>(),
+            ),
+        ] {
+            let population = crate::model::series::log_linear_extended(points, f64::from(year));
+            if total > population {
+                let span = regions[0].1.clone();
+                c.diagnostics.push(
+                    Diagnostic::at(
+                        span,
+                        format!(
+                            "the migrant stocks add up to {} persons in {year}, more than the world population of {} there (`[world_population] points`)",
+                            crate::output::tables::grouped(total),
+                            crate::output::tables::grouped(population)
+                        ),
+                    )
+                    .with_help("stocks are in persons (70_800_000 or 70.8e6 for 70.8 million); check the stocks and the world population"),
+                );
+                return None;
+            }
+        }
     }
     Some(Scenario {
         origins,
@@ -1613,6 +1685,10 @@ fn read_table_for(
     key: &str,
     check: impl Fn(f64) -> Option<&'static str>,
 ) -> Option<[Vec<f64>; 2]> {
+    if let Err(problem) = path_policy(path_text, "csv") {
+        c.error(key_span, format!("`{key}`: {problem}"));
+        return None;
+    }
     let text = match super::read_regular_file(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => text,
@@ -1805,6 +1881,13 @@ fn check_arrivals(
                     },
                 );
                 match weights {
+                    Some(w) if !w.iter().flatten().sum::<f64>().is_finite() => {
+                        c.error(
+                            span,
+                            "`arrivals.age_schedule.table`: the weights add up to more than 1.8e308 (overflow); weights are relative, so scale them down (shares or persons)",
+                        );
+                        None
+                    }
                     Some(w) if w.iter().flatten().sum::<f64>() > 0.0 => {
                         Some(AgeSchedule::Table { weights: w, path })
                     }

@@ -22,7 +22,8 @@ pub struct Row {
 pub fn parse_csv(text: &str) -> Result<Vec<Row>, Diagnostic> {
     let bytes = text.as_bytes();
     let mut rows = Vec::new();
-    let mut pos = 0;
+    // A byte-order mark (spreadsheets write one) is skipped; spans still index the text.
+    let mut pos = if text.starts_with('\u{feff}') { 3 } else { 0 };
     while pos < bytes.len() {
         let line_start = pos;
         let mut fields = Vec::new();
@@ -201,6 +202,13 @@ mod tests {
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].fields[1].text, "b, c");
         assert_eq!(rows[1].fields[2].span, 17..18);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let rows = parse_csv("\u{feff}age,female,male\n0,1,2\n").unwrap();
+        assert_eq!(rows[0].fields[0].text, "age");
+        assert_eq!(rows[0].fields[0].span, 3..6);
     }
 
     #[test]

@@ -182,7 +182,7 @@ impl Table {
             _ => Err(Diagnostic::at(
                 row.fields[column].span.clone(),
                 format!(
-                    "`{}` must be a finite number of at most 1e18 in magnitude (no run writes more), found `{}`",
+                    "`{}` must be a finite number of at most 1e24 in magnitude (no run writes more), found `{}`",
                     self.header[column],
                     crate::error::clip(text, 40)
                 ),
@@ -216,7 +216,7 @@ impl Table {
 
 /// The largest magnitude a run table may hold (charts of larger values would be meaningless,
 /// and the charting library's tick search does not end on values near f64::MAX).
-pub const MAX_TABLE_VALUE: f64 = 1e18;
+pub const MAX_TABLE_VALUE: f64 = 1e24;
 
 /// Reads a table by file name: `Ok(None)` when the file is absent.
 pub type Reader<'a> = dyn Fn(&str) -> Result<Option<SourceFile>> + 'a;
