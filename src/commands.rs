@@ -211,7 +211,7 @@ pub fn project(loaded: &LoadedScenario) -> Result<DeterministicRun> {
     let world = crate::simulate::streams::entity_index(&loaded.scenario, None, None)
         .unwrap_or(run.derived.len() - 1);
     let share = &run.derived[world][7];
-    if let Some(t) = share.iter().position(|s| !(*s <= 1.0)) {
+    if let Some(t) = share.iter().position(|s| s.is_nan() || *s > 1.0) {
         let scenario = &loaded.scenario;
         let year = scenario.base_year + t as i32;
         return Err(loaded.error_at(
