@@ -191,9 +191,11 @@ pub struct RunArgs {
     /// Skip the Monte Carlo: write the deterministic tables only
     #[arg(long)]
     pub deterministic: bool,
-    /// Also write trajectories.csv (every trajectory, region, year and variable, long form)
-    #[arg(long)]
-    pub write_trajectories: bool,
+    /// Also write every trajectory, region, year and variable in long form, streamed to
+    /// disk: trajectories.csv (the default), or `--write-trajectories parquet` for
+    /// trajectories.parquet (typed and compressed, for pandas and R arrow)
+    #[arg(long, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "csv")]
+    pub write_trajectories: Option<crate::output::trajectories::TrajectoryFormat>,
     /// Refuse a Monte Carlo whose summaries would need more memory than this (bytes, or with
     /// a K, M, G suffix: 512M, 4G)
     #[arg(long, default_value = "4G", value_name = "SIZE", value_parser = parse_size)]

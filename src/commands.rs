@@ -206,6 +206,31 @@ pub fn calibration_error(loaded: &LoadedScenario, err: CalibrationError) -> Erro
 
 /// Runs the deterministic projection of a loaded scenario.
 pub fn project(loaded: &LoadedScenario) -> Result<DeterministicRun> {
+    project_within(loaded, DEFAULT_MAX_MEMORY)
+}
+
+/// The default of `--max-memory` (also the bound of `check`).
+pub const DEFAULT_MAX_MEMORY: u64 = 4 << 30;
+
+/// [`project`], refusing first a scenario whose deterministic run would need more than
+/// `max_memory` bytes.
+pub fn project_within(loaded: &LoadedScenario, max_memory: u64) -> Result<DeterministicRun> {
+    let needed = crate::simulate::deterministic_memory_bytes(&loaded.scenario);
+    if needed > u128::from(max_memory) {
+        let s = &loaded.scenario;
+        return Err(loaded.error_at(
+            Diagnostic::whole_file(format!(
+                "the deterministic run would need about {} of memory ({} regions x {} origin groups, {} years, durations to {}), more than --max-memory {}",
+                human_bytes(needed),
+                s.regions.len(),
+                s.origins.len().max(1),
+                s.end_year - s.base_year + 1,
+                s.max_duration,
+                human_bytes(u128::from(max_memory))
+            ))
+            .with_help("use fewer regions or years, a lower `max_duration`, or raise --max-memory"),
+        ));
+    }
     let run = run_deterministic(&loaded.scenario).map_err(|e| calibration_error(loaded, e))?;
     // Impossible figures are errors: more migrants than people in some year.
     let world = crate::simulate::streams::entity_index(&loaded.scenario, None, None)
@@ -252,7 +277,7 @@ pub struct BuiltRun {
 /// [`build_outputs`], keeping what the run computed.
 pub fn build_run(args: &RunArgs, loaded: &LoadedScenario, started: Instant) -> Result<BuiltRun> {
     let scenario = &loaded.scenario;
-    let run = project(loaded)?;
+    let run = project_within(loaded, args.max_memory)?;
     let mut files: Vec<(String, Vec<u8>)> = vec![
         (
             "projection.csv".into(),
@@ -308,12 +333,6 @@ pub fn build_run(args: &RunArgs, loaded: &LoadedScenario, started: Instant) -> R
             files.push((
                 "probabilities.csv".into(),
                 summary::probabilities_csv(&scenario_mc, mc)?,
-            ));
-        }
-        if args.write_trajectories {
-            files.push((
-                "trajectories.csv".into(),
-                summary::trajectories_csv(&scenario_mc, mc)?,
             ));
         }
         mc_manifest = serde_json::json!({
@@ -403,6 +422,14 @@ pub fn run_loaded(args: &RunArgs, loaded: &LoadedScenario) -> Result<std::path::
     let folder = OutputFolder::create(&args.out, &scenario.name)?;
     for (name, bytes) in &files {
         folder.write(name, bytes)?;
+    }
+    if let (Some(format), Some((mc, uncertainty))) = (args.write_trajectories, &built.monte_carlo) {
+        // Streamed into the staging folder: no copy of the trajectories is built in memory.
+        let scenario_mc = crate::scenario::Scenario {
+            uncertainty: uncertainty.clone(),
+            ..scenario.clone()
+        };
+        crate::output::trajectories::write(&folder, &scenario_mc, mc, format)?;
     }
     let wall = started.elapsed().as_secs_f64();
     let previous = folder.target().join("run.json");
@@ -631,8 +658,8 @@ fn default_run_args(
         seed,
         threads: None,
         deterministic: false,
-        write_trajectories: false,
-        max_memory: 4 << 30,
+        write_trajectories: None,
+        max_memory: DEFAULT_MAX_MEMORY,
         chart_size: crate::output::charts::DEFAULT_SIZE,
         no_charts: false,
         quiet,

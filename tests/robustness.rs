@@ -230,7 +230,7 @@ fn check_and_run(path: &Path, bytes: Vec<u8>, charts: bool) -> Result<usize, Err
         seed: None,
         threads: Some(1),
         deterministic: true,
-        write_trajectories: false,
+        write_trajectories: None,
         max_memory: 1 << 30,
         chart_size: (800, 500),
         no_charts: !charts,

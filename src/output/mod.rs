@@ -5,6 +5,19 @@ pub mod charts;
 pub mod folder;
 pub mod summary;
 pub mod tables;
+pub mod trajectories;
+
+/// The unit of a variable of projection.csv, summary.csv, markers.csv and the trajectories.
+pub fn unit_of(variable: &str) -> &'static str {
+    match variable {
+        "stock" | "arrivals" | "deaths" | "departures" | "persons" => "persons",
+        "remittances_sent" | "remittances_received" | "fees" => "US dollars",
+        "share_of_world" | "female_share" => "share",
+        "median_age" => "years",
+        v if v.starts_with("ratio_to_") => "ratio",
+        _ => "",
+    }
+}
 
 /// Significant digits written in tables: beyond them a figure carries only floating-point
 /// noise (153999999.9999999 is written 154000000).

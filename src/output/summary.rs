@@ -96,39 +96,3 @@ pub fn probabilities_csv(scenario: &Scenario, mc: &MonteCarlo) -> Result<Vec<u8>
     csv.into_bytes()
 }
 
-/// trajectories.csv: trajectory, region, year, variable, value (the long form of bayesPop).
-pub fn trajectories_csv(scenario: &Scenario, mc: &MonteCarlo) -> Result<Vec<u8>> {
-    let header: Vec<String> = [
-        "trajectory",
-        "region",
-        "origin",
-        "year",
-        "variable",
-        "value",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let mut csv = CsvBuffer::new("trajectories.csv", &header)?;
-    let variables = variable_names(scenario);
-    let all = entities(scenario);
-    for k in 0..mc.n_trajectories {
-        for (entity, e) in all.iter().enumerate() {
-            let name = &e.region;
-            for (t, year) in scenario.years().enumerate() {
-                for (v, variable) in variables.iter().enumerate() {
-                    let value = mc.value(k, entity, v, t);
-                    csv.row(&[
-                        k.to_string(),
-                        name.clone(),
-                        e.origin.clone(),
-                        year.to_string(),
-                        variable.clone(),
-                        finite(value, "trajectories.csv", variable, name)?,
-                    ])?;
-                }
-            }
-        }
-    }
-    csv.into_bytes()
-}

@@ -724,6 +724,12 @@ pub fn check_scenario_text(
     check_scenario(file, base_dir).1
 }
 
+/// Size bounds of a scenario (README, "Limits"): with the largest, a deterministic run with
+/// charts stays within about 2 GB of memory.
+pub const MAX_REGIONS: usize = 500;
+pub const MAX_ORIGIN_GROUPS: usize = 20;
+pub const MAX_STREAMS: usize = 2000;
+
 /// The longest chain of `extends` accepted.
 const MAX_EXTENDS: usize = 16;
 
@@ -1427,6 +1433,16 @@ fn check_origins(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Vec<String> {
         );
         return Vec::new();
     };
+    if items.len() > MAX_ORIGIN_GROUPS {
+        c.error(
+            value.span(),
+            format!(
+                "`origins.groups` names at most {MAX_ORIGIN_GROUPS} groups, found {}",
+                items.len()
+            ),
+        );
+        return Vec::new();
+    }
     let mut groups: Vec<String> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = format!("origins.groups[{i}]");
@@ -1463,6 +1479,28 @@ fn check_regions(
         return Vec::new();
     }
     let items = c.array_of_tables(root, "region");
+    if items.len() > MAX_REGIONS {
+        c.error(
+            items[MAX_REGIONS].2.clone(),
+            format!(
+                "a scenario has at most {MAX_REGIONS} regions (every country and area of the UN's tables is about 230); this one has {}",
+                items.len()
+            ),
+        );
+        return Vec::new();
+    }
+    let streams = items.len() * origins.len().max(1);
+    if streams > MAX_STREAMS {
+        c.error(
+            items[0].2.clone(),
+            format!(
+                "{} regions x {} origin groups make {streams} streams, more than {MAX_STREAMS}; merge regions or origin groups",
+                items.len(),
+                origins.len()
+            ),
+        );
+        return Vec::new();
+    }
     let several = items.len() > 1;
     let mut regions: Vec<(Region, Range<usize>)> = Vec::new();
     let paths: Vec<String> = items

@@ -289,6 +289,20 @@ fn broad_durations(state: &[f64], dims: Dims) -> [f64; 4] {
     out
 }
 
+/// An upper estimate of the memory a deterministic run and its tables take, in bytes: per
+/// stream, six copies of the state (rates, seed, calibration), the single-age and duration
+/// detail of every year, and the structure rows as CSV text (about 100 bytes a row). Measured:
+/// 400 regions, 61 years, durations to 50: 230 MB peak without charts, 372 MB estimated.
+pub fn deterministic_memory_bytes(scenario: &Scenario) -> u128 {
+    let streams = (scenario.regions.len() * scenario.origins.len().max(1)) as u128;
+    let cells = (crate::model::N_SEXES * N_AGES * (scenario.max_duration + 1)) as u128;
+    let years = (scenario.end_year - scenario.base_year + 1) as u128;
+    let structure_rows = scenario.structure_years().len() as u128
+        * (crate::model::N_SEXES * crate::model::AGE_GROUPS) as u128
+        * duration_groups(scenario.max_duration).len() as u128;
+    streams * (cells * 8 * 6 + years * (N_AGES as u128 + 16) * 8 * 2 + structure_rows * 100)
+}
+
 /// The deterministic projection of a scenario.
 #[derive(Debug, Clone)]
 pub struct DeterministicRun {

@@ -49,6 +49,19 @@ pub struct Entity {
     /// `None` for `All`.
     pub group: Option<usize>,
     pub streams: Vec<usize>,
+    /// The `level` column of every table: `world` (the world total, or the only region, for
+    /// any origin), `region` (a region, all origins) or `origin` (a region and origin group).
+    /// Summing the `region` rows, or the `origin` rows by origin, gives the `world` rows.
+    pub level: &'static str,
+}
+
+/// The `level` of a row of region `region_is_world` and origin group `group`.
+pub fn level_of(region_is_world: bool, group: Option<usize>) -> &'static str {
+    match (region_is_world, group) {
+        (true, _) => "world",
+        (false, None) => "region",
+        (false, Some(_)) => "origin",
+    }
 }
 
 /// Every entity, in output order: regions then World (`All`), then each region's groups and
@@ -64,6 +77,7 @@ pub fn entities(scenario: &Scenario) -> Vec<Entity> {
             origin: ALL_ORIGINS.into(),
             group: None,
             streams: (0..layout.n_groups).map(|o| layout.stream(r, o)).collect(),
+            level: level_of(!world, None),
         });
     }
     if world {
@@ -72,6 +86,7 @@ pub fn entities(scenario: &Scenario) -> Vec<Entity> {
             origin: ALL_ORIGINS.into(),
             group: None,
             streams: (0..layout.n_streams()).collect(),
+            level: "world",
         });
     }
     if layout.origin_mode {
@@ -82,6 +97,7 @@ pub fn entities(scenario: &Scenario) -> Vec<Entity> {
                     origin: origin.clone(),
                     group: Some(o),
                     streams: vec![layout.stream(r, o)],
+                    level: level_of(!world, Some(o)),
                 });
             }
         }
@@ -92,6 +108,7 @@ pub fn entities(scenario: &Scenario) -> Vec<Entity> {
                     origin: origin.clone(),
                     group: Some(o),
                     streams: (0..layout.n_regions).map(|r| layout.stream(r, o)).collect(),
+                    level: "world",
                 });
             }
         }
