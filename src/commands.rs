@@ -317,7 +317,7 @@ pub fn build_run(args: &RunArgs, loaded: &LoadedScenario, started: Instant) -> R
         crate::plausibility::warnings(scenario, &run, monte_carlo.as_ref().map(|m| &m.0));
     files.push((
         "warnings.csv".into(),
-        crate::plausibility::warnings_csv(&warnings, &scenario.data_revision)?,
+        crate::plausibility::warnings_csv(scenario, &warnings)?,
     ));
     let mut mc_manifest = serde_json::Value::Null;
     if let Some((mc, uncertainty, seconds, threads)) = &monte_carlo {
@@ -977,11 +977,8 @@ pub fn hindcast(
         &tables.meta.scenario_title,
         tables.fans.as_ref().and(tables.meta.trajectories),
     );
-    folder.write("hindcast.csv", &hindcast_csv(&scored)?)?;
-    folder.write(
-        "scores.csv",
-        &crate::hindcast::scores_csv(&groups, &s.data_revision)?,
-    )?;
+    folder.write("hindcast.csv", &hindcast_csv(s, &scored)?)?;
+    folder.write("scores.csv", &crate::hindcast::scores_csv(s, &groups)?)?;
     folder.write(
         "hindcast.md",
         format!(

@@ -378,4 +378,3 @@ mod tests {
         assert_eq!(file.line_col(10), (2, 4));
     }
 }
-

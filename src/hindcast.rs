@@ -10,6 +10,7 @@ use crate::error::{Diagnostic, Error, Result, SourceFile};
 use crate::output::number;
 use crate::output::tables::CsvBuffer;
 use crate::scenario::csv_table::{expect_header, number as csv_number, parse_csv};
+use crate::scenario::Scenario;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observation {
@@ -319,10 +320,12 @@ pub fn group_scores(scored: &[Scored]) -> Vec<GroupScore> {
 }
 
 /// scores.csv: one row per variable and region (and all regions).
-pub fn scores_csv(groups: &[GroupScore], data_revision: &str) -> Result<Vec<u8>> {
-    let header: Vec<String> = [
+pub fn scores_csv(scenario: &Scenario, groups: &[GroupScore]) -> Result<Vec<u8>> {
+    let header = [
         "variable",
+        "unit",
         "region",
+        "level",
         "observations",
         "coverage_50",
         "coverage_80",
@@ -332,21 +335,29 @@ pub fn scores_csv(groups: &[GroupScore], data_revision: &str) -> Result<Vec<u8>>
         "interval_score_95",
         "bias_per_cent",
         "median_absolute_per_cent_error",
-        "data_revision",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let mut csv = CsvBuffer::new("scores.csv", &header)?;
+    ];
+    let mut csv = CsvBuffer::for_run("scores.csv", scenario, &header)?;
     let round = |x: f64, digits: i32| {
         let f = 10f64.powi(digits);
         number((x * f).round() / f)
     };
     for g in groups {
         let s = &g.score;
+        // Scores pooled over every region's observations: level `pooled`.
+        let level = if g.region == "All regions" {
+            "pooled"
+        } else {
+            crate::output::tables::level_of_region(
+                scenario,
+                &g.region,
+                crate::scenario::ALL_ORIGINS,
+            )
+        };
         csv.row(&[
             g.variable.clone(),
+            crate::output::unit_of(&g.variable).to_string(),
             g.region.clone(),
+            level.to_string(),
             s.n.to_string(),
             round(s.coverage_50, 4),
             round(s.coverage_80, 4),
@@ -356,17 +367,18 @@ pub fn scores_csv(groups: &[GroupScore], data_revision: &str) -> Result<Vec<u8>>
             round(s.interval_score[2], 4),
             round(s.bias_per_cent, 2),
             round(s.median_absolute_per_cent_error, 2),
-            data_revision.to_string(),
         ])?;
     }
     csv.into_bytes()
 }
 
-pub fn hindcast_csv(scored: &[Scored]) -> Result<Vec<u8>> {
-    let header: Vec<String> = [
+pub fn hindcast_csv(scenario: &Scenario, scored: &[Scored]) -> Result<Vec<u8>> {
+    let header = [
         "region",
+        "level",
         "year",
         "variable",
+        "unit",
         "observed",
         "source",
         "p2_5",
@@ -383,17 +395,21 @@ pub fn hindcast_csv(scored: &[Scored]) -> Result<Vec<u8>> {
         "interval_score_80",
         "interval_score_95",
         "per_cent_error",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let mut csv = CsvBuffer::new("hindcast.csv", &header)?;
+    ];
+    let mut csv = CsvBuffer::for_run("hindcast.csv", scenario, &header)?;
     for s in scored {
         let (o, q) = (&s.observation, &s.quantiles);
         csv.row(&[
             o.region.clone(),
+            crate::output::tables::level_of_region(
+                scenario,
+                &o.region,
+                crate::scenario::ALL_ORIGINS,
+            )
+            .to_string(),
             o.year.to_string(),
             o.variable.clone(),
+            crate::output::unit_of(&o.variable).to_string(),
             number(o.value),
             o.source.clone(),
             number(q.p2_5),

@@ -219,32 +219,28 @@ pub fn warnings(
     out
 }
 
-/// warnings.csv: check, region, year, figure, value, bound, message, data_revision.
-pub fn warnings_csv(warnings: &[Warning], data_revision: &str) -> Result<Vec<u8>> {
-    let header: Vec<String> = [
-        "check",
-        "region",
-        "year",
-        "figure",
-        "value",
-        "bound",
-        "message",
-        "data_revision",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let mut csv = CsvBuffer::new("warnings.csv", &header)?;
+/// warnings.csv: check, region, level, year, figure, value, bound, message (with the
+/// scenario and data revision of every run table).
+pub fn warnings_csv(scenario: &Scenario, warnings: &[Warning]) -> Result<Vec<u8>> {
+    let header = [
+        "check", "region", "level", "year", "figure", "value", "bound", "message",
+    ];
+    let mut csv = CsvBuffer::for_run("warnings.csv", scenario, &header)?;
     for w in warnings {
         csv.row(&[
             w.check.to_string(),
             w.region.clone(),
+            crate::output::tables::level_of_region(
+                scenario,
+                &w.region,
+                crate::scenario::ALL_ORIGINS,
+            )
+            .to_string(),
             w.year.to_string(),
             w.figure.clone(),
             number((w.value * 1e6).round() / 1e6),
             number(w.bound),
             w.message.clone(),
-            data_revision.to_string(),
         ])?;
     }
     csv.into_bytes()

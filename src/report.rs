@@ -155,21 +155,29 @@ pub const CHART_ORDER: [&str; 9] = [
 ];
 
 pub fn read_assumptions(text: &str) -> Vec<(String, String, String)> {
-    parse_csv(text)
-        .map(|rows| {
-            rows.iter()
-                .skip(1)
-                .filter(|r| r.fields.len() == 3)
-                .map(|r| {
-                    (
-                        r.fields[0].text.clone(),
-                        r.fields[1].text.clone(),
-                        r.fields[2].text.clone(),
-                    )
-                })
-                .collect()
+    let Ok(rows) = parse_csv(text) else {
+        return Vec::new();
+    };
+    let Some(header) = rows.first() else {
+        return Vec::new();
+    };
+    let column = |name: &str| header.fields.iter().position(|f| f.text == name);
+    let (Some(key), Some(value), Some(unit)) =
+        (column("assumption"), column("value"), column("unit"))
+    else {
+        return Vec::new();
+    };
+    rows.iter()
+        .skip(1)
+        .filter(|r| r.fields.len() == header.fields.len())
+        .map(|r| {
+            (
+                r.fields[key].text.clone(),
+                r.fields[value].text.clone(),
+                r.fields[unit].text.clone(),
+            )
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 /// "median (p10-p90)" of a variable in a year, or the deterministic value.

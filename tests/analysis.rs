@@ -192,7 +192,7 @@ fn hindcast_runs_from_the_cli_and_refuses_calibration_years() {
     );
     let csv = std::fs::read_to_string(out.join("regions-hindcast/hindcast.csv")).unwrap();
     assert!(csv.starts_with(
-        "region,year,variable,observed,source,p2_5,p10,p25,p50,p75,p90,p97_5,in_50,in_80,in_95,interval_score_50,interval_score_80,interval_score_95,per_cent_error\n"
+        "scenario,region,level,year,variable,unit,observed,source,p2_5,p10,p25,p50,p75,p90,p97_5,in_50,in_80,in_95,interval_score_50,interval_score_80,interval_score_95,per_cent_error,data_revision\n"
     ));
     assert_eq!(csv.lines().count(), 5);
     assert!(out.join("regions-hindcast/charts/hindcast.png").is_file());
@@ -242,27 +242,27 @@ fn compare_and_report_run_from_the_cli() {
     );
     let compare = std::fs::read_to_string(out.join("compare/compare.csv")).unwrap();
     assert!(
-        compare.starts_with("scenario,reference,region,origin,year,variable,p10,p50,p90,data_revision\nbaseline,,World,All,1990,stock,"),
+        compare.starts_with("scenario,reference,region,origin,level,year,variable,unit,p10,p50,p90,data_revision\nbaseline,,World,All,world,1990,stock,persons,"),
         "{}",
         &compare[..200]
     );
-    assert!(compare.contains("\nremittance-cost,baseline,World,All,1990,stock,"));
+    assert!(compare.contains("\nremittance-cost,baseline,World,All,world,1990,stock,persons,"));
     let differences = std::fs::read_to_string(out.join("compare/differences.csv")).unwrap();
     // Costs held at 10% instead of 3% in 2050: 0.90 / 0.97 of the baseline's receipts, -7.2%,
     // in every trajectory: the paired relative difference has no spread at all.
     let line = differences
         .lines()
         .find(|l| {
-            l.starts_with("remittance-cost,baseline,World,All,remittances_received,2050,paired,")
+            l.starts_with("remittance-cost,baseline,World,All,world,remittances_received,US dollars,2050,paired,")
         })
         .unwrap();
     let fields: Vec<&str> = line.split(',').collect();
     let expected = 0.90 / 0.97 - 1.0;
-    for relative in &fields[12..17] {
+    for relative in &fields[14..19] {
         let value: f64 = relative.parse().unwrap();
         assert!((value - expected).abs() < 1e-8, "{line}");
     }
-    assert_eq!(fields[17..], ["IMR 2002", "IMR 2002"]);
+    assert_eq!(fields[19..], ["IMR 2002", "IMR 2002"]);
     for chart in [
         "compare_stock",
         "compare_remittances",

@@ -157,12 +157,12 @@ fn plot_locates_a_malformed_or_missing_table() {
     let folder = out.join("baseline");
     let projection = folder.join("projection.csv");
     let text = std::fs::read_to_string(&projection).unwrap();
-    let broken = text.replacen("World,All,1991,", "World,All,1991,many,", 1);
+    let broken = text.replacen("World,All,world,1991,", "World,All,world,1991,many,", 1);
     std::fs::write(&projection, broken).unwrap();
     let output = migproj(&["plot", folder.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
     let message = String::from_utf8_lossy(&output.stderr);
-    assert!(message.contains("projection.csv:3:16"), "{message}");
+    assert!(message.contains("projection.csv:3:31"), "{message}");
     assert!(
         message.contains("`stock` must be a finite number of at most 1e24 in magnitude (no run writes more), found `many`"),
         "{message}"

@@ -127,7 +127,7 @@ fn run_writes_the_tables() {
     let mut lines = projection.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "region,origin,year,stock,arrivals,deaths,departures,remittances_sent,remittances_received,fees,share_of_world,female_share,median_age,ratio_to_oda,data_revision"
+        "scenario,region,origin,level,year,stock,arrivals,deaths,departures,remittances_sent,remittances_received,fees,share_of_world,female_share,median_age,ratio_to_oda,data_revision"
     );
     assert_eq!(projection.lines().count(), 1 + 61);
     assert!(
@@ -137,15 +137,15 @@ fn run_writes_the_tables() {
     for (year, target) in [(1990, 154e6), (2000, 175e6)] {
         let row = projection
             .lines()
-            .find(|l| l.starts_with(&format!("World,All,{year},")))
+            .find(|l| l.starts_with(&format!("baseline,World,All,world,{year},")))
             .unwrap();
-        let stock: f64 = row.split(',').nth(3).unwrap().parse().unwrap();
+        let stock: f64 = row.split(',').nth(5).unwrap().parse().unwrap();
         assert!((stock / target - 1.0).abs() < 1e-9);
     }
     let structure = std::fs::read_to_string(folder.join("structure.csv")).unwrap();
     // 2 sexes x 21 age groups x 11 duration groups for 1990, 2000, 2010, ..., 2050.
     assert_eq!(structure.lines().count(), 1 + 2 * 21 * 11 * 7);
-    assert!(structure.starts_with("region,origin,year,sex,age_group,duration_group,persons,data_revision\nWorld,All,1990,female,0-4,0-4,"));
+    assert!(structure.starts_with("scenario,region,origin,level,year,sex,age_group,duration_group,persons,data_revision\nbaseline,World,All,world,1990,female,0-4,0-4,"));
     let run_json = std::fs::read_to_string(folder.join("run.json")).unwrap();
     assert!(run_json.contains("\"data_revision\": \"IMR 2002\""));
     // No temporary folders or lock files are left beside the output.
@@ -301,11 +301,19 @@ fn plausibility_warnings_name_the_figure_year_and_bound() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "check,region,year,figure,value,bound,message,data_revision"
+        "scenario,check,region,level,year,figure,value,bound,message,data_revision"
     );
     let rows: Vec<&str> = lines.collect();
-    assert!(rows.iter().any(|r| r.starts_with("share,World,")), "{csv}");
-    assert!(rows.iter().any(|r| r.starts_with("growth,World,")), "{csv}");
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("high,share,World,world,")),
+        "{csv}"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("high,growth,World,world,")),
+        "{csv}"
+    );
     // The default thresholds: the deterministic high variant stays below 10% and 4 times.
     let relaxed = dir.join("relaxed.toml");
     std::fs::write(&relaxed, &base).unwrap();

@@ -16,7 +16,7 @@ fn difference_rows(csv: &str, scenario: &str, region: &str, variable: &str) -> V
     csv.lines()
         .skip(1)
         .map(|l| l.split(',').map(str::to_string).collect::<Vec<_>>())
-        .filter(|f| f[0] == scenario && f[2] == region && f[3] == "All" && f[4] == variable)
+        .filter(|f| f[0] == scenario && f[2] == region && f[3] == "All" && f[5] == variable)
         .collect()
 }
 
@@ -29,13 +29,13 @@ fn band(csv: &str, scenario: &str, region: &str, variable: &str, year: i32) -> (
             f[0] == scenario
                 && f[2] == region
                 && f[3] == "All"
-                && f[4] == year.to_string()
-                && f[5] == variable
+                && f[5] == year.to_string()
+                && f[6] == variable
         })
         .unwrap_or_else(|| panic!("{scenario} {region} {variable} {year} not in compare.csv"));
     let f: Vec<f64> = line
         .split(',')
-        .skip(6)
+        .skip(8)
         .take(3)
         .map(|x| x.parse().unwrap())
         .collect();
@@ -73,7 +73,7 @@ fn paired_difference_with_every_sd_at_zero_is_the_deterministic_difference() {
             .unwrap()
             .lines()
             .skip(1)
-            .map(|l| l.split(',').nth(3).unwrap().parse().unwrap())
+            .map(|l| l.split(',').nth(5).unwrap().parse().unwrap())
             .collect()
     };
     let (variant, parent) = (projection("variant"), projection("baseline"));
@@ -82,14 +82,14 @@ fn paired_difference_with_every_sd_at_zero_is_the_deterministic_difference() {
     assert_eq!(rows.len(), 61);
     for (t, row) in rows.iter().enumerate() {
         assert_eq!(row[1], "baseline", "the parent is the reference");
-        assert_eq!(row[6], "paired");
-        let q: Vec<f64> = row[7..12].iter().map(|x| x.parse().unwrap()).collect();
+        assert_eq!(row[8], "paired");
+        let q: Vec<f64> = row[9..14].iter().map(|x| x.parse().unwrap()).collect();
         let expected = variant[t] - parent[t];
         for value in q {
             assert!(
                 (value - expected).abs() <= 1e-6 * parent[t],
                 "year {}: {value} vs {expected}",
-                row[5]
+                row[7]
             );
         }
     }
@@ -122,11 +122,11 @@ fn paired_intervals_are_much_narrower_than_unpaired_ones() {
     ] {
         let row = difference_rows(&differences, variant, "World", variable)
             .into_iter()
-            .find(|r| r[5] == "2030")
+            .find(|r| r[7] == "2030")
             .unwrap();
         assert_eq!(row[1], reference);
-        assert_eq!(row[6], "paired");
-        let paired = row[10].parse::<f64>().unwrap() - row[8].parse::<f64>().unwrap();
+        assert_eq!(row[8], "paired");
+        let paired = row[12].parse::<f64>().unwrap() - row[10].parse::<f64>().unwrap();
         // Unpaired: independent fans; the 80% width of a difference is about the root sum of
         // squares of the two widths.
         let (a10, _, a90) = band(&compare, variant, "World", variable, 2030);

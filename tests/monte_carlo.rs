@@ -401,12 +401,12 @@ fn one_and_two_threads_write_the_same_bytes_and_quantiles_are_ordered() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "region,origin,year,variable,mean,p2_5,p10,p25,p50,p75,p90,p97_5,data_revision"
+        "scenario,region,origin,level,year,variable,unit,mean,p2_5,p10,p25,p50,p75,p90,p97_5,data_revision"
     );
     let mut rows = 0;
     for line in lines {
         let fields: Vec<&str> = line.split(',').collect();
-        let q: Vec<f64> = fields[5..12].iter().map(|f| f.parse().unwrap()).collect();
+        let q: Vec<f64> = fields[8..15].iter().map(|f| f.parse().unwrap()).collect();
         assert!(q.windows(2).all(|w| w[0] <= w[1]), "{line}");
         rows += 1;
     }
@@ -438,7 +438,7 @@ fn events_and_overrides_and_the_memory_guard() {
     // Every trajectory has more than one migrant in 2050; in 2000 remittances were 2.36 times aid.
     assert_eq!(
         probabilities,
-        "region,origin,year,variable,condition,threshold,probability,standard_error,trajectories\nWorld,All,2050,stock,above,1,1,0,50\nWorld,All,2000,ratio_to_oda,below,1,0,0,50\n"
+        "scenario,region,origin,level,year,variable,unit,condition,threshold,probability,standard_error,trajectories,data_revision\nbaseline,World,All,world,2050,stock,persons,above,1,1,0,50,IMR 2002\nbaseline,World,All,world,2000,ratio_to_oda,ratio,below,1,0,0,50,IMR 2002\n"
     );
     let trajectories = std::fs::read_to_string(out.join("baseline/trajectories.csv")).unwrap();
     assert_eq!(trajectories.lines().count(), 1 + 50 * 61 * 9);

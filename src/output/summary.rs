@@ -1,8 +1,8 @@
 //! The Monte Carlo tables: summary.csv (mean and quantiles), probabilities.csv (events) and,
 //! on request, trajectories.csv in long form.
 
-use super::number;
 use super::tables::{finite, CsvBuffer};
+use super::{number, unit_of};
 use crate::error::Result;
 use crate::scenario::{Scenario, Threshold};
 use crate::simulate::monte_carlo::{event_probability, MonteCarlo};
@@ -12,17 +12,11 @@ use crate::simulate::variable_names;
 
 /// summary.csv: region, origin, year, variable, mean and the 2.5 ... 97.5 percentiles.
 pub fn summary_csv(scenario: &Scenario, mc: &MonteCarlo) -> Result<Vec<u8>> {
-    let mut header: Vec<String> = ["region", "origin", "year", "variable", "mean"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    header.extend(
-        SUMMARY_PROBABILITIES
-            .iter()
-            .map(|(_, name)| name.to_string()),
-    );
-    header.push("data_revision".into());
-    let mut csv = CsvBuffer::new("summary.csv", &header)?;
+    let mut header = vec![
+        "region", "origin", "level", "year", "variable", "unit", "mean",
+    ];
+    header.extend(SUMMARY_PROBABILITIES.iter().map(|(_, name)| *name));
+    let mut csv = CsvBuffer::for_run("summary.csv", scenario, &header)?;
     let variables = variable_names(scenario);
     let summaries = mc.all_summaries();
     let mut next = summaries.iter();
@@ -36,14 +30,15 @@ pub fn summary_csv(scenario: &Scenario, mc: &MonteCarlo) -> Result<Vec<u8>> {
                 let mut fields = vec![
                     name.clone(),
                     entity.origin.clone(),
+                    entity.level.to_string(),
                     year.to_string(),
                     variable.clone(),
+                    unit_of(variable).to_string(),
                     finite(mean, "summary.csv", variable, &row)?,
                 ];
                 for q in quantiles {
                     fields.push(finite(q, "summary.csv", variable, &row)?);
                 }
-                fields.push(scenario.data_revision.clone());
                 csv.row(&fields)?;
             }
         }
@@ -53,21 +48,20 @@ pub fn summary_csv(scenario: &Scenario, mc: &MonteCarlo) -> Result<Vec<u8>> {
 
 /// probabilities.csv: each `[[uncertainty.event]]` with the share of trajectories where it holds.
 pub fn probabilities_csv(scenario: &Scenario, mc: &MonteCarlo) -> Result<Vec<u8>> {
-    let header: Vec<String> = [
+    let header = [
         "region",
         "origin",
+        "level",
         "year",
         "variable",
+        "unit",
         "condition",
         "threshold",
         "probability",
         "standard_error",
         "trajectories",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let mut csv = CsvBuffer::new("probabilities.csv", &header)?;
+    ];
+    let mut csv = CsvBuffer::for_run("probabilities.csv", scenario, &header)?;
     let variables = variable_names(scenario);
     let all = entities(scenario);
     for event in &scenario.uncertainty.events {
@@ -81,8 +75,10 @@ pub fn probabilities_csv(scenario: &Scenario, mc: &MonteCarlo) -> Result<Vec<u8>
         csv.row(&[
             all[entity].region.clone(),
             all[entity].origin.clone(),
+            all[entity].level.to_string(),
             event.year.to_string(),
             event.variable.clone(),
+            unit_of(&event.variable).to_string(),
             match event.threshold {
                 Threshold::Above => "above".into(),
                 Threshold::Below => "below".into(),
@@ -95,4 +91,3 @@ pub fn probabilities_csv(scenario: &Scenario, mc: &MonteCarlo) -> Result<Vec<u8>
     }
     csv.into_bytes()
 }
-

@@ -13,6 +13,8 @@ use crate::simulate::{
 pub struct CsvBuffer {
     file_name: &'static str,
     writer: csv::Writer<Vec<u8>>,
+    /// For a run's tables: the scenario name (first column) and the data revision (last).
+    frame: Option<(String, String)>,
 }
 
 impl CsvBuffer {
@@ -23,13 +25,36 @@ impl CsvBuffer {
         writer
             .write_record(header)
             .map_err(|e| Error::Environment(format!("cannot build {file_name}: {e}")))?;
-        Ok(Self { file_name, writer })
+        Ok(Self {
+            file_name,
+            writer,
+            frame: None,
+        })
+    }
+
+    /// A table of a run folder: `scenario` first and `data_revision` last on every row, so
+    /// that tables of several runs can be stacked and every figure names its sources.
+    pub fn for_run(file_name: &'static str, scenario: &Scenario, header: &[&str]) -> Result<Self> {
+        let full: Vec<String> = std::iter::once("scenario")
+            .chain(header.iter().copied())
+            .chain(std::iter::once("data_revision"))
+            .map(str::to_string)
+            .collect();
+        let mut csv = Self::new(file_name, &full)?;
+        csv.frame = Some((scenario.name.clone(), scenario.data_revision.clone()));
+        Ok(csv)
     }
 
     pub fn row(&mut self, fields: &[String]) -> Result<()> {
-        self.writer
-            .write_record(fields)
-            .map_err(|e| Error::Environment(format!("cannot build {}: {e}", self.file_name)))
+        let result = match &self.frame {
+            None => self.writer.write_record(fields),
+            Some((scenario, revision)) => self.writer.write_record(
+                std::iter::once(scenario.as_str())
+                    .chain(fields.iter().map(String::as_str))
+                    .chain(std::iter::once(revision.as_str())),
+            ),
+        };
+        result.map_err(|e| Error::Environment(format!("cannot build {}: {e}", self.file_name)))
     }
 
     pub fn into_bytes(self) -> Result<Vec<u8>> {
@@ -37,6 +62,13 @@ impl CsvBuffer {
             .into_inner()
             .map_err(|e| Error::Environment(format!("cannot build {}: {e}", self.file_name)))
     }
+}
+
+/// The `level` of a row of a scenario's region (by name; the World or the only region is
+/// `world`) and origin group.
+pub fn level_of_region(scenario: &Scenario, region: &str, origin: &str) -> &'static str {
+    let world = region == "World" || scenario.regions.len() == 1;
+    crate::simulate::streams::level_of(world, (origin != crate::scenario::ALL_ORIGINS).then_some(0))
 }
 
 /// The scenario keys behind an output column, for errors about numbers that cannot be written.
@@ -69,16 +101,12 @@ pub fn finite(x: f64, table: &str, column: &str, row: &str) -> Result<String> {
 /// projection.csv: one row per region (and World), origin group (`All` for the sum) and year.
 pub fn projection_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<u8>> {
     let variables = variable_names(scenario);
-    let mut header: Vec<String> = ["region", "origin", "year"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    header.extend(variables[..8].iter().cloned());
-    header.push("female_share".into());
-    header.push("median_age".into());
-    header.extend(variables[8..].iter().cloned());
-    header.push("data_revision".into());
-    let mut csv = CsvBuffer::new("projection.csv", &header)?;
+    let mut header: Vec<&str> = vec!["region", "origin", "level", "year"];
+    header.extend(variables[..8].iter().map(String::as_str));
+    header.push("female_share");
+    header.push("median_age");
+    header.extend(variables[8..].iter().map(String::as_str));
+    let mut csv = CsvBuffer::for_run("projection.csv", scenario, &header)?;
     for (e, entity) in run.structure.entities.iter().enumerate() {
         let detail = run.entity_detail(entity);
         let name = &entity.region;
@@ -91,7 +119,12 @@ pub fn projection_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec
             };
             let values = &run.derived[e];
             let stock = values[0][t];
-            let mut fields = vec![name.clone(), entity.origin.clone(), year.to_string()];
+            let mut fields = vec![
+                name.clone(),
+                entity.origin.clone(),
+                entity.level.to_string(),
+                year.to_string(),
+            ];
             for (v, column) in variables[..8].iter().enumerate() {
                 fields.push(finite(values[v][t], "projection.csv", column, &row_label)?);
             }
@@ -110,7 +143,6 @@ pub fn projection_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec
             for (v, column) in variables.iter().enumerate().skip(8) {
                 fields.push(finite(values[v][t], "projection.csv", column, &row_label)?);
             }
-            fields.push(scenario.data_revision.clone());
             csv.row(&fields)?;
         }
     }
@@ -120,20 +152,17 @@ pub fn projection_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec
 /// structure.csv: persons by sex, five-year age group and duration group, for the base year,
 /// the calibration year and every tenth year after, per region and origin group.
 pub fn structure_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<u8>> {
-    let header: Vec<String> = [
+    let header = [
         "region",
         "origin",
+        "level",
         "year",
         "sex",
         "age_group",
         "duration_group",
         "persons",
-        "data_revision",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let mut csv = CsvBuffer::new("structure.csv", &header)?;
+    ];
+    let mut csv = CsvBuffer::for_run("structure.csv", scenario, &header)?;
     let groups = duration_groups(scenario.max_duration);
     for entity in &run.structure.entities {
         let detail = run.entity_detail(entity);
@@ -146,6 +175,7 @@ pub fn structure_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<
                         csv.row(&[
                             name.clone(),
                             entity.origin.clone(),
+                            entity.level.to_string(),
                             year.to_string(),
                             SEX_LABELS[sex].to_string(),
                             age_group_label(age_group),
@@ -156,7 +186,6 @@ pub fn structure_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<
                                 "persons",
                                 &format!("{name} in {year}"),
                             )?,
-                            scenario.data_revision.clone(),
                         ])?;
                     }
                 }
@@ -180,21 +209,51 @@ fn relative_error(achieved: f64, target: f64) -> String {
 /// calibration.csv: every calibrated parameter with the target it was fitted to, per stream
 /// (region and origin group) and per origin group's remittances.
 pub fn calibration_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<u8>> {
-    let header: Vec<String> = [
+    let header = [
         "region",
         "origin",
+        "level",
         "parameter",
         "value",
+        "unit",
         "target",
         "achieved",
+        "target_unit",
         "relative_error",
-        "data_revision",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let mut csv = CsvBuffer::new("calibration.csv", &header)?;
-    let revision = scenario.data_revision.clone();
+    ];
+    let mut csv = CsvBuffer::for_run("calibration.csv", scenario, &header)?;
+    // Rows as (region, origin, parameter, value, target, achieved, relative error); the
+    // level and the units follow from the region, origin and parameter.
+    let mut row = |fields: [String; 7]| -> Result<()> {
+        let [region, origin, parameter, value, target, achieved, error] = fields;
+        let level = level_of_region(scenario, &region, &origin).to_string();
+        let (unit, target_unit) = if parameter.starts_with("stock_") {
+            ("persons", "persons")
+        } else if parameter.starts_with("arrivals_") {
+            ("persons a year", "")
+        } else if parameter == "arrival_growth" {
+            ("per year", "persons")
+        } else if parameter.starts_with("remittance_per_remitter") {
+            ("US dollars a year", "US dollars")
+        } else if parameter == "remittance_growth" {
+            ("per year", "")
+        } else {
+            // gompertz_beta_SEX_YEAR: fitted to a life expectancy at birth.
+            ("per year of age", "years")
+        };
+        csv.row(&[
+            region,
+            origin,
+            level,
+            parameter,
+            value,
+            unit.to_string(),
+            target,
+            achieved,
+            target_unit.to_string(),
+            error,
+        ])
+    };
     let cal = run.rates.calibration_index;
     let layout = run.structure.layout;
     let origin_label = |o: usize| -> String {
@@ -214,7 +273,7 @@ pub fn calibration_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
             };
             let origin = origin_label(o);
             let base_stock: f64 = c.initial_state.iter().sum();
-            csv.row(&[
+            row([
                 region.name.clone(),
                 origin.clone(),
                 format!("stock_{}", scenario.base_year),
@@ -222,9 +281,8 @@ pub fn calibration_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
                 number(target_base),
                 number(base_stock),
                 relative_error(base_stock, target_base),
-                revision.clone(),
             ])?;
-            csv.row(&[
+            row([
                 region.name.clone(),
                 origin.clone(),
                 "arrival_growth".into(),
@@ -232,9 +290,8 @@ pub fn calibration_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
                 number(target_cal),
                 number(c.achieved_calibration_stock),
                 relative_error(c.achieved_calibration_stock, target_cal),
-                revision.clone(),
             ])?;
-            csv.row(&[
+            row([
                 region.name.clone(),
                 origin,
                 format!("arrivals_{}", scenario.base_year),
@@ -242,7 +299,6 @@ pub fn calibration_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
                 String::new(),
                 String::new(),
                 String::new(),
-                revision.clone(),
             ])?;
         }
     }
@@ -271,7 +327,7 @@ pub fn calibration_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
             )
         };
         let Some((target_base, target_cal)) = targets else {
-            csv.row(&[
+            row([
                 world_name.clone(),
                 origin,
                 "remittance_per_remitter".into(),
@@ -279,11 +335,10 @@ pub fn calibration_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
                 String::new(),
                 String::new(),
                 String::new(),
-                revision.clone(),
             ])?;
             continue;
         };
-        csv.row(&[
+        row([
             world_name.clone(),
             origin.clone(),
             format!("remittance_per_remitter_{}", scenario.base_year),
@@ -291,9 +346,8 @@ pub fn calibration_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
             number(target_base),
             number(received[0]),
             relative_error(received[0], target_base),
-            revision.clone(),
         ])?;
-        csv.row(&[
+        row([
             world_name.clone(),
             origin.clone(),
             format!("remittance_per_remitter_{}", scenario.calibration_year),
@@ -301,9 +355,8 @@ pub fn calibration_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
             number(target_cal),
             number(received[cal]),
             relative_error(received[cal], target_cal),
-            revision.clone(),
         ])?;
-        csv.row(&[
+        row([
             world_name.clone(),
             origin,
             "remittance_growth".into(),
@@ -311,7 +364,6 @@ pub fn calibration_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
             String::new(),
             String::new(),
             String::new(),
-            revision.clone(),
         ])?;
     }
     let report_years = [
@@ -325,7 +377,7 @@ pub fn calibration_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
         .iter()
         .filter(|s| report_years.contains(&s.year))
     {
-        csv.row(&[
+        row([
             world_name.clone(),
             crate::scenario::ALL_ORIGINS.into(),
             format!("gompertz_beta_{}_{}", SEX_LABELS[solved.sex], solved.year),
@@ -333,7 +385,6 @@ pub fn calibration_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
             number(solved.target_e0),
             number(solved.achieved_e0),
             relative_error(solved.achieved_e0, solved.target_e0),
-            revision.clone(),
         ])?;
     }
     csv.into_bytes()
@@ -393,34 +444,34 @@ pub fn run_json(
     bytes
 }
 
-/// duration.csv: the stock by broad duration of stay (0-4, 5-9, 10-19, 20+ years), every
-/// year, per region and origin group.
+/// duration.csv: the stock by duration group of stay (the groups of structure.csv: 0-4, 5-9,
+/// ... years, then `max_duration`+), every year, per region and origin group.
 pub fn duration_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<u8>> {
-    let header: Vec<String> = [
+    let header = [
         "region",
         "origin",
+        "level",
         "year",
         "duration_group",
         "persons",
-        "data_revision",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let mut csv = CsvBuffer::new("duration.csv", &header)?;
+    ];
+    let mut csv = CsvBuffer::for_run("duration.csv", scenario, &header)?;
+    let labels: Vec<String> = duration_groups(scenario.max_duration)
+        .into_iter()
+        .map(duration_group_label)
+        .collect();
     for entity in &run.structure.entities {
         let detail = run.entity_detail(entity);
         let name = &entity.region;
         for (t, year) in scenario.years().enumerate() {
-            let groups = detail.by_broad_duration[t];
-            for (g, (label, _, _)) in crate::simulate::BROAD_DURATION_GROUPS.iter().enumerate() {
+            for (label, persons) in labels.iter().zip(&detail.by_duration_group[t]) {
                 csv.row(&[
                     name.clone(),
                     entity.origin.clone(),
+                    entity.level.to_string(),
                     year.to_string(),
-                    label.to_string(),
-                    finite(groups[g], "duration.csv", "persons", name)?,
-                    scenario.data_revision.clone(),
+                    label.clone(),
+                    finite(*persons, "duration.csv", "persons", name)?,
                 ])?;
             }
         }
@@ -431,11 +482,17 @@ pub fn duration_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<u
 /// markers.csv: the figures a chart marks as points: the calibration targets (stocks and world
 /// remittances received) and the observed stocks given in the scenario.
 pub fn markers_csv(scenario: &Scenario) -> Result<Vec<u8>> {
-    let header: Vec<String> = ["region", "origin", "year", "variable", "value", "kind"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let mut csv = CsvBuffer::new("markers.csv", &header)?;
+    let header = [
+        "region", "origin", "level", "year", "variable", "unit", "value", "kind",
+    ];
+    let mut csv = CsvBuffer::for_run("markers.csv", scenario, &header)?;
+    // Every row: region, origin, year, variable, value, kind; level and unit follow from them.
+    let mut row = |fields: [String; 6]| -> Result<()> {
+        let [region, origin, year, variable, value, kind] = fields;
+        let level = level_of_region(scenario, &region, &origin).to_string();
+        let unit = super::unit_of(&variable).to_string();
+        csv.row(&[region, origin, level, year, variable, unit, value, kind])
+    };
     let all = crate::scenario::ALL_ORIGINS.to_string();
     let world = if scenario.regions.len() > 1 {
         "World".to_string()
@@ -447,7 +504,7 @@ pub fn markers_csv(scenario: &Scenario) -> Result<Vec<u8>> {
             (scenario.base_year, region.stock_base_persons),
             (scenario.calibration_year, region.stock_calibration_persons),
         ] {
-            csv.row(&[
+            row([
                 region.name.clone(),
                 all.clone(),
                 year.to_string(),
@@ -457,7 +514,7 @@ pub fn markers_csv(scenario: &Scenario) -> Result<Vec<u8>> {
             ])?;
         }
         for (year, value) in &region.observed {
-            csv.row(&[
+            row([
                 region.name.clone(),
                 all.clone(),
                 year.to_string(),
@@ -474,7 +531,7 @@ pub fn markers_csv(scenario: &Scenario) -> Result<Vec<u8>> {
             .iter()
             .map(|r| r.stock_calibration_persons)
             .sum();
-        csv.row(&[
+        row([
             world.clone(),
             all.clone(),
             scenario.base_year.to_string(),
@@ -482,7 +539,7 @@ pub fn markers_csv(scenario: &Scenario) -> Result<Vec<u8>> {
             number(base),
             "calibration".into(),
         ])?;
-        csv.row(&[
+        row([
             world.clone(),
             all.clone(),
             scenario.calibration_year.to_string(),
@@ -499,7 +556,7 @@ pub fn markers_csv(scenario: &Scenario) -> Result<Vec<u8>> {
             remittances.received_calibration_usd,
         ),
     ] {
-        csv.row(&[
+        row([
             world.clone(),
             all.clone(),
             year.to_string(),
@@ -512,7 +569,7 @@ pub fn markers_csv(scenario: &Scenario) -> Result<Vec<u8>> {
     for (o, origin) in scenario.origins.iter().enumerate() {
         if let Some((base, cal)) = remittances.received_by_origin[o] {
             for (year, value) in [(scenario.base_year, base), (scenario.calibration_year, cal)] {
-                csv.row(&[
+                row([
                     world.clone(),
                     origin.clone(),
                     year.to_string(),
@@ -523,7 +580,7 @@ pub fn markers_csv(scenario: &Scenario) -> Result<Vec<u8>> {
             }
         }
         for (year, value) in remittances.observed_by_origin.get(o).into_iter().flatten() {
-            csv.row(&[
+            row([
                 world.clone(),
                 origin.clone(),
                 year.to_string(),
@@ -538,18 +595,10 @@ pub fn markers_csv(scenario: &Scenario) -> Result<Vec<u8>> {
 
 /// comparison.csv: each comparison series as interpolated for every year (current US$).
 pub fn comparison_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<u8>> {
-    let header: Vec<String> = [
-        "series",
-        "origin",
-        "after",
-        "year",
-        "value",
-        "data_revision",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let mut csv = CsvBuffer::new("comparison.csv", &header)?;
+    let header = [
+        "series", "origin", "level", "after", "year", "unit", "value",
+    ];
+    let mut csv = CsvBuffer::for_run("comparison.csv", scenario, &header)?;
     for (s, series) in scenario.comparison.iter().enumerate() {
         let origin = series
             .origin
@@ -563,15 +612,16 @@ pub fn comparison_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec
             csv.row(&[
                 series.name.clone(),
                 origin.clone(),
+                "world".into(),
                 after.clone(),
                 year.to_string(),
+                "US dollars".into(),
                 finite(
                     run.rates.comparison[s][t],
                     "comparison.csv",
                     "value",
                     &series.name,
                 )?,
-                scenario.data_revision.clone(),
             ])?;
         }
     }
@@ -587,21 +637,18 @@ pub fn remittances_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
         .iter()
         .map(|c| format!("ratio_to_{}", c.name))
         .collect();
-    let mut header: Vec<String> = [
+    let mut header: Vec<&str> = vec![
         "region",
         "origin",
+        "level",
         "modelled",
         "year",
         "remittances_sent",
         "remittances_received",
         "fees",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    header.extend(ratio_names.iter().cloned());
-    header.push("data_revision".into());
-    let mut csv = CsvBuffer::new("remittances.csv", &header)?;
+    ];
+    header.extend(ratio_names.iter().map(String::as_str));
+    let mut csv = CsvBuffer::for_run("remittances.csv", scenario, &header)?;
     let mut groups: Vec<Option<usize>> = (0..scenario.origins.len()).map(Some).collect();
     groups.push(None);
     for group in groups {
@@ -619,6 +666,7 @@ pub fn remittances_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
             let mut fields = vec![
                 entity.region.clone(),
                 entity.origin.clone(),
+                entity.level.to_string(),
                 modelled.to_string(),
                 year.to_string(),
             ];
@@ -641,7 +689,6 @@ pub fn remittances_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
                     String::new()
                 });
             }
-            fields.push(scenario.data_revision.clone());
             csv.row(&fields)?;
         }
     }
@@ -669,13 +716,21 @@ pub fn grouped(x: f64) -> String {
 /// with the calibrated values beside the stated ones.
 pub fn assumptions_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec<u8>> {
     use crate::scenario::{AgeSchedule, Growth, Mortality, Propensity};
-    let header: Vec<String> = ["assumption", "value", "unit"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let mut csv = CsvBuffer::new("assumptions.csv", &header)?;
-    let mut row =
-        |key: &str, value: String, unit: &str| csv.row(&[key.to_string(), value, unit.to_string()]);
+    let header = ["assumption", "level", "value", "unit"];
+    let mut csv = CsvBuffer::for_run("assumptions.csv", scenario, &header)?;
+    // A region's assumption names the region after a comma ("migrant stock, Africa").
+    let mut row = |key: &str, value: String, unit: &str| {
+        let level = match key.rsplit_once(", ") {
+            Some((_, region))
+                if scenario.regions.len() > 1
+                    && scenario.regions.iter().any(|r| r.name == region) =>
+            {
+                "region"
+            }
+            _ => "world",
+        };
+        csv.row(&[key.to_string(), level.to_string(), value, unit.to_string()])
+    };
     row(
         "period",
         format!(

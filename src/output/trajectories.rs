@@ -67,7 +67,8 @@ pub fn write(
 fn write_csv(folder: &OutputFolder, scenario: &Scenario, mc: &MonteCarlo) -> Result<()> {
     let (path, file) = folder.create_file("trajectories.csv")?;
     let io_error = |e: std::io::Error| Error::environment("cannot write", &path, e);
-    let csv_error = |e: csv::Error| Error::Environment(format!("cannot write `{}`: {e}", path.display()));
+    let csv_error =
+        |e: csv::Error| Error::Environment(format!("cannot write `{}`: {e}", path.display()));
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(BufWriter::with_capacity(1 << 20, file));
@@ -80,7 +81,12 @@ fn write_csv(folder: &OutputFolder, scenario: &Scenario, mc: &MonteCarlo) -> Res
         for (e, entity) in all.iter().enumerate() {
             for (t, year) in years.iter().enumerate() {
                 for (v, variable) in variables.iter().enumerate() {
-                    let value = finite(mc.value(k, e, v, t), "trajectories.csv", variable, &entity.region)?;
+                    let value = finite(
+                        mc.value(k, e, v, t),
+                        "trajectories.csv",
+                        variable,
+                        &entity.region,
+                    )?;
                     writer
                         .write_record([
                             scenario.name.as_str(),
@@ -102,7 +108,9 @@ fn write_csv(folder: &OutputFolder, scenario: &Scenario, mc: &MonteCarlo) -> Res
     let buffered = writer
         .into_inner()
         .map_err(|e| Error::Environment(format!("cannot write `{}`: {e}", path.display())))?;
-    let file = buffered.into_inner().map_err(|e| io_error(e.into_error()))?;
+    let file = buffered
+        .into_inner()
+        .map_err(|e| io_error(e.into_error()))?;
     file.sync_all().map_err(io_error)?;
     Ok(())
 }
@@ -199,7 +207,10 @@ fn write_parquet(folder: &OutputFolder, scenario: &Scenario, mc: &MonteCarlo) ->
                         "region" => entity.iter().map(|&e| regions[e].clone()).collect(),
                         "origin" => entity.iter().map(|&e| origins[e].clone()).collect(),
                         "level" => entity.iter().map(|&e| levels[e].clone()).collect(),
-                        "variable" => variable.iter().map(|&v| variable_names[v].clone()).collect(),
+                        "variable" => variable
+                            .iter()
+                            .map(|&v| variable_names[v].clone())
+                            .collect(),
                         _ => variable.iter().map(|&v| units[v].clone()).collect(),
                     };
                     writer

@@ -260,28 +260,25 @@ pub struct RegionDetail {
     pub structure: Vec<(i32, Vec<f64>)>,
     /// The state in the calibration year (the Monte Carlo starts from it).
     pub state_at_calibration: Vec<f64>,
-    /// Stock by broad duration of stay (see [`BROAD_DURATION_GROUPS`]), `[year][group]`.
-    pub by_broad_duration: Vec<[f64; 4]>,
+    /// Stock by duration group of stay (the groups of structure.csv, [`duration_groups`]),
+    /// `[year][group]`.
+    pub by_duration_group: Vec<Vec<f64>>,
 }
 
-/// Broad duration groups of the duration chart and duration.csv: `(label, first, last)`.
-pub const BROAD_DURATION_GROUPS: [(&str, usize, usize); 4] = [
-    ("0-4", 0, 4),
-    ("5-9", 5, 9),
-    ("10-19", 10, 19),
-    ("20+", 20, usize::MAX),
-];
-
-fn broad_durations(state: &[f64], dims: Dims) -> [f64; 4] {
-    let mut out = [0.0; 4];
+/// The stock by duration group of stay (`[group]`, see [`duration_groups`]).
+fn by_duration_group(state: &[f64], dims: Dims) -> Vec<f64> {
+    let groups = duration_groups(dims.max_duration);
+    let mut out = vec![0.0; groups.len()];
     for sex in 0..N_SEXES {
         for age in 0..N_AGES {
             let row = &state[dims.index(sex, age, 0)..][..dims.n_durations()];
             for (d, persons) in row.iter().enumerate() {
-                let group = BROAD_DURATION_GROUPS
-                    .iter()
-                    .position(|g| d >= g.1 && d <= g.2)
-                    .unwrap_or(3);
+                // 0-4, 5-9, ... below D; the open group D+ from D on.
+                let group = if d >= dims.max_duration {
+                    groups.len() - 1
+                } else {
+                    d / 5
+                };
                 out[group] += persons;
             }
         }
@@ -433,7 +430,9 @@ pub fn run_deterministic(scenario: &Scenario) -> Result<DeterministicRun, Calibr
                         }
                     }
                     detail.by_age.push(by_age);
-                    detail.by_broad_duration.push(broad_durations(state, dims));
+                    detail
+                        .by_duration_group
+                        .push(by_duration_group(state, dims));
                     let year = rates.year(t);
                     if structure_years.contains(&year) {
                         detail.structure.push((year, group_structure(state, dims)));
@@ -492,9 +491,9 @@ fn sum_details(parts: &[&RegionDetail]) -> RegionDetail {
         }
         add(&mut out.state_at_calibration, &part.state_at_calibration);
         for (a, b) in out
-            .by_broad_duration
+            .by_duration_group
             .iter_mut()
-            .zip(&part.by_broad_duration)
+            .zip(&part.by_duration_group)
         {
             add(a, b);
         }

@@ -100,6 +100,14 @@ impl RunTables {
         self.entities.last().map(String::as_str).unwrap_or("World")
     }
 
+    /// The `level` column of a row of `region` and `origin` (see `streams::Entity::level`).
+    pub fn level(&self, region: &str, origin: &str) -> &'static str {
+        crate::simulate::streams::level_of(
+            region == self.world(),
+            (origin != crate::scenario::ALL_ORIGINS).then_some(0),
+        )
+    }
+
     pub fn series(&self, entity: &str, column: &str) -> Option<&Vec<f64>> {
         self.projection
             .get(&(entity.to_string(), column.to_string()))
@@ -315,8 +323,8 @@ fn load_projection(read: &Reader<'_>, tables: &mut RunTables) -> Result<()> {
             .filter(|&c| {
                 c != region
                     && c != year
-                    && table.header[c] != "data_revision"
-                    && table.header[c] != "origin"
+                    && !["data_revision", "origin", "scenario", "level"]
+                        .contains(&table.header[c].as_str())
             })
             .collect();
         for row in &table.rows {
@@ -438,33 +446,60 @@ fn load_duration(table: &Table, tables: &mut RunTables) -> std::result::Result<(
         .iter()
         .map(|c| table.column(c))
         .collect::<std::result::Result<_, _>>()?;
-    let mut years: HashMap<(String, String), Vec<i32>> = HashMap::new();
+    // (region, broad group) -> (year, persons), the five-year groups of a year added up.
+    let mut series: HashMap<(String, String), Vec<(i32, f64)>> = HashMap::new();
     for row in &table.rows {
         if row_entity(table, row, columns[0])?.1.is_some() {
             continue;
         }
         let year = table.year(row, columns[1])?;
-        let group = table.field(row, columns[2])?.to_string();
-        years
-            .entry((table.field(row, columns[0])?.to_string(), group.clone()))
-            .or_default()
-            .push(year);
+        let group = broad_duration_group(table.field(row, columns[2])?);
         if !tables.duration_groups.contains(&group) {
             tables.duration_groups.push(group.clone());
         }
         let persons = table.number(row, columns[3])?;
+        let values = series
+            .entry((table.field(row, columns[0])?.to_string(), group))
+            .or_default();
+        match values.last_mut() {
+            Some((last, sum)) if *last == year => *sum += persons,
+            _ => values.push((year, persons)),
+        }
+    }
+    for (key, values) in series {
+        if values
+            .iter()
+            .map(|(y, _)| *y)
+            .ne(tables.years.iter().copied())
+        {
+            return Err(Diagnostic::whole_file(
+                "duration.csv does not have one row per region, duration group and year of projection.csv, in order",
+            ));
+        }
         tables
             .duration
-            .entry((table.field(row, columns[0])?.to_string(), group))
-            .or_default()
-            .push(persons);
-    }
-    if years.values().any(|y| *y != tables.years) {
-        return Err(Diagnostic::whole_file(
-            "duration.csv does not have one row per region, duration group and year of projection.csv, in order",
-        ));
+            .insert(key, values.into_iter().map(|(_, v)| v).collect());
     }
     Ok(())
+}
+
+/// The broad group of the duration chart (0-4, 5-9, 10-19, 20+ years) of a duration group of
+/// duration.csv (0-4, 5-9, 10-14, ..., D+). An open group below 20 keeps its own label.
+fn broad_duration_group(label: &str) -> String {
+    let open = label.ends_with('+');
+    let low: usize = label
+        .trim_end_matches('+')
+        .split('-')
+        .next()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or(0);
+    match low {
+        0..=4 if !open => "0-4".into(),
+        5..=9 if !open => "5-9".into(),
+        10..=19 if !open => "10-19".into(),
+        low if low < 20 => format!("{low}+"),
+        _ => "20+".into(),
+    }
 }
 
 fn load_markers(table: &Table, tables: &mut RunTables) -> std::result::Result<(), Diagnostic> {
