@@ -173,3 +173,84 @@ fn plot_locates_a_malformed_or_missing_table() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("has no `projection.csv`"));
 }
+
+/// Issue 12: no title, subtitle, legend label or footer leaves the canvas, at the default
+/// size and at 800x500, for every chart of a multi-region, multi-origin run with a long title.
+#[test]
+fn no_text_leaves_the_canvas_at_either_size() {
+    let dir = std::env::temp_dir().join(format!("migproj-charts-bounds-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let fixture = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/origins/three_by_three.toml"),
+    )
+    .unwrap();
+    // A 73-character title, as the issue's analyst had.
+    let long_title = "Three regions by origin income group, with pulses, to 2030 (test fixture)";
+    assert_eq!(long_title.chars().count(), 73);
+    let text = fixture.replacen(
+        "name = \"three-by-three\"",
+        &format!("name = \"three-by-three\"\ntitle = \"{long_title}\""),
+        1,
+    );
+    let scenario = dir.join("long.toml");
+    std::fs::write(&scenario, text).unwrap();
+    let out = dir.join("out");
+    let output = migproj(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--trajectories",
+        "30",
+        "--no-charts",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_success(&output);
+    let tables = tables_in(&out.join("three-by-three"));
+    let all = charts(&tables);
+    assert!(all.len() >= 8);
+    for size in [(1600, 1000), (800, 500)] {
+        for chart in &all {
+            let boxes = migproj::output::charts::text_boxes(chart, size).unwrap();
+            assert!(
+                boxes.len() >= 3,
+                "{}: title, subtitle and footer",
+                chart.file_stem
+            );
+            for b in &boxes {
+                assert!(
+                    b.x >= 0
+                        && b.y >= 0
+                        && b.x + b.width <= size.0 as i32
+                        && b.y + b.height <= size.1 as i32,
+                    "{} at {size:?}: `{}` at ({}, {}) size {}x{} leaves the canvas",
+                    chart.file_stem,
+                    b.text,
+                    b.x,
+                    b.y,
+                    b.width,
+                    b.height
+                );
+                // Nothing is cut when there is room to wrap or shrink: a cut text ends "...".
+                if b.text.ends_with("...") {
+                    panic!("{} at {size:?}: `{}` was cut", chart.file_stem, b.text);
+                }
+            }
+            // Texts of the title block do not overlap one another.
+            for (i, a) in boxes.iter().enumerate() {
+                for b in &boxes[i + 1..] {
+                    let overlap = a.x < b.x + b.width
+                        && b.x < a.x + a.width
+                        && a.y < b.y + b.height
+                        && b.y < a.y + a.height;
+                    assert!(
+                        !overlap,
+                        "{} at {size:?}: `{}` overlaps `{}`",
+                        chart.file_stem, a.text, b.text
+                    );
+                }
+            }
+        }
+    }
+}

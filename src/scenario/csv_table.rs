@@ -20,6 +20,16 @@ pub struct Row {
 
 /// Splits CSV text into rows of fields (RFC 4180 quoting; blank lines skipped).
 pub fn parse_csv(text: &str) -> Result<Vec<Row>, Diagnostic> {
+    parse_csv_keeping(text, &mut |_, _| true)
+}
+
+/// [`parse_csv`], keeping only the rows `keep(header, row)` accepts (the header row, the
+/// first, is always kept and passed to every later call): a large table is filtered as it
+/// is read instead of held whole.
+pub fn parse_csv_keeping(
+    text: &str,
+    keep: &mut dyn FnMut(&Row, &Row) -> bool,
+) -> Result<Vec<Row>, Diagnostic> {
     let bytes = text.as_bytes();
     let mut rows = Vec::new();
     // A byte-order mark (spreadsheets write one) is skipped; spans still index the text.
@@ -86,10 +96,13 @@ pub fn parse_csv(text: &str) -> Result<Vec<Row>, Diagnostic> {
         }
         let blank = fields.len() == 1 && fields[0].text.trim().is_empty();
         if !blank {
-            rows.push(Row {
+            let row = Row {
                 span: line_start..line_end.max(line_start + 1),
                 fields,
-            });
+            };
+            if rows.is_empty() || keep(&rows[0], &row) {
+                rows.push(row);
+            }
         }
     }
     Ok(rows)

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::error::{Diagnostic, Error, Result, SourceFile};
-use crate::scenario::csv_table::{parse_csv, Row};
+use crate::scenario::csv_table::{parse_csv_keeping, Row};
 
 /// Where the run came from, for titles and footers (from run.json).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -133,7 +133,14 @@ struct Table {
 
 impl Table {
     fn parse(file: SourceFile) -> std::result::Result<Self, (SourceFile, Diagnostic)> {
-        let rows = match parse_csv(&file.text) {
+        Self::parse_keeping(file, &|_, _| true)
+    }
+
+    fn parse_keeping(
+        file: SourceFile,
+        keep: &dyn Fn(&Row, &Row) -> bool,
+    ) -> std::result::Result<Self, (SourceFile, Diagnostic)> {
+        let mut rows = match parse_csv_keeping(&file.text, &mut |h, r| keep(h, r)) {
             Ok(rows) => rows,
             Err(d) => return Err((file, d)),
         };
@@ -148,10 +155,13 @@ impl Table {
             .iter()
             .map(|f| f.text.trim().to_string())
             .collect();
+        // The rows after the header, moved (not copied: structure.csv of a run with many
+        // regions holds millions of fields).
+        let body = rows.split_off(1);
         Ok(Table {
             file,
             header,
-            rows: rows[1..].to_vec(),
+            rows: body,
         })
     }
 
@@ -238,6 +248,15 @@ fn required(read: &Reader<'_>, name: &str) -> Result<Table> {
     Table::parse(file).map_err(|(file, d)| located(&file, d))
 }
 
+fn required_keeping(
+    read: &Reader<'_>,
+    name: &str,
+    keep: &dyn Fn(&Row, &Row) -> bool,
+) -> Result<Table> {
+    let file = read(name)?.ok_or_else(|| Error::InputPlain(format!("error: the run folder has no `{name}`: charts are drawn from a run's tables (run the scenario first)")))?;
+    Table::parse_keeping(file, keep).map_err(|(file, d)| located(&file, d))
+}
+
 fn optional(read: &Reader<'_>, name: &str) -> Result<Option<Table>> {
     match read(name)? {
         None => Ok(None),
@@ -257,7 +276,21 @@ pub fn load_tables(read: &Reader<'_>) -> Result<RunTables> {
     if let Some(summary) = optional(read, "summary.csv")? {
         load_summary(&summary, &mut tables).map_err(|d| located(&summary.file, d))?;
     }
-    let structure = required(read, "structure.csv")?;
+    // Only the rows a chart draws (the world, or the only region, all origins) are kept of
+    // structure.csv, which holds every region, origin group, sex, age and duration group.
+    let structure = required_keeping(read, "structure.csv", &|header: &Row, row: &Row| {
+        let column = |name: &str| header.fields.iter().position(|f| f.text.trim() == name);
+        match (column("level"), column("origin")) {
+            (Some(level), Some(origin)) => {
+                row.fields.get(level).is_none_or(|f| f.text == "world")
+                    && row
+                        .fields
+                        .get(origin)
+                        .is_none_or(|f| f.text == crate::scenario::ALL_ORIGINS)
+            }
+            _ => true,
+        }
+    })?;
     load_structure(&structure, &mut tables).map_err(|d| located(&structure.file, d))?;
     let duration = required(read, "duration.csv")?;
     load_duration(&duration, &mut tables).map_err(|d| located(&duration.file, d))?;

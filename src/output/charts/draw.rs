@@ -154,46 +154,272 @@ pub struct Chart {
 
 type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
-/// Draws `chart` on `root` (any backend). Sizes scale with the height of the canvas.
+/// A text the chart placed itself (title, subtitle, footer, legend label): its top-left
+/// corner and estimated size in pixels, for the check that nothing leaves the canvas.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextBox {
+    pub text: String,
+    pub x: i32,
+    pub y: i32,
+    pub width: i32,
+    pub height: i32,
+}
+
+/// Text fitted to a width: up to `max_lines` lines (broken at `separator`, then at spaces),
+/// at the largest size from `size` down to `min_size` that fits, cut with "..." if even that
+/// does not.
+struct Fitted {
+    lines: Vec<String>,
+    size: u32,
+}
+
+fn text_width<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    size: u32,
+    bold: bool,
+) -> i32 {
+    let style = if bold {
+        (FONT, size, FontStyle::Bold).into_font()
+    } else {
+        (FONT, size).into_font()
+    }
+    .color(&BLACK);
+    root.estimate_text_size(text, &style)
+        .map(|(w, _)| w as i32)
+        .unwrap_or((text.chars().count() as u32 * size * 6 / 10) as i32)
+}
+
+/// Breaks `text` into at most `max_lines` lines of at most `width` pixels at `size`, at the
+/// separators first; `None` when it does not fit.
+fn break_lines<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    size: u32,
+    bold: bool,
+    width: i32,
+    max_lines: usize,
+    separator: &str,
+) -> Option<Vec<String>> {
+    if text_width(root, text, size, bold) <= width {
+        return Some(vec![text.to_string()]);
+    }
+    if max_lines < 2 {
+        return None;
+    }
+    for sep in [separator, " "] {
+        if sep.is_empty() {
+            continue;
+        }
+        let pieces: Vec<&str> = text.split(sep).collect();
+        let mut lines: Vec<String> = Vec::new();
+        let mut current = String::new();
+        for piece in pieces {
+            let candidate = if current.is_empty() {
+                piece.to_string()
+            } else {
+                format!("{current}{sep}{piece}")
+            };
+            if text_width(root, &candidate, size, bold) <= width || current.is_empty() {
+                current = candidate;
+            } else {
+                lines.push(current.trim_end().to_string());
+                current = piece.to_string();
+            }
+        }
+        lines.push(current);
+        if lines.len() <= max_lines
+            && lines
+                .iter()
+                .all(|l| text_width(root, l, size, bold) <= width)
+        {
+            return Some(lines);
+        }
+    }
+    None
+}
+
+fn fit<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    (size, min_size): (u32, u32),
+    bold: bool,
+    width: i32,
+    max_lines: usize,
+    separator: &str,
+) -> Fitted {
+    let mut s = size.max(min_size);
+    loop {
+        if let Some(lines) = break_lines(root, text, s, bold, width, max_lines, separator) {
+            return Fitted { lines, size: s };
+        }
+        if s <= min_size {
+            break;
+        }
+        s -= 1;
+    }
+    // Cut at the smallest size.
+    let chars: Vec<char> = text.chars().collect();
+    let mut keep = chars.len();
+    while keep > 0 {
+        let cut: String = chars[..keep].iter().collect::<String>() + "...";
+        if text_width(root, &cut, min_size, bold) <= width {
+            return Fitted {
+                lines: vec![cut],
+                size: min_size,
+            };
+        }
+        keep -= 1;
+    }
+    Fitted {
+        lines: vec![String::new()],
+        size: min_size,
+    }
+}
+
+/// Draws the lines of a fitted text from `(x, y)` down; records their boxes.
+fn draw_lines<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    fitted: &Fitted,
+    bold: bool,
+    color: &RGBColor,
+    (x, y): (i32, i32),
+    boxes: &mut Vec<TextBox>,
+) -> DrawResult<DB> {
+    let style = if bold {
+        (FONT, fitted.size, FontStyle::Bold).into_font()
+    } else {
+        (FONT, fitted.size).into_font()
+    }
+    .color(color);
+    let step = (fitted.size as f64 * 1.25).round() as i32;
+    for (k, line) in fitted.lines.iter().enumerate() {
+        let top = y + k as i32 * step;
+        root.draw_text(line, &style, (x, top))?;
+        boxes.push(TextBox {
+            text: line.clone(),
+            x,
+            y: top,
+            width: text_width(root, line, fitted.size, bold),
+            height: fitted.size as i32,
+        });
+    }
+    Ok(())
+}
+
+impl Fitted {
+    fn height(&self) -> i32 {
+        let step = (self.size as f64 * 1.25).round() as i32;
+        step * (self.lines.len() as i32 - 1) + self.size as i32
+    }
+}
+
+/// The smallest font sizes, in pixels, whatever the canvas: below them text is unreadable.
+const MIN_TITLE: u32 = 16;
+const MIN_TEXT: u32 = 12;
+const MIN_SMALL: u32 = 11;
+
+/// Draws `chart` on `root` (any backend). Sizes scale with the height of the canvas; texts
+/// are fitted to its width (wrapped, made smaller down to a floor, and cut as a last resort).
+/// Returns the boxes of the texts it placed.
 pub fn draw_chart<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     chart: &Chart,
-) -> DrawResult<DB> {
+) -> Result<Vec<TextBox>, DrawingAreaErrorKind<DB::ErrorType>> {
     let (width, height) = root.dim_in_pixel();
     let unit = height as f64 / 1000.0;
     let px = |x: f64| (x * unit).round().max(1.0) as u32;
+    let mut boxes = Vec::new();
     root.fill(&WHITE)?;
     let margin = px(28.0) as i32;
-    let title_style = (FONT, px(38.0), FontStyle::Bold).into_font().color(&BLACK);
-    let subtitle_style = (FONT, px(25.0)).into_font().color(&palette::GREY);
-    let footer_style = (FONT, px(17.0)).into_font().color(&palette::GREY);
-    let legend_style = (FONT, px(21.0)).into_font().color(&BLACK);
-    root.draw_text(&chart.title, &title_style, (margin, margin))?;
-    root.draw_text(
+    let available = width as i32 - 2 * margin;
+    let title = fit(
+        root,
+        &chart.title,
+        (px(38.0), MIN_TITLE),
+        true,
+        available,
+        1,
+        "",
+    );
+    draw_lines(root, &title, true, &BLACK, (margin, margin), &mut boxes)?;
+    let subtitle_top = margin + title.height() + px(14.0) as i32;
+    let subtitle = fit(
+        root,
         &chart.subtitle,
-        &subtitle_style,
-        (margin, margin + px(50.0) as i32),
+        (px(25.0), MIN_TEXT),
+        false,
+        available,
+        2,
+        ": ",
+    );
+    draw_lines(
+        root,
+        &subtitle,
+        false,
+        &palette::GREY,
+        (margin, subtitle_top),
+        &mut boxes,
     )?;
-    let footer_y = height as i32 - margin - px(17.0) as i32;
-    root.draw_text(&chart.footer, &footer_style, (margin, footer_y))?;
+    let footer = fit(
+        root,
+        &chart.footer,
+        (px(17.0), MIN_SMALL),
+        false,
+        available,
+        2,
+        "  |  ",
+    );
+    let footer_y = height as i32 - margin / 2 - footer.height();
+    draw_lines(
+        root,
+        &footer,
+        false,
+        &palette::GREY,
+        (margin, footer_y),
+        &mut boxes,
+    )?;
 
     // The legend strip sits between the plot and the footer: it never covers data.
-    let legend_rows = legend_layout(root, chart, &legend_style, width as i32 - 2 * margin, px);
-    let legend_height = legend_rows.len() as i32 * px(34.0) as i32;
-    let legend_top = footer_y - px(18.0) as i32 - legend_height;
+    let legend_size = px(21.0).max(MIN_SMALL);
+    let legend_style = (FONT, legend_size).into_font().color(&BLACK);
+    let key_width = px(46.0) as i32;
+    let legend_rows = legend_layout(
+        root,
+        chart,
+        &legend_style,
+        available,
+        key_width,
+        px(36.0) as i32,
+    );
+    let row_height = (legend_size as f64 * 1.6).round() as i32;
+    let legend_height = legend_rows.len() as i32 * row_height;
+    let legend_top = footer_y - px(14.0) as i32 - legend_height;
     for (row_index, row) in legend_rows.iter().enumerate() {
-        let y = legend_top + row_index as i32 * px(34.0) as i32;
+        let y = legend_top + row_index as i32 * row_height;
         for (x, item) in row {
             draw_legend_key(root, &item.key, margin + x, y, px)?;
-            root.draw_text(
+            let label = fit(
+                root,
                 &item.label,
-                &legend_style,
-                (margin + x + px(46.0) as i32, y),
+                (legend_size, legend_size),
+                false,
+                available - x - key_width,
+                1,
+                "",
+            );
+            draw_lines(
+                root,
+                &label,
+                false,
+                &BLACK,
+                (margin + x + key_width, y),
+                &mut boxes,
             )?;
         }
     }
 
-    let top = margin + px(95.0) as i32;
+    let top = subtitle_top + subtitle.height() + px(20.0) as i32;
     let plot_area = root.margin(
         top as u32,
         (height as i32 - legend_top + px(10.0) as i32) as u32,
@@ -203,10 +429,20 @@ pub fn draw_chart<DB: DrawingBackend>(
     let columns = chart.columns.max(1);
     let rows = chart.panels.len().div_ceil(columns);
     let cells = plot_area.split_evenly((rows.max(1), columns));
-    for (panel, cell) in chart.panels.iter().zip(cells.iter()) {
-        draw_panel(cell, panel, unit, rows > 1 || columns > 1)?;
+    for (k, (panel, cell)) in chart.panels.iter().zip(cells.iter()).enumerate() {
+        // Axis titles on the outer panels only: the left column and the bottom row.
+        let (row, column) = (k / columns, k % columns);
+        let last_row = row + 1 == rows || k + columns >= chart.panels.len();
+        draw_panel(
+            cell,
+            panel,
+            unit,
+            rows > 1 || columns > 1,
+            column == 0,
+            last_row,
+        )?;
     }
-    Ok(())
+    Ok(boxes)
 }
 
 /// Lays the legend items out in rows that fit the width: `(x offset, item)` per row.
@@ -215,7 +451,8 @@ fn legend_layout<'c, DB: DrawingBackend>(
     chart: &'c Chart,
     style: &TextStyle<'_>,
     available: i32,
-    px: impl Fn(f64) -> u32,
+    key_width: i32,
+    gap: i32,
 ) -> Vec<Vec<(i32, &'c LegendItem)>> {
     let mut rows: Vec<Vec<(i32, &LegendItem)>> = vec![Vec::new()];
     let mut x = 0;
@@ -223,8 +460,8 @@ fn legend_layout<'c, DB: DrawingBackend>(
         let text_width = root
             .estimate_text_size(&item.label, style)
             .map(|(w, _)| w as i32)
-            .unwrap_or(item.label.len() as i32 * px(11.0) as i32);
-        let item_width = px(46.0) as i32 + text_width + px(36.0) as i32;
+            .unwrap_or(item.label.len() as i32 * 11);
+        let item_width = key_width + text_width + gap;
         if x > 0 && x + item_width > available {
             rows.push(Vec::new());
             x = 0;
@@ -286,20 +523,49 @@ fn draw_panel<DB: DrawingBackend>(
     panel: &Panel,
     unit: f64,
     small: bool,
+    y_title: bool,
+    x_title: bool,
 ) -> DrawResult<DB> {
     let px = |x: f64| (x * unit).round().max(1.0) as u32;
+    let mut panel = panel.clone();
+    if !y_title {
+        panel.y_desc.clear();
+    }
+    if !x_title {
+        panel.x_desc.clear();
+    }
+    // A panel title fitted to the panel's width.
+    if let Some(title) = &panel.title {
+        let size = px(if small { 21.0 } else { 24.0 }).max(MIN_SMALL);
+        let fitted = fit(
+            area,
+            title,
+            (size, MIN_SMALL),
+            true,
+            area.dim_in_pixel().0 as i32 - px(20.0) as i32,
+            1,
+            "",
+        );
+        panel.title = fitted.lines.into_iter().next();
+    }
+    let panel = &panel;
     let mut builder = ChartBuilder::on(area);
     builder
         .margin_top(px(8.0))
         .margin_right(px(24.0))
         .margin_bottom(px(4.0))
         .margin_left(px(4.0))
-        .x_label_area_size(px(if small { 52.0 } else { 64.0 }))
-        .y_label_area_size(px(if small { 80.0 } else { 96.0 }));
+        // Room for the tick labels and the axis title below them, at any canvas size.
+        .x_label_area_size(px(if small { 52.0 } else { 64.0 }).max(2 * MIN_SMALL + 16))
+        .y_label_area_size(px(if small { 80.0 } else { 96.0 }).max(3 * MIN_SMALL + 20));
     if let Some(title) = &panel.title {
         builder.caption(
             title,
-            (FONT, px(if small { 21.0 } else { 24.0 }), FontStyle::Bold),
+            (
+                FONT,
+                px(if small { 21.0 } else { 24.0 }).max(MIN_SMALL),
+                FontStyle::Bold,
+            ),
         );
     }
     let (x_range, y_range) = (
@@ -307,12 +573,32 @@ fn draw_panel<DB: DrawingBackend>(
         panel.y_range.0..panel.y_range.1,
     );
     if panel.y_log {
-        let mut chart = builder.build_cartesian_2d(x_range, y_range.log_scale())?;
+        // Ticks at 1, 2 and 5 times each power of ten (a log axis with labels at 1, 10 and
+        // 100 only is hard to read off).
+        let keys = log_key_points(panel.y_range.0, panel.y_range.1);
+        let mut chart =
+            builder.build_cartesian_2d(x_range, y_range.log_scale().with_key_points(keys))?;
         draw_mesh_and_layers(&mut chart, panel, unit, small)
     } else {
         let mut chart = builder.build_cartesian_2d(x_range, y_range)?;
         draw_mesh_and_layers(&mut chart, panel, unit, small)
     }
+}
+
+/// Tick values of a logarithmic axis over `low..high`: 1, 2 and 5 times each power of ten,
+/// thinned to 1 and 5, then 1, when the range spans many decades.
+fn log_key_points(low: f64, high: f64) -> Vec<f64> {
+    let (first, last) = (low.log10().floor() as i32, high.log10().ceil() as i32);
+    for multiples in [&[1.0, 2.0, 5.0][..], &[1.0, 5.0][..], &[1.0][..]] {
+        let points: Vec<f64> = (first..=last)
+            .flat_map(|k| multiples.iter().map(move |m| m * 10f64.powi(k)))
+            .filter(|v| *v >= low && *v <= high)
+            .collect();
+        if points.len() <= 10 || multiples.len() == 1 {
+            return points;
+        }
+    }
+    Vec::new()
 }
 
 /// The mesh, axis titles and layers of a panel, on a linear or logarithmic y axis.
@@ -327,7 +613,7 @@ where
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
     let px = |x: f64| (x * unit).round().max(1.0) as u32;
-    let label_size = if small { px(17.0) } else { px(20.0) };
+    let label_size = if small { px(17.0) } else { px(20.0) }.max(MIN_SMALL);
     let (x_ticks, y_ticks) = (panel.x_ticks, panel.y_ticks);
     let x_formatter = move |v: &f64| x_ticks.format(*v);
     let y_formatter = move |v: &f64| y_ticks.format(*v);

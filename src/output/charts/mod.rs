@@ -279,11 +279,58 @@ fn time_panel(
     }
 }
 
+/// Most regions a chart shows: beyond them a chart of hundreds of regions says nothing.
+const MAX_CHART_REGIONS: usize = 7;
+
+/// The regions of a run (not the World) a chart shows: all when there are at most
+/// [`MAX_CHART_REGIONS`], else the largest by stock in the last year, in the run's order.
+/// Returns them and the number of regions in all.
+fn chart_regions(tables: &RunTables) -> (Vec<String>, usize) {
+    let world = tables.world().to_string();
+    let regions: Vec<String> = tables
+        .entities
+        .iter()
+        .filter(|e| **e != world)
+        .cloned()
+        .collect();
+    let total = regions.len();
+    if total <= MAX_CHART_REGIONS {
+        return (regions, total);
+    }
+    let last = |r: &String| {
+        tables
+            .series(r, "stock")
+            .and_then(|v| v.last().copied())
+            .unwrap_or(0.0)
+    };
+    let mut by_size: Vec<&String> = regions.iter().collect();
+    by_size.sort_by(|a, b| last(b).total_cmp(&last(a)));
+    let keep: Vec<&String> = by_size[..MAX_CHART_REGIONS].to_vec();
+    (
+        regions
+            .iter()
+            .filter(|r| keep.contains(r))
+            .cloned()
+            .collect(),
+        total,
+    )
+}
+
+/// "; the 7 largest of 400 regions (all in projection.csv)", or nothing.
+fn regions_note(shown: usize, total: usize) -> String {
+    if shown < total {
+        format!("; the {shown} largest of {total} regions (all in projection.csv)")
+    } else {
+        String::new()
+    }
+}
+
 fn stock_chart(tables: &RunTables) -> Chart {
     let world = tables.world().to_string();
     let mut entities = vec![world.clone()];
+    let (shown, total) = chart_regions(tables);
     if tables.entities.len() > 1 {
-        entities.extend(tables.entities.iter().filter(|e| **e != world).cloned());
+        entities.extend(shown.iter().cloned());
     }
     let unit = persons_unit(finite_max(
         tables
@@ -341,7 +388,13 @@ fn stock_chart(tables: &RunTables) -> Chart {
     Chart {
         file_stem: "stock".into(),
         title: "International migrant stock".into(),
-        subtitle: subtitle(tables, "migrants at mid-year by destination"),
+        subtitle: subtitle(
+            tables,
+            &format!(
+                "migrants at mid-year by destination{}",
+                regions_note(shown.len(), total)
+            ),
+        ),
         footer: footer(tables),
         columns,
         panels,
@@ -754,9 +807,9 @@ fn components_chart(tables: &RunTables) -> Chart {
     }
     if tables.fans.is_some() {
         legend.push(LegendItem {
-            label: "80% intervals".into(),
+            label: "80% intervals (shaded in each line's colour)".into(),
             key: LegendKey::Band {
-                color: palette::GREY,
+                color: palette::BLUE,
                 opacity: 0.3,
             },
         });
@@ -951,7 +1004,26 @@ fn regions_chart(tables: &RunTables) -> Option<Chart> {
         return None;
     }
     let world = tables.world().to_string();
-    let regions: Vec<&String> = tables.entities.iter().filter(|e| **e != world).collect();
+    let (shown, n_regions) = chart_regions(tables);
+    // The regions not shown are stacked together as one.
+    let mut regions: Vec<String> = shown.clone();
+    let others: Vec<&String> = tables
+        .entities
+        .iter()
+        .filter(|e| **e != world && !shown.contains(e))
+        .collect();
+    let other_label = format!("{} other regions", others.len());
+    let mut other_sum = vec![0.0; tables.years.len()];
+    for r in &others {
+        if let Some(v) = tables.series(r, "stock") {
+            for (sum, x) in other_sum.iter_mut().zip(v) {
+                *sum += x;
+            }
+        }
+    }
+    if !others.is_empty() {
+        regions.push(other_label.clone());
+    }
     let unit = persons_unit(finite_max(
         tables
             .series(&world, "stock")
@@ -963,12 +1035,17 @@ fn regions_chart(tables: &RunTables) -> Option<Chart> {
         .iter()
         .enumerate()
         .filter_map(|(i, r)| {
-            tables.series(r, "stock").map(|v| {
-                (
-                    scaled(v, unit, 1.0),
-                    palette::CATEGORIES[i % palette::CATEGORIES.len()],
-                )
-            })
+            let values = if *r == other_label {
+                Some(&other_sum)
+            } else {
+                tables.series(r, "stock")
+            };
+            let color = if *r == other_label {
+                palette::GREY
+            } else {
+                palette::CATEGORIES[i % palette::CATEGORIES.len()]
+            };
+            values.map(|v| (scaled(v, unit, 1.0), color))
         })
         .collect();
     let legend = regions
@@ -977,7 +1054,11 @@ fn regions_chart(tables: &RunTables) -> Option<Chart> {
         .map(|(i, r)| LegendItem {
             label: r.to_string(),
             key: LegendKey::Band {
-                color: palette::CATEGORIES[i % palette::CATEGORIES.len()],
+                color: if *r == other_label {
+                    palette::GREY
+                } else {
+                    palette::CATEGORIES[i % palette::CATEGORIES.len()]
+                },
                 opacity: 0.85,
             },
         })
@@ -993,8 +1074,16 @@ fn regions_chart(tables: &RunTables) -> Option<Chart> {
         file_stem: "regions".into(),
         title: "Migrant stock by destination region".into(),
         subtitle: format!(
-            "{}: stacked; deterministic projection",
-            tables.meta.scenario_title
+            "{}: stacked; deterministic projection{}",
+            tables.meta.scenario_title,
+            if n_regions > shown.len() {
+                format!(
+                    "; the {} largest of {n_regions} regions, the others together",
+                    shown.len()
+                )
+            } else {
+                String::new()
+            }
         ),
         footer: footer(tables),
         columns: 1,
@@ -1274,16 +1363,52 @@ pub fn render_svg(chart: &Chart, size: (u32, u32)) -> Result<String> {
     Ok(svg)
 }
 
-/// Renders one chart as PNG bytes.
-pub fn render_png(chart: &Chart, size: (u32, u32)) -> Result<Vec<u8>> {
+/// The boxes of the texts a chart places itself at `size` (see [`draw::TextBox`]), for the
+/// check that no title, subtitle, legend label or footer leaves the canvas.
+pub fn text_boxes(chart: &Chart, size: (u32, u32)) -> Result<Vec<draw::TextBox>> {
     register_fonts();
-    let mut pixels = vec![0u8; size.0 as usize * size.1 as usize * 3];
-    {
-        let root = BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area();
-        draw::draw_chart(&root, chart).map_err(|e| draw_error(&chart.file_stem, e))?;
-        root.present()
-            .map_err(|e| draw_error(&chart.file_stem, e))?;
-    }
+    let mut svg = String::new();
+    let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+    draw::draw_chart(&root, chart).map_err(|e| draw_error(&chart.file_stem, e))
+}
+
+/// The SVG renderer's options: the embedded DejaVu fonts as the sans-serif family, so that
+/// PNGs render the same on a machine with no fonts installed.
+fn svg_options() -> &'static resvg::usvg::Options<'static> {
+    static OPTIONS: std::sync::OnceLock<resvg::usvg::Options<'static>> = std::sync::OnceLock::new();
+    OPTIONS.get_or_init(|| {
+        let mut options = resvg::usvg::Options {
+            font_family: "DejaVu Sans".to_string(),
+            ..Default::default()
+        };
+        let fonts = options.fontdb_mut();
+        fonts.load_font_data(dejavu::sans::regular().to_vec());
+        fonts.load_font_data(dejavu::sans::bold().to_vec());
+        fonts.set_sans_serif_family("DejaVu Sans");
+        options
+    })
+}
+
+/// Renders one chart as PNG bytes: the SVG, rasterized with anti-aliasing (resvg), so that the
+/// PNG shows exactly what the SVG does (lines, text spacing and all).
+pub fn render_png(chart: &Chart, size: (u32, u32)) -> Result<Vec<u8>> {
+    let svg = render_svg(chart, size)?;
+    let tree = resvg::usvg::Tree::from_str(&svg, svg_options())
+        .map_err(|e| draw_error(&chart.file_stem, e))?;
+    let mut pixmap = resvg::tiny_skia::Pixmap::new(size.0, size.1)
+        .ok_or_else(|| draw_error(&chart.file_stem, "the canvas has no pixels"))?;
+    pixmap.fill(resvg::tiny_skia::Color::WHITE);
+    resvg::render(
+        &tree,
+        resvg::tiny_skia::Transform::identity(),
+        &mut pixmap.as_mut(),
+    );
+    // Opaque white background: the premultiplied RGBA is the RGB colour.
+    let pixels: Vec<u8> = pixmap
+        .data()
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect();
     let mut bytes = Vec::new();
     {
         let mut encoder = png::Encoder::new(&mut bytes, size.0, size.1);
