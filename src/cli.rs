@@ -106,6 +106,20 @@ pub enum Command {
         /// Replace FILE.md and FILE.html even if they were not written by migproj report
         #[arg(long)]
         force: bool,
+        /// The report's title (default: "Projections of international migrants and
+        /// remittances")
+        #[arg(long, value_name = "TEXT")]
+        title: Option<String>,
+        /// The author printed under the title
+        #[arg(long, value_name = "TEXT")]
+        author: Option<String>,
+        /// The date printed under the title (default: today, YYYY-MM-DD)
+        #[arg(long, value_name = "TEXT")]
+        date: Option<String>,
+        /// Key-figure years, comma-separated (default: the first year, every tenth year
+        /// after it, and the last year)
+        #[arg(long, value_name = "YEARS", value_delimiter = ',')]
+        years: Option<Vec<i32>>,
     },
     /// Estimate trend damping and the uncertainty of arrival growth and remittances from
     /// history (MODEL.md section 13): writes OUT/NAME/ with estimate.csv, statistics.csv, a

@@ -55,7 +55,23 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             seed,
             quiet,
         } => hindcast(&scenario, &observed, &out, trajectories, seed, quiet),
-        Command::Report { dirs, out, force } => report(&dirs, &out, force),
+        Command::Report {
+            dirs,
+            out,
+            force,
+            title,
+            author,
+            date,
+            years,
+        } => {
+            let options = crate::report::ReportOptions {
+                title,
+                author,
+                date: date.unwrap_or_else(crate::report::today),
+                years,
+            };
+            report(&dirs, &out, force, &options)
+        }
         Command::Estimate(args) => estimate(&args),
         Command::Plot { dirs, chart_size } => {
             for dir in dirs {
@@ -1004,7 +1020,12 @@ pub fn hindcast(
 }
 
 /// `migproj report`.
-pub fn report(dirs: &[std::path::PathBuf], out: &Path, force: bool) -> Result<()> {
+pub fn report(
+    dirs: &[std::path::PathBuf],
+    out: &Path,
+    force: bool,
+    options: &crate::report::ReportOptions,
+) -> Result<()> {
     // Readers of the run folders: a run replacing one of them meanwhile waits. Locks are
     // taken in one order (sorted paths) so that two reports cannot wait on each other.
     let mut locked: Vec<&std::path::PathBuf> = dirs.iter().collect();
@@ -1037,18 +1058,27 @@ pub fn report(dirs: &[std::path::PathBuf], out: &Path, force: bool) -> Result<()
     for path in [&md_path, &html_path] {
         refuse_to_replace_foreign(path, force)?;
     }
+    for text in [&options.title, &options.author, &Some(options.date.clone())]
+        .into_iter()
+        .flatten()
+    {
+        if text.chars().count() > 500 || text.chars().any(char::is_control) {
+            return Err(Error::InputPlain(
+                "error: report --title, --author and --date take at most 500 characters, without control characters".into(),
+            ));
+        }
+    }
+    if let Some(years) = &options.years {
+        crate::report::check_years(years, &runs)?;
+    }
     let files = [
         (
             &md_path,
-            crate::report::markdown(&runs, &report_dir)
-                + &crate::report::comparisons_markdown(&comparisons, &report_dir),
+            crate::report::markdown(&runs, &comparisons, options, &report_dir),
         ),
         (
             &html_path,
-            crate::report::html(&runs).replace(
-                "</body>\n</html>\n",
-                &(crate::report::comparisons_html(&comparisons) + "</body>\n</html>\n"),
-            ),
+            crate::report::html(&runs, &comparisons, options)?,
         ),
     ];
     // Both written beside their targets first, then renamed: never a half-written report,
@@ -1078,8 +1108,7 @@ pub fn report(dirs: &[std::path::PathBuf], out: &Path, force: bool) -> Result<()
     Ok(())
 }
 
-/// The first line of every report migproj writes (Markdown and HTML alike).
-pub const REPORT_MARK: &str = "<!-- written by migproj report -->";
+pub use crate::report::REPORT_MARK;
 
 /// A report replaces only a file that migproj wrote, unless `--force`.
 fn refuse_to_replace_foreign(path: &Path, force: bool) -> Result<()> {

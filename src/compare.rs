@@ -380,12 +380,14 @@ pub fn differences_text(rows: &[Difference], years: &[i32], world: &str) -> Stri
         d.region == world
             && d.origin == crate::scenario::ALL_ORIGINS
             && years.contains(&d.year)
-            && (d.variable == "stock" || d.variable == "remittances_received")
+            && (d.variable == "stock"
+                || d.variable == "remittances_received"
+                || d.variable == "fees")
     }) {
-        let (scale, unit) = if d.variable == "stock" {
-            (1e6, "million migrants")
-        } else {
-            (1e9, "billion US$ received")
+        let (scale, unit) = match d.variable.as_str() {
+            "stock" => (1e6, "million migrants"),
+            "fees" => (1e9, "billion US$ paid in transfer costs"),
+            _ => (1e9, "billion US$ received"),
         };
         let interval = if d.method == Method::Paired {
             format!(

@@ -1,13 +1,31 @@
-//! `migproj report`: a report of one or more runs in Markdown and in a self-contained HTML
-//! file (charts inlined as SVG): assumptions, key figures with 80% intervals, the charts, and
-//! provenance. It reads the runs' output folders only.
+//! `migproj report`: a report of one or more runs and comparisons, in Markdown (charts linked
+//! relative to the report's folder) and as one self-contained HTML file (charts embedded as
+//! PNG). It reads output folders only. One document model is built, then written both ways:
+//! title block, summary in words, per run its assumptions, key figures (every region, origin
+//! group and comparison series, in the years asked for), event probabilities, numbered figures
+//! with captions and provenance; the comparisons; the sources (data revisions, the scenario
+//! comments that cite figures, every input file with its hash).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::output::charts::data::RunTables;
 use crate::scenario::csv_table::parse_csv;
+
+/// The first line of every report migproj writes (Markdown and HTML alike).
+pub const REPORT_MARK: &str = "<!-- written by migproj report -->";
+
+/// What the command line sets.
+#[derive(Debug, Clone, Default)]
+pub struct ReportOptions {
+    pub title: Option<String>,
+    pub author: Option<String>,
+    /// As printed under the title (default: today, UTC, YYYY-MM-DD).
+    pub date: String,
+    /// Key-figure years (default: the first year, every tenth year after it, the last).
+    pub years: Option<Vec<i32>>,
+}
 
 /// One run in the report.
 pub struct ReportRun {
@@ -15,8 +33,12 @@ pub struct ReportRun {
     pub tables: RunTables,
     /// `(assumption, value, unit)` from assumptions.csv.
     pub assumptions: Vec<(String, String, String)>,
-    /// `(chart name, SVG text)` from charts/.
-    pub charts: Vec<(String, String)>,
+    /// Chart names (charts/NAME.png), in report order.
+    pub charts: Vec<String>,
+    /// Rows of probabilities.csv: `(where, year, event, probability, standard error)`.
+    pub probabilities: Vec<[String; 5]>,
+    /// run.json.
+    pub manifest: serde_json::Value,
 }
 
 /// A `migproj compare` folder in the report: its differences in words and its charts.
@@ -24,8 +46,8 @@ pub struct ReportComparison {
     pub dir: PathBuf,
     /// differences.md without its heading: one line per variant, variable and year.
     pub lines: Vec<String>,
-    /// `(chart name, SVG text)`.
-    pub charts: Vec<(String, String)>,
+    /// Chart names (charts/NAME.png).
+    pub charts: Vec<String>,
 }
 
 /// Reads a compare folder (one holding differences.md and compare.csv).
@@ -37,34 +59,18 @@ pub fn read_comparison(dir: &Path) -> Option<ReportComparison> {
     let lines = text
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(str::to_string)
+        .map(|l| l.trim_start_matches("- ").to_string())
         .collect();
-    let mut names: Vec<String> = std::fs::read_dir(dir.join("charts"))
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok())
-                .filter_map(|e| {
-                    let name = e.file_name().to_string_lossy().into_owned();
-                    name.strip_suffix(".svg")
-                        .filter(|stem| stem.starts_with("difference_"))
-                        .map(str::to_string)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names.extend([
-        "compare_stock".to_string(),
-        "compare_remittances".to_string(),
-    ]);
-    let charts = names
-        .iter()
-        .filter_map(|name| {
-            std::fs::read_to_string(dir.join("charts").join(format!("{name}.svg")))
-                .ok()
-                .map(|svg| (name.clone(), svg))
-        })
+    let mut charts: Vec<String> = chart_names(dir)
+        .into_iter()
+        .filter(|n| n.starts_with("difference_"))
         .collect();
+    charts.sort();
+    for name in ["compare_stock", "compare_remittances"] {
+        if dir.join("charts").join(format!("{name}.png")).is_file() {
+            charts.push(name.to_string());
+        }
+    }
     Some(ReportComparison {
         dir: dir.to_path_buf(),
         lines,
@@ -72,58 +78,139 @@ pub fn read_comparison(dir: &Path) -> Option<ReportComparison> {
     })
 }
 
-fn svg_body(svg: &str) -> &str {
-    let body = svg.trim_start_matches(|c| c != '<');
-    if body.starts_with("<?xml") {
-        body.split_once("?>")
-            .map_or(body, |(_, rest)| rest.trim_start())
-    } else {
-        body
-    }
+/// The order of a run's charts in the report; charts not named here follow, by name.
+pub const CHART_ORDER: [&str; 9] = [
+    "stock",
+    "regions",
+    "remittances",
+    "remittances_ratio",
+    "share",
+    "components",
+    "pyramid",
+    "duration",
+    "origin_",
+];
+
+fn chart_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("charts"))
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .strip_suffix(".png")
+                        .map(str::to_string)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let rank = |name: &str| {
+        CHART_ORDER
+            .iter()
+            .position(|o| name == *o || (o.ends_with('_') && name.starts_with(o)))
+            .unwrap_or(CHART_ORDER.len())
+    };
+    names.sort_by(|a, b| rank(a).cmp(&rank(b)).then(a.cmp(b)));
+    names
 }
 
-/// The comparison sections in Markdown.
-pub fn comparisons_markdown(comparisons: &[ReportComparison], report_dir: &Path) -> String {
-    let mut out = String::new();
-    for c in comparisons {
-        let _ = writeln!(out, "## Differences between scenarios
-
-Each variant against the scenario it varies; paired differences (the same random draws in both runs) with 80% and 95% intervals, World totals. All regions and years: `{}`.
-", c.dir.join("differences.csv").display());
-        for line in &c.lines {
-            let _ = writeln!(out, "- {line}");
-        }
-        out.push('\n');
-        for (name, _) in &c.charts {
-            let png = c.dir.join("charts").join(format!("{name}.png"));
-            let _ = writeln!(out, "![{name}]({})\n", relative_to(&png, report_dir));
-        }
-    }
-    out
+/// Reads a run folder for the report.
+pub fn read_run(dir: &Path, tables: RunTables) -> Result<ReportRun> {
+    let assumptions = std::fs::read_to_string(dir.join("assumptions.csv"))
+        .map(|t| read_assumptions(&t))
+        .unwrap_or_default();
+    let probabilities = std::fs::read_to_string(dir.join("probabilities.csv"))
+        .map(|t| read_probabilities(&t))
+        .unwrap_or_default();
+    let manifest = std::fs::read_to_string(dir.join("run.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(serde_json::Value::Null);
+    Ok(ReportRun {
+        dir: dir.to_path_buf(),
+        tables,
+        assumptions,
+        charts: chart_names(dir)
+            .into_iter()
+            .filter(|n| !n.starts_with("difference_") && !n.starts_with("compare_"))
+            .collect(),
+        probabilities,
+        manifest,
+    })
 }
 
-/// The comparison sections in HTML.
-pub fn comparisons_html(comparisons: &[ReportComparison]) -> String {
-    let mut out = String::new();
-    for c in comparisons {
-        out.push_str("<h2>Differences between scenarios</h2>\n<p>Each variant against the scenario it varies; paired differences (the same random draws in both runs) with 80% and 95% intervals, World totals.</p>\n<ul>\n");
-        for line in &c.lines {
-            let _ = writeln!(out, "<li>{}</li>", escape(line));
-        }
-        out.push_str("</ul>\n");
-        for (name, svg) in &c.charts {
-            let _ = writeln!(
-                out,
-                "<figure aria-label=\"{name}\">\n{}\n</figure>",
-                svg_body(svg)
+/// Rows of a CSV table as maps from column name to field (rows of the wrong length skipped).
+fn csv_records(text: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let Ok(rows) = parse_csv(text) else {
+        return Vec::new();
+    };
+    let Some(header) = rows.first() else {
+        return Vec::new();
+    };
+    rows.iter()
+        .skip(1)
+        .filter(|r| r.fields.len() == header.fields.len())
+        .map(|r| {
+            header
+                .fields
+                .iter()
+                .zip(&r.fields)
+                .map(|(h, f)| (h.text.trim().to_string(), f.text.clone()))
+                .collect()
+        })
+        .collect()
+}
+
+pub fn read_assumptions(text: &str) -> Vec<(String, String, String)> {
+    csv_records(text)
+        .into_iter()
+        .filter_map(|r| {
+            Some((
+                r.get("assumption")?.clone(),
+                r.get("value")?.clone(),
+                r.get("unit")?.clone(),
+            ))
+        })
+        .collect()
+}
+
+fn read_probabilities(text: &str) -> Vec<[String; 5]> {
+    csv_records(text)
+        .into_iter()
+        .filter_map(|r| {
+            let origin = r.get("origin")?;
+            let place = if origin == crate::scenario::ALL_ORIGINS {
+                r.get("region")?.clone()
+            } else {
+                format!("{}, from {origin}", r.get("region")?)
+            };
+            let event = format!(
+                "{} {} {}",
+                r.get("variable")?.replace('_', " "),
+                r.get("condition")?,
+                grouped_text(r.get("threshold")?)
             );
-        }
-    }
-    out
+            Some([
+                place,
+                r.get("year")?.clone(),
+                event,
+                r.get("probability")?.clone(),
+                r.get("standard_error")?.clone(),
+            ])
+        })
+        .collect()
 }
 
-/// Key figures: (label, variable, divisor, unit).
-const FIGURES: [(&str, &str, f64, &str); 4] = [
+fn grouped_text(number: &str) -> String {
+    match number.parse::<f64>() {
+        Ok(x) if x.abs() >= 10_000.0 && x.fract() == 0.0 => crate::output::tables::grouped(x),
+        _ => number.to_string(),
+    }
+}
+
+/// Key figures: `(label, variable, divisor, unit)` of the world rows.
+const WORLD_FIGURES: [(&str, &str, f64, &str); 5] = [
     ("Migrant stock", "stock", 1e6, "millions"),
     (
         "Share of world population",
@@ -132,103 +219,71 @@ const FIGURES: [(&str, &str, f64, &str); 4] = [
         "per cent",
     ),
     (
-        "Remittances received",
+        "Remittances received, all origins",
         "remittances_received",
         1e9,
         "billion US$",
     ),
-    ("Remittances / official aid", "ratio_to_oda", 1.0, "ratio"),
+    ("Transfer costs paid", "fees", 1e9, "billion US$"),
+    ("Arrivals", "arrivals", 1e6, "millions a year"),
 ];
 
-pub const REPORT_YEARS: [i32; 5] = [2000, 2010, 2020, 2030, 2050];
-
-pub const CHART_ORDER: [&str; 9] = [
-    "stock",
-    "remittances",
-    "remittances_ratio",
-    "origin_oda",
-    "share",
-    "components",
-    "pyramid",
-    "duration",
-    "regions",
-];
-
-pub fn read_assumptions(text: &str) -> Vec<(String, String, String)> {
-    let Ok(rows) = parse_csv(text) else {
-        return Vec::new();
-    };
-    let Some(header) = rows.first() else {
-        return Vec::new();
-    };
-    let column = |name: &str| header.fields.iter().position(|f| f.text == name);
-    let (Some(key), Some(value), Some(unit)) =
-        (column("assumption"), column("value"), column("unit"))
-    else {
-        return Vec::new();
-    };
-    rows.iter()
-        .skip(1)
-        .filter(|r| r.fields.len() == header.fields.len())
-        .map(|r| {
-            (
-                r.fields[key].text.clone(),
-                r.fields[value].text.clone(),
-                r.fields[unit].text.clone(),
-            )
-        })
-        .collect()
-}
-
-/// "median (p10-p90)" of a variable in a year, or the deterministic value.
-/// Key-figure rows `(label, entity, variable, divisor, unit)`: the World's figures, with every
-/// remittance figure naming the origin group whose receipts it counts, then each origin
-/// group's receipts.
+/// Key-figure rows `(label, entity, variable, divisor, unit)`: the world's figures, each
+/// region's stock, each origin group's stock and receipts, and every comparison series.
 fn figure_rows(tables: &RunTables) -> Vec<(String, String, String, f64, String)> {
     let world = tables.world().to_string();
-    let mut rows = Vec::new();
-    let grouped = !tables.origin_entities.is_empty();
-    for (label, variable, divisor, unit) in FIGURES {
-        if variable.starts_with("ratio_to_") {
-            continue;
-        }
-        let label = if variable == "remittances_received" {
-            "Remittances received, all origins".to_string()
-        } else {
-            label.to_string()
-        };
+    let mut rows: Vec<(String, String, String, f64, String)> = WORLD_FIGURES
+        .iter()
+        .map(|(label, variable, divisor, unit)| {
+            (
+                label.to_string(),
+                world.clone(),
+                variable.to_string(),
+                *divisor,
+                unit.to_string(),
+            )
+        })
+        .collect();
+    for region in tables.entities.iter().filter(|e| **e != world) {
         rows.push((
-            label,
-            world.clone(),
-            variable.to_string(),
-            divisor,
-            unit.to_string(),
+            format!("Migrant stock, {region}"),
+            region.clone(),
+            "stock".into(),
+            1e6,
+            "millions".into(),
         ));
     }
-    if grouped {
-        for (key, region, origin) in &tables.origin_entities {
-            // A group whose remittances are not modelled has none to show (assumptions.csv
-            // says so).
-            let modelled = tables
-                .series(key, "remittances_received")
-                .is_some_and(|v| v.iter().any(|x| *x != 0.0));
-            if *region == world && modelled {
-                rows.push((
-                    format!("Remittances received by {origin}"),
-                    key.clone(),
-                    "remittances_received".into(),
-                    1e9,
-                    "billion US$".into(),
-                ));
-            }
+    for (key, region, origin) in &tables.origin_entities {
+        if *region != world {
+            continue;
+        }
+        rows.push((
+            format!("Migrants from {origin} countries"),
+            key.clone(),
+            "stock".into(),
+            1e6,
+            "millions".into(),
+        ));
+        // A group whose remittances are not modelled has none to show.
+        if tables
+            .series(key, "remittances_received")
+            .is_some_and(|v| v.iter().any(|x| *x != 0.0))
+        {
+            rows.push((
+                format!("Remittances received by {origin} countries"),
+                key.clone(),
+                "remittances_received".into(),
+                1e9,
+                "billion US$".into(),
+            ));
         }
     }
     for (name, _) in &tables.comparison {
-        let (origin, _) = tables
+        let origin = tables
             .comparison_origin
             .iter()
             .find(|c| c.0 == *name)
-            .map(|c| (c.1.clone(), c.2.clone()))
+            .map(|c| c.1.clone())
             .unwrap_or_default();
         let whose = if origin.is_empty() || origin == crate::scenario::ALL_ORIGINS {
             "all origins".to_string()
@@ -236,44 +291,382 @@ fn figure_rows(tables: &RunTables) -> Vec<(String, String, String, f64, String)>
             origin
         };
         rows.push((
-            format!(
-                "Remittances received by {whose} / {}",
-                name.replace('_', " ")
-            ),
+            format!("Remittances received by {whose} / {}", series_words(name)),
             world.clone(),
             format!("ratio_to_{name}"),
             1.0,
             "ratio".into(),
         ));
     }
+    rows.retain(|(_, entity, variable, _, _)| tables.series(entity, variable).is_some());
     rows
 }
 
+fn series_words(name: &str) -> String {
+    match name {
+        "oda" => "official development assistance".into(),
+        "fdi" => "foreign direct investment".into(),
+        other => other.replace('_', " "),
+    }
+}
+
+fn digits(x: f64) -> String {
+    if x.abs() >= 100.0 {
+        crate::output::tables::grouped(x)
+    } else if x.abs() >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+/// "median (p10–p90)" of a variable in a year, or the deterministic value.
 fn figure_of(tables: &RunTables, entity: &str, variable: &str, year: i32, divisor: f64) -> String {
     let Some(t) = tables.year_index(year) else {
         return "–".into();
     };
-    let digits = |x: f64| {
-        if x.abs() >= 100.0 {
-            format!("{x:.0}")
-        } else if x.abs() >= 10.0 {
-            format!("{x:.1}")
-        } else {
-            format!("{x:.2}")
-        }
-    };
     if let Some(fan) = tables.fan(entity, variable) {
-        return format!(
-            "{} ({}–{})",
-            digits(fan.p50[t] / divisor),
-            digits(fan.p10[t] / divisor),
-            digits(fan.p90[t] / divisor)
-        );
+        if fan.p50[t].is_finite() {
+            return format!(
+                "{} ({}–{})",
+                digits(fan.p50[t] / divisor),
+                digits(fan.p10[t] / divisor),
+                digits(fan.p90[t] / divisor)
+            );
+        }
     }
     match tables.series(entity, variable) {
         Some(v) if v[t].is_finite() => digits(v[t] / divisor),
         _ => "–".into(),
     }
+}
+
+/// The default key-figure years of a run: the first, every tenth year after it, the last.
+fn default_years(tables: &RunTables) -> Vec<i32> {
+    let (Some(&first), Some(&last)) = (tables.years.first(), tables.years.last()) else {
+        return Vec::new();
+    };
+    let mut years: Vec<i32> = (first..=last).step_by(10).collect();
+    if years.last() != Some(&last) {
+        years.push(last);
+    }
+    years
+}
+
+/// Checks `--years` against every run: each year must be projected by all of them.
+pub fn check_years(years: &[i32], runs: &[ReportRun]) -> Result<()> {
+    for run in runs {
+        let t = &run.tables;
+        if let Some(bad) = years.iter().find(|y| t.year_index(**y).is_none()) {
+            return Err(Error::InputPlain(format!(
+                "error: report --years: {bad} is not a year of the run in `{}` ({}-{})",
+                run.dir.display(),
+                t.years.first().copied().unwrap_or(0),
+                t.years.last().copied().unwrap_or(0)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// One part of the document, written as Markdown and as HTML.
+enum Block {
+    Heading(usize, String),
+    Paragraph(String),
+    /// Small grey text (byline, provenance).
+    Note(String),
+    List(Vec<String>),
+    Table {
+        caption: String,
+        header: Vec<String>,
+        rows: Vec<Vec<String>>,
+    },
+    Figure {
+        png: PathBuf,
+        name: String,
+        caption: String,
+    },
+}
+
+/// The caption of a chart, by name.
+fn chart_caption(name: &str, tables: Option<&RunTables>) -> String {
+    let fan = tables.is_some_and(|t| t.fans.is_some());
+    let bands = if fan {
+        "medians with 80% and 95% intervals of the Monte Carlo, the deterministic projection dashed"
+    } else {
+        "deterministic projection"
+    };
+    match name {
+        "stock" => format!("International migrant stock by destination, at mid-year: {bands}; dots mark the calibration figures."),
+        "regions" => "Migrant stock by destination region, stacked (deterministic projection).".into(),
+        "remittances" => format!("Remittances received at origin after transfer costs, in current US dollars, with the comparison series: {bands}."),
+        "remittances_ratio" => "Remittances received relative to each comparison series (logarithmic scale); the dashed line marks equality.".into(),
+        "share" => format!("International migrants as a share of the world's population: {bands}."),
+        "components" => "Components of change of the migrant stock per year: arrivals, deaths and departures (return or onward).".into(),
+        "pyramid" => "Age and sex of international migrants in the world, in the base year, the calibration year and the last year.".into(),
+        "duration" => "Migrant stock by duration of stay in the destination, stacked.".into(),
+        "compare_stock" => "Migrant stock in each scenario compared: medians with 80% intervals.".into(),
+        "compare_remittances" => "Remittances received in each scenario compared: medians with 80% intervals.".into(),
+        other => {
+            if let Some(variant) = other.strip_prefix("difference_") {
+                format!("Paired difference between {variant} and the scenario it varies (same random draws): median with 80% and 95% intervals.")
+            } else if let Some(series) = other.strip_prefix("origin_") {
+                format!("Remittances received by an origin group against {} (logarithmic scale), with the year receipts first exceed it.", series_words(series))
+            } else {
+                other.replace('_', " ")
+            }
+        }
+    }
+}
+
+fn provenance(run: &ReportRun) -> String {
+    let m = &run.tables.meta;
+    let mc = match (m.trajectories, m.seed) {
+        (Some(n), Some(seed)) => format!("{n} trajectories, seed {seed}"),
+        _ => "deterministic run".into(),
+    };
+    format!(
+        "Data revision {}; scenario {} (sha256 {}); {mc}; migproj {}; outputs in {}.",
+        m.data_revision,
+        m.scenario_file,
+        m.sha256_prefix,
+        m.version,
+        run.dir.display()
+    )
+}
+
+/// The summary in words of one run: the world's stock, share and receipts in the last key
+/// year against the first.
+fn summary_of(run: &ReportRun, years: &[i32]) -> String {
+    let t = &run.tables;
+    let world = t.world().to_string();
+    let (Some(&first), Some(&last)) = (years.first(), years.last()) else {
+        return String::new();
+    };
+    let interval = |variable: &str, divisor: f64| -> String {
+        match (t.fan(&world, variable), t.year_index(last)) {
+            (Some(fan), Some(i)) if fan.p10[i].is_finite() => format!(
+                " (80% interval {}–{})",
+                digits(fan.p10[i] / divisor),
+                digits(fan.p90[i] / divisor)
+            ),
+            _ => String::new(),
+        }
+    };
+    let value = |variable: &str, year: i32, divisor: f64| -> Option<String> {
+        let i = t.year_index(year)?;
+        let x = match t.fan(&world, variable) {
+            Some(fan) => fan.p50[i],
+            None => t.series(&world, variable)?[i],
+        };
+        x.is_finite().then(|| digits(x / divisor))
+    };
+    let mut out = format!("Under “{}”, ", t.meta.scenario_title);
+    if let (Some(a), Some(b)) = (value("stock", first, 1e6), value("stock", last, 1e6)) {
+        let _ = write!(
+            out,
+            "the world's international migrants number {b} million in {last}{}, against {a} million in {first}",
+            interval("stock", 1e6)
+        );
+    }
+    if let Some(share) = value("share_of_world", last, 0.01) {
+        let _ = write!(out, ", {share} per cent of the world's population");
+    }
+    out.push('.');
+    if let Some(received) = value("remittances_received", last, 1e9) {
+        let _ = write!(
+            out,
+            " The remittances they send reach {received} billion US dollars received at origin in {last}{}",
+            interval("remittances_received", 1e9)
+        );
+        for (name, _) in &t.comparison {
+            if let Some(ratio) = value(&format!("ratio_to_{name}"), last, 1.0) {
+                let _ = write!(out, ", {ratio} times {}", series_words(name));
+            }
+        }
+        out.push('.');
+    }
+    if t.fans.is_none() {
+        out.push_str(" (A deterministic run: no intervals.)");
+    }
+    out
+}
+
+/// Builds the document.
+fn document(
+    runs: &[ReportRun],
+    comparisons: &[ReportComparison],
+    options: &ReportOptions,
+) -> (String, Vec<Block>) {
+    let title = options
+        .title
+        .clone()
+        .unwrap_or_else(|| "Projections of international migrants and remittances".into());
+    let mut blocks = Vec::new();
+    let mut byline = Vec::new();
+    if let Some(author) = &options.author {
+        byline.push(author.clone());
+    }
+    byline.push(options.date.clone());
+    byline.push(format!("made with migproj {}", env!("CARGO_PKG_VERSION")));
+    blocks.push(Block::Note(byline.join(" · ")));
+    let (mut table_no, mut figure_no) = (0, 0);
+
+    blocks.push(Block::Heading(2, "Summary".into()));
+    let mut summary = Vec::new();
+    for run in runs {
+        let years = options
+            .years
+            .clone()
+            .unwrap_or_else(|| default_years(&run.tables));
+        summary.push(summary_of(run, &years));
+    }
+    for c in comparisons {
+        // The differences that are differences (a cost scenario leaves the stock as it is).
+        summary.extend(
+            c.lines
+                .iter()
+                .filter(|l| !l.ends_with("+0.0%") && !l.ends_with("-0.0%"))
+                .cloned(),
+        );
+    }
+    blocks.push(Block::List(summary));
+    blocks.push(Block::Paragraph(
+        "Figures are medians with 80% intervals in brackets where a run has a Monte Carlo; \
+         intervals come from the model's stated uncertainty (see each run's assumptions) and \
+         do not include errors in the base data."
+            .into(),
+    ));
+
+    for run in runs {
+        let t = &run.tables;
+        blocks.push(Block::Heading(2, t.meta.scenario_title.clone()));
+        blocks.push(Block::Heading(3, "Assumptions".into()));
+        table_no += 1;
+        blocks.push(Block::Table {
+            caption: format!(
+                "Table {table_no}. Assumptions of “{}” (assumptions.csv).",
+                t.meta.scenario_title
+            ),
+            header: vec!["assumption".into(), "value".into(), "unit".into()],
+            rows: run
+                .assumptions
+                .iter()
+                .map(|(a, v, u)| vec![a.clone(), v.clone(), u.clone()])
+                .collect(),
+        });
+        let years = options.years.clone().unwrap_or_else(|| default_years(t));
+        blocks.push(Block::Heading(3, "Key figures".into()));
+        table_no += 1;
+        let mut header = vec![String::new(), "unit".to_string()];
+        header.extend(years.iter().map(|y| y.to_string()));
+        blocks.push(Block::Table {
+            caption: format!(
+                "Table {table_no}. Key figures of “{}”: {}; every region, origin group and comparison series.",
+                t.meta.scenario_title,
+                if t.fans.is_some() {
+                    "median (10th–90th percentile)"
+                } else {
+                    "deterministic projection"
+                }
+            ),
+            header,
+            rows: figure_rows(t)
+                .into_iter()
+                .map(|(label, entity, variable, divisor, unit)| {
+                    let mut row = vec![label, unit];
+                    row.extend(
+                        years
+                            .iter()
+                            .map(|&y| figure_of(t, &entity, &variable, y, divisor)),
+                    );
+                    row
+                })
+                .collect(),
+        });
+        if !run.probabilities.is_empty() {
+            blocks.push(Block::Heading(3, "Event probabilities".into()));
+            table_no += 1;
+            blocks.push(Block::Table {
+                caption: format!(
+                    "Table {table_no}. Share of the trajectories in which each event of the scenario happens, with its Monte Carlo standard error (probabilities.csv)."
+                ),
+                header: ["where", "year", "event", "probability", "standard error"]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+                rows: run.probabilities.iter().map(|r| r.to_vec()).collect(),
+            });
+        }
+        blocks.push(Block::Heading(3, "Figures".into()));
+        for name in &run.charts {
+            figure_no += 1;
+            blocks.push(Block::Figure {
+                png: run.dir.join("charts").join(format!("{name}.png")),
+                name: name.clone(),
+                caption: format!(
+                    "Figure {figure_no}. {} Scenario “{}”; data revision {}.",
+                    chart_caption(name, Some(t)),
+                    t.meta.scenario_title,
+                    t.meta.data_revision
+                ),
+            });
+        }
+        blocks.push(Block::Heading(3, "Provenance".into()));
+        blocks.push(Block::Note(provenance(run)));
+    }
+
+    for c in comparisons {
+        blocks.push(Block::Heading(2, "Differences between scenarios".into()));
+        blocks.push(Block::Paragraph(format!(
+            "Each variant against the scenario it varies: paired differences (the same random draws in both runs) with 80% and 95% intervals, world totals. Every region, origin group and year: {}.",
+            c.dir.join("differences.csv").display()
+        )));
+        blocks.push(Block::List(c.lines.clone()));
+        for name in &c.charts {
+            figure_no += 1;
+            blocks.push(Block::Figure {
+                png: c.dir.join("charts").join(format!("{name}.png")),
+                name: name.clone(),
+                caption: format!("Figure {figure_no}. {}", chart_caption(name, None)),
+            });
+        }
+    }
+
+    blocks.push(Block::Heading(2, "Sources".into()));
+    let mut sources = Vec::new();
+    for run in runs {
+        let t = &run.tables;
+        sources.push(format!(
+            "“{}”: data revision {}.",
+            t.meta.scenario_title, t.meta.data_revision
+        ));
+        if let Some(list) = run.manifest.get("sources").and_then(|s| s.as_array()) {
+            for s in list {
+                let text = |k: &str| s.get(k).and_then(|v| v.as_str()).unwrap_or("");
+                sources.push(format!(
+                    "{} — {} ({}, line {})",
+                    text("setting"),
+                    text("comment"),
+                    text("file"),
+                    s.get("line").and_then(|v| v.as_u64()).unwrap_or(0)
+                ));
+            }
+        }
+        if let Some(list) = run.manifest.get("inputs").and_then(|s| s.as_array()) {
+            for s in list {
+                let text = |k: &str| s.get(k).and_then(|v| v.as_str()).unwrap_or("");
+                sources.push(format!(
+                    "Input file {} ({}), sha256 {}",
+                    text("path"),
+                    text("role"),
+                    text("sha256")
+                ));
+            }
+        }
+    }
+    blocks.push(Block::List(sources));
+    (title, blocks)
 }
 
 fn escape(text: &str) -> String {
@@ -288,169 +681,251 @@ fn md(text: &str) -> String {
     escape(text).replace('|', "\\|")
 }
 
-fn provenance(run: &ReportRun) -> String {
-    let m = &run.tables.meta;
-    let mc = match (m.trajectories, m.seed) {
-        (Some(n), Some(seed)) => format!("{n} trajectories, seed {seed}"),
-        _ => "deterministic run".into(),
+/// `to` relative to the folder `from` (both made absolute), with `/` separators, so that a
+/// link in a file in `from` resolves.
+pub fn relative_path(from: &Path, to: &Path) -> String {
+    let absolute = |p: &Path| -> PathBuf {
+        std::fs::canonicalize(p).unwrap_or_else(|_| {
+            std::env::current_dir()
+                .map(|d| d.join(p))
+                .unwrap_or_else(|_| p.to_path_buf())
+        })
     };
-    format!(
-        "data revision {}; scenario {} (sha256 {}); {mc}; migproj {}",
-        m.data_revision, m.scenario_file, m.sha256_prefix, m.version
-    )
-}
-
-fn relative_to(path: &Path, base: &Path) -> String {
-    path.strip_prefix(base)
-        .unwrap_or(path)
-        .display()
-        .to_string()
-}
-
-/// The report in Markdown; chart images are linked relative to `report_dir`.
-pub fn markdown(runs: &[ReportRun], report_dir: &Path) -> String {
-    let mut out = format!(
-        "{}\n# Projections of international migrants and remittances\n\n",
-        crate::commands::REPORT_MARK
-    );
-    let _ = writeln!(out, "Made with migproj from {} run{}. Figures are medians with 80% intervals in brackets where the run has a Monte Carlo; World totals.\n", runs.len(), if runs.len() == 1 { "" } else { "s" });
-    for run in runs {
-        let t = &run.tables;
-        let _ = writeln!(out, "## {}\n", md(&t.meta.scenario_title));
-        let _ = writeln!(
-            out,
-            "### Assumptions\n\n| assumption | value | unit |\n|---|---|---|"
-        );
-        for (key, value, unit) in &run.assumptions {
-            let _ = writeln!(out, "| {} | {} | {} |", md(key), md(value), md(unit));
-        }
-        let years: Vec<i32> = REPORT_YEARS
+    let (from, to) = (absolute(from), absolute(to));
+    let a: Vec<_> = from.components().collect();
+    let b: Vec<_> = to.components().collect();
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); a.len() - common];
+    parts.extend(
+        b[common..]
             .iter()
-            .copied()
-            .filter(|y| t.year_index(*y).is_some())
-            .collect();
-        let _ = writeln!(
-            out,
-            "\n### Key figures\n\n| | unit | {} |\n|---|---|{}",
-            years
-                .iter()
-                .map(|y| y.to_string())
-                .collect::<Vec<_>>()
-                .join(" | "),
-            "---|".repeat(years.len())
-        );
-        for (label, entity, variable, divisor, unit) in figure_rows(t) {
-            if t.series(&entity, &variable).is_none() {
-                continue;
-            }
-            let cells: Vec<String> = years
-                .iter()
-                .map(|&y| figure_of(t, &entity, &variable, y, divisor))
-                .collect();
-            let _ = writeln!(out, "| {label} | {unit} | {} |", cells.join(" | "));
-        }
-        let _ = writeln!(out, "\n### Charts\n");
-        for (name, _) in &run.charts {
-            let png = run.dir.join("charts").join(format!("{name}.png"));
-            let _ = writeln!(out, "![{name}]({})\n", relative_to(&png, report_dir));
-        }
-        let _ = writeln!(
-            out,
-            "### Provenance\n\n{}; outputs in `{}`.\n",
-            provenance(run),
-            run.dir.display()
-        );
-    }
-    out
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
 }
 
-/// The report as one HTML file with the charts inlined as SVG.
-pub fn html(runs: &[ReportRun]) -> String {
-    let mut out = String::from(crate::commands::REPORT_MARK) + "\n";
-    out.push_str(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>migproj report</title>\n<style>\n\
-         body { font-family: 'DejaVu Sans', Verdana, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; line-height: 1.45; }\n\
-         h1 { font-size: 1.8em; } h2 { border-bottom: 2px solid #0072B2; padding-bottom: 0.2em; margin-top: 2em; }\n\
-         table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.92em; }\n\
-         th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }\n\
-         th { background: #f0f4f8; } td.num { text-align: right; white-space: nowrap; }\n\
-         figure { margin: 1em 0 2em; } figure svg { width: 100%; height: auto; border: 1px solid #eee; }\n\
-         .provenance { color: #555; font-size: 0.9em; }\n</style>\n</head>\n<body>\n\
-         <h1>Projections of international migrants and remittances</h1>\n",
-    );
-    let _ = writeln!(out, "<p>Made with migproj from {} run{}. Figures are medians with 80% intervals in brackets where the run has a Monte Carlo; World totals.</p>", runs.len(), if runs.len() == 1 { "" } else { "s" });
-    for run in runs {
-        let t = &run.tables;
-        let _ = writeln!(out, "<h2>{}</h2>\n<h3>Assumptions</h3>\n<table>\n<tr><th>assumption</th><th>value</th><th>unit</th></tr>", escape(&t.meta.scenario_title));
-        for (key, value, unit) in &run.assumptions {
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(key),
-                escape(value),
-                escape(unit)
-            );
-        }
-        out.push_str("</table>\n<h3>Key figures</h3>\n<table>\n<tr><th></th><th>unit</th>");
-        let years: Vec<i32> = REPORT_YEARS
-            .iter()
-            .copied()
-            .filter(|y| t.year_index(*y).is_some())
-            .collect();
-        for y in &years {
-            let _ = write!(out, "<th>{y}</th>");
-        }
-        out.push_str("</tr>\n");
-        for (label, entity, variable, divisor, unit) in figure_rows(t) {
-            if t.series(&entity, &variable).is_none() {
-                continue;
+/// The report in Markdown; chart images linked relative to `report_dir`.
+pub fn markdown(
+    runs: &[ReportRun],
+    comparisons: &[ReportComparison],
+    options: &ReportOptions,
+    report_dir: &Path,
+) -> String {
+    let (title, blocks) = document(runs, comparisons, options);
+    let mut out = format!("{REPORT_MARK}\n# {}\n\n", md(&title));
+    for block in blocks {
+        match block {
+            Block::Heading(level, text) => {
+                let _ = writeln!(out, "{} {}\n", "#".repeat(level), md(&text));
             }
-            let _ = write!(out, "<tr><td>{}</td><td>{unit}</td>", escape(&label));
-            for &y in &years {
-                let _ = write!(
+            Block::Paragraph(text) => {
+                let _ = writeln!(out, "{}\n", md(&text));
+            }
+            Block::Note(text) => {
+                let _ = writeln!(out, "*{}*\n", md(&text));
+            }
+            Block::List(items) => {
+                for item in items {
+                    let _ = writeln!(out, "- {}", md(&item));
+                }
+                out.push('\n');
+            }
+            Block::Table {
+                caption,
+                header,
+                rows,
+            } => {
+                let _ = writeln!(out, "{}\n", md(&caption));
+                let _ = writeln!(
                     out,
-                    "<td class=\"num\">{}</td>",
-                    escape(&figure_of(t, &entity, &variable, y, divisor))
+                    "| {} |\n|{}",
+                    header.iter().map(|h| md(h)).collect::<Vec<_>>().join(" | "),
+                    "---|".repeat(header.len())
+                );
+                for row in rows {
+                    let _ = writeln!(
+                        out,
+                        "| {} |",
+                        row.iter().map(|c| md(c)).collect::<Vec<_>>().join(" | ")
+                    );
+                }
+                out.push('\n');
+            }
+            Block::Figure { png, name, caption } => {
+                let _ = writeln!(
+                    out,
+                    "![{}]({})\n\n{}\n",
+                    md(&name),
+                    relative_path(report_dir, &png).replace(' ', "%20"),
+                    md(&caption)
                 );
             }
-            out.push_str("</tr>\n");
         }
-        out.push_str("</table>\n<h3>Charts</h3>\n");
-        for (name, svg) in &run.charts {
-            let body = svg.trim_start_matches(|c| c != '<');
-            let body = if body.starts_with("<?xml") {
-                body.split_once("?>")
-                    .map_or(body, |(_, rest)| rest.trim_start())
-            } else {
-                body
-            };
-            let _ = writeln!(out, "<figure aria-label=\"{name}\">\n{body}\n</figure>");
-        }
-        let _ = writeln!(
-            out,
-            "<h3>Provenance</h3>\n<p class=\"provenance\">{}</p>",
-            escape(&provenance(run))
-        );
     }
-    out.push_str("</body>\n</html>\n");
     out
 }
 
-/// Reads a run folder for the report.
-pub fn read_run(dir: &Path, tables: RunTables) -> Result<ReportRun> {
-    let assumptions = std::fs::read_to_string(dir.join("assumptions.csv"))
-        .map(|t| read_assumptions(&t))
-        .unwrap_or_default();
-    let mut charts = Vec::new();
-    for name in CHART_ORDER {
-        if let Ok(svg) = std::fs::read_to_string(dir.join("charts").join(format!("{name}.svg"))) {
-            charts.push((name.to_string(), svg));
+/// Standard base64 (RFC 4648), for images embedded in the HTML.
+fn base64(bytes: &[u8]) -> String {
+    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for k in 0..4 {
+            if k <= chunk.len() {
+                out.push(TABLE[((n >> (18 - 6 * k)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
         }
     }
-    Ok(ReportRun {
-        dir: dir.to_path_buf(),
-        tables,
-        assumptions,
-        charts,
-    })
+    out
+}
+
+/// The report as one HTML file, charts embedded as PNG (they show the embedded fonts on any
+/// machine and need no other file).
+pub fn html(
+    runs: &[ReportRun],
+    comparisons: &[ReportComparison],
+    options: &ReportOptions,
+) -> Result<String> {
+    let (title, blocks) = document(runs, comparisons, options);
+    let mut out = format!(
+        "{REPORT_MARK}\n<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\n\
+         body {{ font-family: 'DejaVu Sans', Verdana, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }}\n\
+         h1 {{ font-size: 1.8em; }} h2 {{ border-bottom: 2px solid #0072B2; padding-bottom: 0.2em; margin-top: 2em; }}\n\
+         table {{ border-collapse: collapse; margin: 0.3em 0 1.5em; font-size: 0.92em; }}\n\
+         caption {{ caption-side: top; text-align: left; font-style: italic; padding-bottom: 0.4em; }}\n\
+         th, td {{ border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }}\n\
+         th {{ background: #f0f4f8; }} td.num {{ text-align: right; white-space: nowrap; }}\n\
+         figure {{ margin: 1em 0 2em; }} figure img {{ width: 100%; height: auto; border: 1px solid #eee; }}\n\
+         figcaption {{ font-style: italic; margin-top: 0.4em; }}\n\
+         .note {{ color: #666; font-size: 0.9em; }}\n\
+         </style>\n</head>\n<body>\n<h1>{}</h1>\n",
+        escape(&title),
+        escape(&title)
+    );
+    for block in blocks {
+        match block {
+            Block::Heading(level, text) => {
+                let _ = writeln!(out, "<h{level}>{}</h{level}>", escape(&text));
+            }
+            Block::Paragraph(text) => {
+                let _ = writeln!(out, "<p>{}</p>", escape(&text));
+            }
+            Block::Note(text) => {
+                let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(&text));
+            }
+            Block::List(items) => {
+                out.push_str("<ul>\n");
+                for item in items {
+                    let _ = writeln!(out, "<li>{}</li>", escape(&item));
+                }
+                out.push_str("</ul>\n");
+            }
+            Block::Table {
+                caption,
+                header,
+                rows,
+            } => {
+                let _ = writeln!(
+                    out,
+                    "<table>\n<caption>{}</caption>\n<tr>{}</tr>",
+                    escape(&caption),
+                    header
+                        .iter()
+                        .map(|h| format!("<th>{}</th>", escape(h)))
+                        .collect::<String>()
+                );
+                for row in rows {
+                    out.push_str("<tr>");
+                    for (i, cell) in row.iter().enumerate() {
+                        let class = if i >= 2 && header.len() > 3 {
+                            " class=\"num\""
+                        } else {
+                            ""
+                        };
+                        let _ = write!(out, "<td{class}>{}</td>", escape(cell));
+                    }
+                    out.push_str("</tr>\n");
+                }
+                out.push_str("</table>\n");
+            }
+            Block::Figure { png, name, caption } => {
+                let bytes = crate::scenario::read_input_file(&png, "chart")?;
+                let _ = writeln!(
+                    out,
+                    "<figure>\n<img alt=\"{}\" src=\"data:image/png;base64,{}\">\n<figcaption>{}</figcaption>\n</figure>",
+                    escape(&caption),
+                    base64(&bytes),
+                    escape(&caption)
+                );
+                let _ = name;
+            }
+        }
+    }
+    out.push_str("</body>\n</html>\n");
+    Ok(out)
+}
+
+/// Today's date (UTC) as YYYY-MM-DD, from the system clock.
+pub fn today() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| (d.as_secs() / 86_400) as i64)
+        .unwrap_or(0);
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_of_known_strings() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn relative_paths_climb_and_descend() {
+        let base = std::env::temp_dir().join(format!("migproj-rel-{}", std::process::id()));
+        std::fs::create_dir_all(base.join("a/b")).unwrap();
+        std::fs::create_dir_all(base.join("c")).unwrap();
+        assert_eq!(
+            relative_path(&base.join("c"), &base.join("a/b/x.png")),
+            "../a/b/x.png"
+        );
+        assert_eq!(relative_path(&base, &base.join("a/b/x.png")), "a/b/x.png");
+    }
+
+    #[test]
+    fn default_years_end_with_the_last() {
+        let tables = RunTables {
+            years: (1990..=2063).collect(),
+            ..RunTables::default()
+        };
+        assert_eq!(
+            default_years(&tables),
+            vec![1990, 2000, 2010, 2020, 2030, 2040, 2050, 2060, 2063]
+        );
+    }
 }

@@ -288,7 +288,7 @@ fn compare_and_report_run_from_the_cli() {
         "## Continuation of 1990-2000 trends",
         "### Assumptions",
         "### Key figures",
-        "| Migrant stock | millions | 175 (175–175)",
+        "| Migrant stock | millions | 154 (154–154) | 175 (175–175)",
         "![stock](compare/runs/baseline/charts/stock.png)",
         "### Provenance",
         "data revision IMR 2002",
@@ -298,8 +298,13 @@ fn compare_and_report_run_from_the_cli() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(
         html.starts_with("<!-- written by migproj report -->\n<!DOCTYPE html>")
-            && html.matches("<svg").count() >= 12,
-        "charts inlined"
+            && html.matches("<img ").count() >= 12,
+        "charts embedded"
     );
-    assert!(!html.contains("<img"), "the HTML is self-contained");
+    // Self-contained: every image is embedded as a PNG.
+    assert_eq!(
+        html.matches("<img ").count(),
+        html.matches("src=\"data:image/png;base64,").count(),
+        "the HTML is self-contained"
+    );
 }

@@ -390,6 +390,56 @@ pub fn calibration_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
     csv.into_bytes()
 }
 
+/// The comments of the scenario files that say where a figure comes from: every setting with
+/// a comment after it (`stock = { ... }   # IMR 2002, rounded to 1 million`), in file order,
+/// for the report's list of sources.
+fn sources_json(loaded: &crate::scenario::LoadedScenario) -> serde_json::Value {
+    let mut sources = Vec::new();
+    for (file, _) in &loaded.sources.files {
+        for (n, line) in file.text.lines().enumerate() {
+            let Some((setting, comment)) = split_comment(line) else {
+                continue;
+            };
+            let (setting, comment) = (setting.trim(), comment.trim());
+            if setting.is_empty() || comment.is_empty() {
+                continue;
+            }
+            sources.push(serde_json::json!({
+                "file": file.path.display().to_string(),
+                "line": n + 1,
+                "setting": crate::error::clip(setting, 200),
+                "comment": crate::error::clip(comment, 300),
+            }));
+        }
+    }
+    serde_json::Value::Array(sources)
+}
+
+/// A TOML line split at its comment (a `#` outside a string), if it has one.
+fn split_comment(line: &str) -> Option<(&str, &str)> {
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' && q == '"' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                '"' | '\'' => quote = Some(c),
+                '#' => return Some((&line[..i], &line[i + 1..])),
+                _ => {}
+            },
+        }
+    }
+    None
+}
+
 /// Every file the run read, with its sha256: the scenario, each file it extends, each table.
 fn inputs_json(loaded: &crate::scenario::LoadedScenario) -> serde_json::Value {
     use crate::scenario::sha256_hex;
@@ -433,6 +483,7 @@ pub fn run_json(
             "title": loaded.scenario.title,
         },
         "inputs": inputs_json(loaded),
+        "sources": sources_json(loaded),
         "data_revision": loaded.scenario.data_revision,
         "wall_time_seconds": wall_time_seconds,
     });
