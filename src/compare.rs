@@ -491,7 +491,8 @@ pub fn compare_charts(runs: &[Compared]) -> Vec<Chart> {
         let mut lines = Vec::new();
         let mut legend = Vec::new();
         let mut max: f64 = 0.0;
-        let band_opacity = if runs.len() > 4 { 0.10 } else { 0.18 };
+        // Only the first scenario (the reference of the others) gets its 80% band: several
+        // overlapping bands mix into colours no legend has. Its median is drawn last, on top.
         let (mut first_year, mut last_year) = (i32::MAX, i32::MIN);
         for (i, run) in runs.iter().enumerate() {
             let (color, dashed) = scenario_style(i);
@@ -502,18 +503,22 @@ pub fn compare_charts(runs: &[Compared]) -> Vec<Chart> {
             first_year = first_year.min(*run.tables.years.first().unwrap_or(&first_year));
             last_year = last_year.max(*run.tables.years.last().unwrap_or(&last_year));
             let scale = |v: &[f64]| v.iter().map(|x| x / divisor).collect::<Vec<f64>>();
-            max = max.max(p90.iter().chain(&p50).fold(0.0f64, |m, v| m.max(*v)) / divisor);
-            bands.push(Layer::Band {
-                x: x.clone(),
-                lower: scale(&p10),
-                upper: scale(&p90),
-                color,
-                opacity: band_opacity,
-            });
+            // The axis holds what is drawn: the first scenario's band, every median.
+            let drawn: &[f64] = if i == 0 { &p90 } else { &p50 };
+            max = max.max(drawn.iter().chain(&p50).fold(0.0f64, |m, v| m.max(*v)) / divisor);
+            if i == 0 {
+                bands.push(Layer::Band {
+                    x: x.clone(),
+                    lower: scale(&p10),
+                    upper: scale(&p90),
+                    color,
+                    opacity: 0.2,
+                });
+            }
             lines.push(Layer::Line {
                 points: x.iter().copied().zip(scale(&p50)).collect(),
                 color,
-                width: 3,
+                width: if i == 0 { 4 } else { 3 },
                 dashed,
             });
             legend.push(LegendItem {
@@ -524,14 +529,19 @@ pub fn compare_charts(runs: &[Compared]) -> Vec<Chart> {
         if lines.is_empty() {
             continue;
         }
-        // Every band first, then every median on top, so that no band hides a line.
+        // The band first, then the medians, the reference's last so that none hides it.
         let mut layers = bands;
-        layers.extend(lines);
+        if !lines.is_empty() {
+            let reference = lines.remove(0);
+            layers.extend(lines.drain(..));
+            layers.push(reference);
+        }
+        let reference_title = runs[0].tables.meta.scenario_title.clone();
         legend.push(LegendItem {
-            label: "80% intervals (shaded)".into(),
+            label: format!("80% interval of {reference_title}"),
             key: LegendKey::Band {
-                color: palette::GREY,
-                opacity: 0.25,
+                color: scenario_style(0).0,
+                opacity: 0.2,
             },
         });
         let top = if max > 0.0 { max * 1.08 } else { 1.0 };
@@ -539,7 +549,7 @@ pub fn compare_charts(runs: &[Compared]) -> Vec<Chart> {
             file_stem: stem.into(),
             title: title.into(),
             subtitle: format!(
-                "World: medians and 80% intervals of {} scenarios",
+                "World: medians of {} scenarios, with the 80% interval of the first; the differences' own intervals are in difference_*.png",
                 runs.len()
             ),
             footer: footer(runs),

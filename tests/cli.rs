@@ -421,7 +421,7 @@ fn commas_in_numbers_and_per_cent_costs_get_a_hint() {
     let output = migproj(&["check", comma.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("write `56,858,793` as `56858793` or `56_858_793`"),
+        stderr(&output).contains("write `56,858,793` as `56858793`, `56_858_793` or `5.6858793e7`"),
         "{}",
         stderr(&output)
     );
@@ -597,4 +597,34 @@ fn new_refuses_missing_folders_and_links() {
         assert!(stderr(&output).contains("is a symbolic link"));
         assert!(!outside.exists(), "nothing written through the link");
     }
+}
+
+/// Issue 12: a region whose stock is given for a wrong year is reported once, at its stock;
+/// the pulses that name it are not also told that they name no region.
+#[test]
+fn a_broken_region_is_not_reported_again_where_it_is_named() {
+    let dir = temp_dir("cascade");
+    let regions = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/regions.toml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("regions.toml"),
+        regions.replacen("1990 = 49608225", "1991 = 49608225", 1),
+    )
+    .unwrap();
+    let crisis = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/refugee-crisis.toml"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("crisis.toml"), crisis).unwrap();
+    let output = migproj(&["check", dir.join("crisis.toml").to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(
+        message.contains("`region[2].stock` has no figure for 1990"),
+        "{message}"
+    );
+    assert!(!message.contains("names no region"), "{message}");
+    assert!(message.contains("1 problem;"), "{message}");
 }

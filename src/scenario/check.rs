@@ -94,6 +94,9 @@ struct Checker<'f> {
     dirs: &'f [std::path::PathBuf],
     /// Tables read, for the provenance: `(key, path, sha256)`.
     tables: Vec<(String, std::path::PathBuf, String)>,
+    /// The name of every [[region]], valid or not: a reference to a region whose own figures
+    /// are wrong is not reported again as naming no region.
+    declared_regions: Vec<String>,
 }
 
 /// The first few of a list of names, for a message that must not grow with the input.
@@ -699,6 +702,10 @@ impl<'f> Checker<'f> {
         if let Some(index) = regions.iter().position(|r| *r == name) {
             return Some(index);
         }
+        if self.declared_regions.contains(&name) {
+            // The region exists; its own problems are reported where it is declared.
+            return None;
+        }
         let candidates: Vec<&str> = regions.iter().map(String::as_str).collect();
         let message = match suggest(&name, &candidates) {
             Some(s) => format!(
@@ -762,10 +769,24 @@ fn toml_error(err: toml::de::Error, base: usize, text: &str) -> Diagnostic {
         let end = line[i..]
             .find(|c: char| !c.is_ascii_digit() && c != ',')
             .map_or(line.len(), |j| i + j);
-        let written = &line[start..end];
+        // The number, without the comma that separates it from the next item.
+        let written = line[start..end].trim_end_matches(',');
         let plain = written.replace(',', "");
+        // The same digits in exponent form (exact: 56858793 is 5.6858793e7).
+        let digits = plain.trim_start_matches('0');
+        let scientific = if digits.len() >= 5 && digits.bytes().all(|b| b.is_ascii_digit()) {
+            let significant = digits.trim_end_matches('0');
+            let mantissa = if significant.len() > 1 {
+                format!("{}.{}", &significant[..1], &significant[1..])
+            } else {
+                significant.to_string()
+            };
+            format!(" or `{mantissa}e{}`", digits.len() - 1)
+        } else {
+            String::new()
+        };
         return diagnostic.with_help(format!(
-            "TOML numbers have no thousands commas: write `{written}` as `{plain}` or `{}`",
+            "TOML numbers have no thousands commas: write `{written}` as `{plain}`, `{}`{scientific}",
             written.replace(',', "_")
         ));
     }
@@ -1050,6 +1071,7 @@ pub fn check_scenario(
         sources: &sources,
         dirs: &dirs,
         tables: Vec::new(),
+        declared_regions: Vec::new(),
     };
     let root_table = Table {
         path: "",
@@ -1515,6 +1537,9 @@ fn check_regions(
         };
         c.unknown_keys(&t, &["name", "stock", "female_share", "observed"]);
         let name = c.string(&t, "name", Some("the region's name"));
+        if let Some((name, _)) = &name {
+            c.declared_regions.push(name.clone());
+        }
         let mut stock_by_origin = Vec::new();
         let stock = if origins.is_empty() {
             two_figures(
