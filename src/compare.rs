@@ -533,7 +533,7 @@ pub fn compare_charts(runs: &[Compared]) -> Vec<Chart> {
         let mut layers = bands;
         if !lines.is_empty() {
             let reference = lines.remove(0);
-            layers.extend(lines.drain(..));
+            layers.append(&mut lines);
             layers.push(reference);
         }
         let reference_title = runs[0].tables.meta.scenario_title.clone();
