@@ -202,7 +202,7 @@ pub struct RunArgs {
     /// Worker threads for the Monte Carlo, 1 to 1024 (default: all cores)
     #[arg(long, value_name = "N", value_parser = parse_threads)]
     pub threads: Option<usize>,
-    /// Skip the Monte Carlo: write the deterministic tables only
+    /// Skip the Monte Carlo: the deterministic projection's tables and charts only
     #[arg(long)]
     pub deterministic: bool,
     /// Also write every trajectory, region, year and variable in long form, streamed to
