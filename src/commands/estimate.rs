@@ -1,0 +1,116 @@
+//! `migproj estimate`: the uncertainty parameters from history (MODEL.md section 13).
+
+#[allow(unused_imports)]
+use super::*;
+
+/// `migproj estimate` (MODEL.md section 13).
+pub fn estimate(args: &crate::cli::EstimateArgs) -> Result<()> {
+    use crate::estimate::{output as out, read_remittance_history, read_stock_history};
+    if !valid_name(&args.name) {
+        return Err(Error::InputPlain(format!(
+            "error: --name must be 1 to 64 characters from a-z, 0-9, '-', '_' (it names the output folder), found \"{}\"",
+            args.name
+        )));
+    }
+    let mut panels = Vec::new();
+    for path in &args.histories {
+        panels.push(read_stock_history(
+            &read_text(path, "stock history")?,
+            args.until,
+        )?);
+    }
+    let remittances = match &args.remittances {
+        Some(path) => Some(read_remittance_history(
+            &read_text(path, "remittance history")?,
+            &args.remittance_series,
+            args.remittances_from,
+            args.until,
+        )?),
+        None => None,
+    };
+    let scenario = match &args.scenario {
+        Some(path) => load_scenario(path)?.scenario,
+        None => crate::scenario::check_scenario_text(
+            &SourceFile::new(
+                "template.toml",
+                crate::scenario::template::template("estimate-kernel"),
+            ),
+            Path::new("."),
+        )
+        .map_err(|_| Error::Environment("the built-in template does not check".into()))?,
+    };
+    let kernel = crate::estimate::cohort_kernel(&scenario);
+    let options = crate::estimate::Options {
+        simulations: args.simulations as usize,
+        bootstrap: args.bootstrap as usize,
+        seed: args.seed,
+        ..Default::default()
+    };
+    let bar = progress_bar(
+        args.quiet,
+        options.bootstrap as u64 + 1,
+        "estimate: fit and bootstrap",
+    );
+    let started = Instant::now();
+    let result = crate::estimate::estimate(panels, remittances, &kernel, options, &|| bar.inc(1));
+    bar.finish_and_clear();
+    let command = estimate_command_line(args);
+    let folder = OutputFolder::create(&args.out, &args.name)?;
+    folder.write("estimate.csv", &out::parameters_csv(&result)?)?;
+    folder.write("statistics.csv", &out::statistics_csv(&result)?)?;
+    let fragment = out::fragment_toml(&result, &command);
+    folder.write("estimate.toml", fragment.as_bytes())?;
+    folder.write(
+        "estimate.md",
+        out::statement_md(&result, &command).as_bytes(),
+    )?;
+    let footer = format!(
+        "migproj {} estimate; {} simulated histories per panel, {} bootstrap replicates, seed {}",
+        env!("CARGO_PKG_VERSION"),
+        options.simulations,
+        options.bootstrap,
+        options.seed
+    );
+    write_charts(&folder, &[out::chart(&result, footer)])?;
+    let target = folder.commit()?;
+    say(&fragment);
+    if !args.quiet {
+        eprintln!(
+            "wrote {} in {:.1} s",
+            target.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+/// The command as a user would type it again (paths as given).
+pub(crate) fn estimate_command_line(args: &crate::cli::EstimateArgs) -> String {
+    let mut parts = vec!["migproj estimate".to_string()];
+    parts.extend(args.histories.iter().map(|p| p.display().to_string()));
+    if let Some(r) = &args.remittances {
+        parts.push(format!("--remittances {}", r.display()));
+        if args.remittances_from != 1000 {
+            parts.push(format!("--remittances-from {}", args.remittances_from));
+        }
+        if args.remittance_series != "World" {
+            parts.push(format!("--remittance-series {:?}", args.remittance_series));
+        }
+    }
+    if args.until != 2000 {
+        parts.push(format!("--until {}", args.until));
+    }
+    if let Some(s) = &args.scenario {
+        parts.push(format!("--scenario {}", s.display()));
+    }
+    if args.simulations != 100 {
+        parts.push(format!("--simulations {}", args.simulations));
+    }
+    if args.bootstrap != 50 {
+        parts.push(format!("--bootstrap {}", args.bootstrap));
+    }
+    if args.seed != 20030701 {
+        parts.push(format!("--seed {}", args.seed));
+    }
+    parts.join(" ")
+}

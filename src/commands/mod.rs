@@ -1,0 +1,411 @@
+//! The commands behind the CLI, one file per command (run, compare, hindcast, report, plot,
+//! new, estimate); here `check`, the dispatch and the helpers they share.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::calibrate::CalibrationError;
+use crate::cli::{Cli, Command, RunArgs};
+use crate::error::{Diagnostic, Error, Result, SourceFile};
+use crate::output::charts::data::load_tables;
+use crate::output::charts::render_all;
+use crate::output::folder::{Lock, OutputFolder, WhenBusy};
+use crate::output::{summary, tables};
+use crate::scenario::{load_scenario, LoadedScenario, Scenario, Uncertainty};
+use crate::simulate::monte_carlo::{run_monte_carlo, summary_memory_bytes, MonteCarlo};
+use crate::simulate::{run_deterministic, DeterministicRun};
+
+mod compare;
+mod estimate;
+mod hindcast;
+mod new;
+mod plot;
+mod report;
+mod run;
+
+pub use compare::*;
+pub use estimate::*;
+pub use hindcast::*;
+pub use new::*;
+pub use plot::*;
+pub use report::*;
+pub use run::*;
+
+/// Writes to standard output; a closed pipe (`migproj check ... | head`) or a full device is
+/// not an error of the run: the outputs are already written, so the text is dropped quietly.
+fn say(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+pub fn dispatch(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Run(args) => run(&args),
+        Command::Check { scenarios } => check(&scenarios),
+        Command::New { name, dir, force } => new_scenario(&name, &dir, force),
+        Command::Compare {
+            inputs,
+            out,
+            trajectories,
+            seed,
+            years,
+            against,
+            quiet,
+        } => compare(
+            &inputs,
+            &out,
+            trajectories,
+            seed,
+            &years,
+            against.as_deref(),
+            quiet,
+        ),
+        Command::Hindcast {
+            scenario,
+            observed,
+            out,
+            trajectories,
+            seed,
+            quiet,
+        } => hindcast(&scenario, &observed, &out, trajectories, seed, quiet),
+        Command::Report {
+            dirs,
+            out,
+            force,
+            title,
+            author,
+            date,
+            years,
+        } => {
+            let options = crate::report::ReportOptions {
+                title,
+                author,
+                date: date.unwrap_or_else(crate::report::today),
+                years,
+            };
+            report(&dirs, &out, force, &options)
+        }
+        Command::Estimate(args) => estimate(&args),
+        Command::Plot { dirs, chart_size } => {
+            for dir in dirs {
+                plot(&dir, chart_size)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Loads every scenario first, so that a bad file stops the batch before anything is written.
+fn load_all(paths: &[std::path::PathBuf]) -> Result<Vec<LoadedScenario>> {
+    let mut loaded = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        match load_scenario(path) {
+            Ok(scenario) => loaded.push(scenario),
+            Err(err) => errors.push(err),
+        }
+    }
+    match errors.len() {
+        0 => Ok(loaded),
+        1 => Err(errors.remove(0)),
+        _ => Err(Error::InputPlain(
+            errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )),
+    }
+}
+
+/// Checks scenarios, including that each can be calibrated; writes nothing.
+pub fn check(paths: &[std::path::PathBuf]) -> Result<()> {
+    for loaded in load_all(paths)? {
+        let run = project(&loaded)?;
+        print_warnings(
+            &loaded,
+            &crate::plausibility::warnings(&loaded.scenario, &run, None),
+        );
+        say(&format!(
+            "{}: ok ({}, {} region{}, {}-{})\n",
+            loaded.source.path.display(),
+            loaded.scenario.name,
+            loaded.scenario.regions.len(),
+            if loaded.scenario.regions.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            loaded.scenario.base_year,
+            loaded.scenario.end_year
+        ));
+    }
+    Ok(())
+}
+
+/// Turns a calibration failure into an error located at the key behind it.
+pub fn calibration_error(loaded: &LoadedScenario, err: CalibrationError) -> Error {
+    let scenario = &loaded.scenario;
+    match err {
+        CalibrationError::Unreachable {
+            region,
+            origin,
+            target,
+            lowest,
+            highest,
+        } => {
+            let who = match origin {
+                Some(o) => format!(
+                    "the migrants from \"{}\" in region \"{}\"",
+                    scenario.origins[o], scenario.regions[region].name
+                ),
+                None => format!("region \"{}\"", scenario.regions[region].name),
+            };
+            let span = scenario.spans.region_stock[region].clone();
+            loaded.error_at(
+                Diagnostic::at(span, format!(
+                    "no arrival growth in -0.5..=0.5 per year takes {who} from {} in {} to {} in {}: the model reaches {} to {} in {}",
+                    crate::output::number(match origin {
+                        Some(o) => scenario.regions[region].stock_by_origin[o].0,
+                        None => scenario.regions[region].stock_base_persons,
+                    }),
+                    scenario.base_year,
+                    crate::output::number(target),
+                    scenario.calibration_year,
+                    crate::output::number(lowest.round()),
+                    crate::output::number(highest.round()),
+                    scenario.calibration_year,
+                ))
+                .with_help(if target > highest {
+                    "arrivals growing at 50 per cent a year cannot raise the stock that fast; check that both figures are persons of the same revision"
+                } else {
+                    "deaths and departures limit how fast a stock can fall; check the two figures, or raise the `departure` rates"
+                }),
+            )
+        }
+        CalibrationError::NoRemitters { year } => {
+            // Located where the cause most likely is: what makes migrants remit.
+            let spans = &scenario.spans;
+            let span = spans
+                .remittances_propensity
+                .clone()
+                .or(spans.remittances_age_range.clone())
+                .or(spans.remittances_received.clone())
+                .unwrap_or(0..0);
+            loaded.error_at(Diagnostic::at(span, format!(
+                "no migrant remits in {year} (`remittances.age_range` and `remittances.propensity` leave no effective remitters), so remittances cannot be calibrated"
+            )))
+        }
+        CalibrationError::AmountPerRemitter {
+            year,
+            amount,
+            remitters,
+        } => {
+            let spans = &scenario.spans;
+            let span = spans
+                .remittances_propensity
+                .clone()
+                .or(spans.remittances_age_range.clone())
+                .or(spans.remittances_received.clone())
+                .unwrap_or(0..0);
+            loaded.error_at(
+                Diagnostic::at(span, format!(
+                    "the remittances received in {year} would take {} US dollars a year from each effective remitter ({} effective remitters), more than {}",
+                    crate::output::tables::grouped(amount),
+                    crate::output::tables::grouped(remitters),
+                    crate::output::tables::grouped(crate::calibrate::MAX_AMOUNT_PER_REMITTER),
+                ))
+                .with_help("too few migrants remit: check `remittances.propensity` and `remittances.age_range` against `arrivals.age_schedule` (who arrives at which age), and that `remittances.received` is in US dollars, not thousands"),
+            )
+        }
+        CalibrationError::RemittanceGrowth { growth } => {
+            let span = scenario.spans.remittances_received.clone().unwrap_or(0..0);
+            loaded.error_at(
+                Diagnostic::at(span, format!(
+                    "`remittances.received` implies that the amount sent per remitter grows by {growth:.3} per year from {} to {}, outside -{limit}..={limit}",
+                    scenario.base_year,
+                    scenario.calibration_year,
+                    limit = crate::calibrate::REMITTANCE_GROWTH_LIMIT,
+                ))
+                .with_help("check that both figures are current US dollars of the same series"),
+            )
+        }
+    }
+}
+
+/// Runs the deterministic projection of a loaded scenario.
+pub fn project(loaded: &LoadedScenario) -> Result<DeterministicRun> {
+    project_within(loaded, DEFAULT_MAX_MEMORY)
+}
+
+/// The default of `--max-memory` (also the bound of `check`).
+pub const DEFAULT_MAX_MEMORY: u64 = 4 << 30;
+
+/// [`project`], refusing first a scenario whose deterministic run would need more than
+/// `max_memory` bytes.
+pub fn project_within(loaded: &LoadedScenario, max_memory: u64) -> Result<DeterministicRun> {
+    let needed = crate::simulate::deterministic_memory_bytes(&loaded.scenario);
+    if needed > u128::from(max_memory) {
+        let s = &loaded.scenario;
+        return Err(loaded.error_at(
+            Diagnostic::whole_file(format!(
+                "the deterministic run would need about {} of memory ({} regions x {} origin groups, {} years, durations to {}), more than --max-memory {}",
+                human_bytes(needed),
+                s.regions.len(),
+                s.origins.len().max(1),
+                s.end_year - s.base_year + 1,
+                s.max_duration,
+                human_bytes(u128::from(max_memory))
+            ))
+            .with_help("use fewer regions or years, a lower `max_duration`, or raise --max-memory"),
+        ));
+    }
+    let run = run_deterministic(&loaded.scenario).map_err(|e| calibration_error(loaded, e))?;
+    // Impossible figures are errors: more migrants than people in some year.
+    let world = crate::simulate::streams::entity_index(&loaded.scenario, None, None)
+        .unwrap_or(run.derived.len() - 1);
+    let share = &run.derived[world][7];
+    if let Some(t) = share.iter().position(|s| s.is_nan() || *s > 1.0) {
+        let scenario = &loaded.scenario;
+        let year = scenario.base_year + t as i32;
+        return Err(loaded.error_at(
+            Diagnostic::whole_file(format!(
+                "the projection has {} migrants in {year}, more than the world population of {} given by `[world_population]`",
+                crate::output::tables::grouped(run.derived[world][0][t]),
+                crate::output::tables::grouped(run.rates.world_population[t]),
+            ))
+            .with_help("check `[[arrivals.change]]` (a multiplier such as 1000 instead of 1.1), the arrival trend, and the world population"),
+        ));
+    }
+    Ok(run)
+}
+
+/// Prints warnings on stderr, naming the scenario file.
+fn print_warnings(loaded: &LoadedScenario, warnings: &[crate::plausibility::Warning]) {
+    for w in warnings {
+        eprintln!("warning: {}: {}", loaded.source.path.display(), w.message);
+    }
+}
+
+/// Names the scenario file in an error that has no location of its own.
+fn in_scenario(loaded: &LoadedScenario, err: Error) -> Error {
+    match err {
+        Error::InputPlain(message) => Error::InputPlain(message.replacen(
+            "error: ",
+            &format!("error: {}: ", loaded.source.path.display()),
+            1,
+        )),
+        other => other,
+    }
+}
+
+fn human_bytes(bytes: u128) -> String {
+    let gib = bytes as f64 / (1u64 << 30) as f64;
+    if gib >= 1.0 {
+        format!("{gib:.1} GiB")
+    } else {
+        format!("{:.1} MiB", bytes as f64 / (1u64 << 20) as f64)
+    }
+}
+
+/// Reads a run folder's tables (as `plot` does).
+pub fn read_run_tables(dir: &Path) -> Result<crate::output::charts::data::RunTables> {
+    if !dir.is_dir() {
+        return Err(Error::InputPlain(format!(
+            "error: `{}` is not a run folder (expected a folder such as output/baseline)",
+            dir.display()
+        )));
+    }
+    let read = |name: &str| -> Result<Option<SourceFile>> {
+        let path = dir.join(name);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let bytes = crate::scenario::read_input_file(&path, "table")?;
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(Some(SourceFile::new(path, text))),
+            Err(_) => Err(Error::InputPlain(format!(
+                "error: `{}` is not UTF-8 text",
+                path.display()
+            ))),
+        }
+    };
+    load_tables(&read)
+}
+
+fn default_run_args(
+    scenario: &Path,
+    out: &Path,
+    trajectories: Option<usize>,
+    seed: Option<u64>,
+    quiet: bool,
+) -> RunArgs {
+    RunArgs {
+        scenarios: vec![scenario.to_path_buf()],
+        out: out.to_path_buf(),
+        trajectories,
+        seed,
+        threads: None,
+        deterministic: false,
+        write_trajectories: None,
+        max_memory: DEFAULT_MAX_MEMORY,
+        chart_size: crate::output::charts::DEFAULT_SIZE,
+        no_charts: false,
+        quiet,
+        keep: false,
+    }
+}
+
+/// Writes charts as `charts/NAME.svg` and `charts/NAME.png` at the default size.
+fn write_charts(
+    folder: &OutputFolder,
+    charts: &[crate::output::charts::draw::Chart],
+) -> Result<()> {
+    let size = crate::output::charts::DEFAULT_SIZE;
+    for chart in charts {
+        folder.write(
+            &format!("charts/{}.svg", chart.file_stem),
+            crate::output::charts::render_svg(chart, size)?.as_bytes(),
+        )?;
+        folder.write(
+            &format!("charts/{}.png", chart.file_stem),
+            &crate::output::charts::render_png(chart, size)?,
+        )?;
+    }
+    Ok(())
+}
+
+/// A scenario or output folder name: 1 to 64 characters from a-z, 0-9, '-', '_'.
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+/// A progress bar on a terminal (none with --quiet or when stderr is not a terminal).
+fn progress_bar(quiet: bool, length: u64, message: &str) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(length), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len}, {elapsed} elapsed, {eta} left")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(message.to_string());
+    bar
+}
+
+fn read_text(path: &Path, what: &str) -> Result<SourceFile> {
+    let bytes = crate::scenario::read_input_file(path, what)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Error::InputPlain(format!("error: `{}` is not UTF-8 text", path.display())))?;
+    Ok(SourceFile::new(path, text))
+}

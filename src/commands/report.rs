@@ -1,0 +1,131 @@
+//! `migproj report`: writes FILE.md and FILE.html from run and compare folders.
+
+#[allow(unused_imports)]
+use super::*;
+
+/// `migproj report`.
+pub fn report(
+    dirs: &[std::path::PathBuf],
+    out: &Path,
+    force: bool,
+    options: &crate::report::ReportOptions,
+) -> Result<()> {
+    // Readers of the run folders: a run replacing one of them meanwhile waits. Locks are
+    // taken in one order (sorted paths) so that two reports cannot wait on each other.
+    let mut locked: Vec<&std::path::PathBuf> = dirs.iter().collect();
+    locked.sort();
+    locked.dedup();
+    let _locks = locked
+        .iter()
+        .map(|dir| Lock::for_target(dir, WhenBusy::Wait))
+        .collect::<Result<Vec<_>>>()?;
+    let mut runs = Vec::new();
+    let mut comparisons = Vec::new();
+    for dir in dirs {
+        if let Some(comparison) = crate::report::read_comparison(dir) {
+            comparisons.push(comparison);
+            continue;
+        }
+        let tables = read_run_tables(dir)?;
+        runs.push(crate::report::read_run(dir, tables)?);
+    }
+    let report_dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    std::fs::create_dir_all(&report_dir)
+        .map_err(|e| Error::environment("cannot create", &report_dir, e))?;
+    let md_path = out.with_extension("md");
+    let html_path = out.with_extension("html");
+    let _lock = Lock::for_target(&md_path, WhenBusy::Refuse)?;
+    for path in [&md_path, &html_path] {
+        refuse_to_replace_foreign(path, force)?;
+    }
+    for text in [&options.title, &options.author, &Some(options.date.clone())]
+        .into_iter()
+        .flatten()
+    {
+        if text.chars().count() > 500 || text.chars().any(char::is_control) {
+            return Err(Error::InputPlain(
+                "error: report --title, --author and --date take at most 500 characters, without control characters".into(),
+            ));
+        }
+    }
+    if let Some(years) = &options.years {
+        crate::report::check_years(years, &runs)?;
+    }
+    let files = [
+        (
+            &md_path,
+            crate::report::markdown(&runs, &comparisons, options, &report_dir),
+        ),
+        (
+            &html_path,
+            crate::report::html(&runs, &comparisons, options)?,
+        ),
+    ];
+    // Both written beside their targets first, then renamed: never a half-written report,
+    // and no partial file left behind when the disk is full.
+    let mut partials = Vec::new();
+    for (path, text) in &files {
+        let partial = path.with_extension(format!(
+            "{}.partial-{}",
+            path.extension().and_then(|e| e.to_str()).unwrap_or(""),
+            std::process::id()
+        ));
+        partials.push(partial.clone());
+        if let Err(e) = write_synced(&partial, text.as_bytes()) {
+            for p in &partials {
+                let _ = std::fs::remove_file(p);
+            }
+            return Err(Error::environment("cannot write", &partial, e));
+        }
+    }
+    for ((path, _), partial) in files.iter().zip(&partials) {
+        std::fs::rename(partial, path).map_err(|e| {
+            let _ = std::fs::remove_file(partial);
+            Error::environment("cannot write", path, e)
+        })?;
+    }
+    eprintln!("wrote {} and {}", md_path.display(), html_path.display());
+    Ok(())
+}
+
+pub use crate::report::REPORT_MARK;
+
+/// A report replaces only a file that migproj wrote, unless `--force`.
+pub(crate) fn refuse_to_replace_foreign(path: &Path, force: bool) -> Result<()> {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    if force {
+        return Ok(());
+    }
+    let ours = meta.is_file()
+        && std::fs::File::open(path)
+            .ok()
+            .and_then(|f| {
+                use std::io::Read;
+                let mut head = vec![0u8; REPORT_MARK.len()];
+                f.take(REPORT_MARK.len() as u64)
+                    .read_exact(&mut head)
+                    .ok()?;
+                Some(head == REPORT_MARK.as_bytes())
+            })
+            .unwrap_or(false);
+    if ours {
+        return Ok(());
+    }
+    Err(Error::InputPlain(format!(
+        "error: `{}` exists and was not written by migproj report; choose another --out, or add --force to replace it",
+        path.display()
+    )))
+}
+
+pub(crate) fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}

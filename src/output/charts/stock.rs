@@ -1,0 +1,247 @@
+//! Charts of the migrant stock: fans by region (`stock`), the share of world population (`share`) and the regional stack (`regions`).
+
+#[allow(unused_imports)]
+use super::*;
+
+/// Most regions a chart shows: beyond them a chart of hundreds of regions says nothing.
+pub(crate) const MAX_CHART_REGIONS: usize = 7;
+
+/// The regions of a run (not the World) a chart shows: all when there are at most
+/// [`MAX_CHART_REGIONS`], else the largest by stock in the last year, in the run's order.
+/// Returns them and the number of regions in all.
+pub(crate) fn chart_regions(tables: &RunTables) -> (Vec<String>, usize) {
+    let world = tables.world().to_string();
+    let regions: Vec<String> = tables
+        .entities
+        .iter()
+        .filter(|e| **e != world)
+        .cloned()
+        .collect();
+    let total = regions.len();
+    if total <= MAX_CHART_REGIONS {
+        return (regions, total);
+    }
+    let last = |r: &String| {
+        tables
+            .series(r, "stock")
+            .and_then(|v| v.last().copied())
+            .unwrap_or(0.0)
+    };
+    let mut by_size: Vec<&String> = regions.iter().collect();
+    by_size.sort_by(|a, b| last(b).total_cmp(&last(a)));
+    let keep: Vec<&String> = by_size[..MAX_CHART_REGIONS].to_vec();
+    (
+        regions
+            .iter()
+            .filter(|r| keep.contains(r))
+            .cloned()
+            .collect(),
+        total,
+    )
+}
+
+/// "; the 7 largest of 400 regions (all in projection.csv)", or nothing.
+pub(crate) fn regions_note(shown: usize, total: usize) -> String {
+    if shown < total {
+        format!("; the {shown} largest of {total} regions (all in projection.csv)")
+    } else {
+        String::new()
+    }
+}
+
+pub(crate) fn stock_chart(tables: &RunTables) -> Chart {
+    let world = tables.world().to_string();
+    let mut entities = vec![world.clone()];
+    let (shown, total) = chart_regions(tables);
+    if tables.entities.len() > 1 {
+        entities.extend(shown.iter().cloned());
+    }
+    let unit = persons_unit(finite_max(
+        tables
+            .series(&world, "stock")
+            .into_iter()
+            .flatten()
+            .copied(),
+    ));
+    let mut any_calibration = false;
+    let mut any_observed = false;
+    let panels: Vec<Panel> = entities
+        .iter()
+        .map(|entity| {
+            let (mut layers, max) = fan_layers(tables, entity, "stock", unit, 1.0, palette::BLUE);
+            let (markers, marker_max, calibration, observed) =
+                marker_layers(tables, entity, "stock", unit);
+            any_calibration |= calibration;
+            any_observed |= observed;
+            layers.extend(markers);
+            let title = (entities.len() > 1).then(|| entity.clone());
+            time_panel(
+                tables,
+                title,
+                unit.words.to_string(),
+                layers,
+                max.max(marker_max),
+            )
+        })
+        .collect();
+    let mut legend = fan_legend(tables, palette::BLUE, "migrant stock");
+    if any_calibration {
+        legend.push(LegendItem {
+            label: "calibration figures".into(),
+            key: LegendKey::Point {
+                color: palette::BLACK,
+                filled: true,
+            },
+        });
+    }
+    if any_observed {
+        legend.push(LegendItem {
+            label: "observed".into(),
+            key: LegendKey::Point {
+                color: palette::VERMILLION,
+                filled: false,
+            },
+        });
+    }
+    let columns = match panels.len() {
+        1 => 1,
+        2..=4 => 2,
+        5..=6 => 3,
+        _ => 4,
+    };
+    Chart {
+        file_stem: "stock".into(),
+        title: "International migrant stock".into(),
+        subtitle: subtitle(
+            tables,
+            &format!(
+                "migrants at mid-year by destination{}",
+                regions_note(shown.len(), total)
+            ),
+        ),
+        footer: footer(tables),
+        columns,
+        panels,
+        legend,
+    }
+}
+
+pub(crate) fn share_chart(tables: &RunTables) -> Chart {
+    let world = tables.world().to_string();
+    let unit = Unit {
+        divisor: 1.0,
+        words: "per cent of world population",
+    };
+    let (layers, max) = fan_layers(tables, &world, "share_of_world", unit, 100.0, palette::BLUE);
+    Chart {
+        file_stem: "share".into(),
+        title: "Migrants as a share of world population".into(),
+        subtitle: subtitle(tables, "international migrants per 100 people in the world"),
+        footer: footer(tables),
+        columns: 1,
+        panels: vec![time_panel(tables, None, unit.words.into(), layers, max)],
+        legend: fan_legend(tables, palette::BLUE, "share of world population"),
+    }
+}
+
+pub(crate) fn regions_chart(tables: &RunTables) -> Option<Chart> {
+    if tables.entities.len() < 3 {
+        return None;
+    }
+    let world = tables.world().to_string();
+    let (shown, n_regions) = chart_regions(tables);
+    // The regions not shown are stacked together as one.
+    let mut regions: Vec<String> = shown.clone();
+    let others: Vec<&String> = tables
+        .entities
+        .iter()
+        .filter(|e| **e != world && !shown.contains(e))
+        .collect();
+    let other_label = format!("{} other regions", others.len());
+    let mut other_sum = vec![0.0; tables.years.len()];
+    for r in &others {
+        if let Some(v) = tables.series(r, "stock") {
+            for (sum, x) in other_sum.iter_mut().zip(v) {
+                *sum += x;
+            }
+        }
+    }
+    if !others.is_empty() {
+        regions.push(other_label.clone());
+    }
+    let unit = persons_unit(finite_max(
+        tables
+            .series(&world, "stock")
+            .into_iter()
+            .flatten()
+            .copied(),
+    ));
+    let series: Vec<(Vec<f64>, RGBColor)> = regions
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let values = if *r == other_label {
+                Some(&other_sum)
+            } else {
+                tables.series(r, "stock")
+            };
+            let color = if *r == other_label {
+                palette::GREY
+            } else {
+                palette::CATEGORIES[i % palette::CATEGORIES.len()]
+            };
+            values.map(|v| (scaled(v, unit, 1.0), color))
+        })
+        .collect();
+    let legend = regions
+        .iter()
+        .enumerate()
+        .map(|(i, r)| LegendItem {
+            label: r.to_string(),
+            key: LegendKey::Band {
+                color: if *r == other_label {
+                    palette::GREY
+                } else {
+                    palette::CATEGORIES[i % palette::CATEGORIES.len()]
+                },
+                opacity: 0.85,
+            },
+        })
+        .collect();
+    let total = finite_max(
+        tables
+            .series(&world, "stock")
+            .into_iter()
+            .flatten()
+            .copied(),
+    ) / unit.divisor;
+    Some(Chart {
+        file_stem: "regions".into(),
+        title: "Migrant stock by destination region".into(),
+        subtitle: format!(
+            "{}: stacked; deterministic projection{}",
+            tables.meta.scenario_title,
+            if n_regions > shown.len() {
+                format!(
+                    "; the {} largest of {n_regions} regions, the others together",
+                    shown.len()
+                )
+            } else {
+                String::new()
+            }
+        ),
+        footer: footer(tables),
+        columns: 1,
+        panels: vec![time_panel(
+            tables,
+            None,
+            unit.words.into(),
+            vec![Layer::Stack {
+                x: years_x(tables),
+                series,
+            }],
+            total,
+        )],
+        legend,
+    })
+}
