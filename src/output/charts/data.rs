@@ -278,15 +278,20 @@ pub fn load_tables(read: &Reader<'_>) -> Result<RunTables> {
     }
     // Only the rows a chart draws (the world, or the only region, all origins) are kept of
     // structure.csv, which holds every region, origin group, sex, age and duration group.
+    // Of the regions, those the charts show (the largest when there are many).
+    let (shown, _) = super::stock::chart_regions(&tables);
     let structure = required_keeping(read, "structure.csv", &|header: &Row, row: &Row| {
         let column = |name: &str| header.fields.iter().position(|f| f.text.trim() == name);
-        match (column("level"), column("origin")) {
-            (Some(level), Some(origin)) => {
-                row.fields.get(level).is_none_or(|f| f.text == "world")
-                    && row
-                        .fields
-                        .get(origin)
-                        .is_none_or(|f| f.text == crate::scenario::ALL_ORIGINS)
+        match (column("level"), column("origin"), column("region")) {
+            (Some(level), Some(origin), Some(region)) => {
+                let field = |c: usize| row.fields.get(c).map(|f| f.text.as_str());
+                let wanted = match field(level) {
+                    Some("world") => true,
+                    Some("region") => field(region).is_some_and(|r| shown.iter().any(|s| s == r)),
+                    Some(_) => false,
+                    None => true,
+                };
+                wanted && field(origin).is_none_or(|o| o == crate::scenario::ALL_ORIGINS)
             }
             _ => true,
         }

@@ -534,6 +534,27 @@ fn draw_panel<DB: DrawingBackend>(
     if !x_title {
         panel.x_desc.clear();
     }
+    // Axis titles fitted to the panel (a long title on a small panel would run into its
+    // neighbour).
+    let (area_w, area_h) = area.dim_in_pixel();
+    let label_size = if small { px(17.0) } else { px(20.0) }.max(MIN_SMALL);
+    for (desc, room) in [
+        (&mut panel.x_desc, area_w as i32 - px(100.0) as i32),
+        (&mut panel.y_desc, area_h as i32 - px(60.0) as i32),
+    ] {
+        if !desc.is_empty() {
+            let fitted = fit(
+                area,
+                desc,
+                (label_size, label_size),
+                false,
+                room.max(40),
+                1,
+                "",
+            );
+            *desc = fitted.lines.into_iter().next().unwrap_or_default();
+        }
+    }
     // A panel title fitted to the panel's width.
     if let Some(title) = &panel.title {
         let size = px(if small { 21.0 } else { 24.0 }).max(MIN_SMALL);
