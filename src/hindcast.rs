@@ -148,7 +148,10 @@ pub fn read_observations(file: &SourceFile, known: &Known<'_>) -> Result<Vec<Obs
             Err(_) => {
                 problems.push(Diagnostic::at(
                     f[1].span.clone(),
-                    format!("`year` must be a year, found `{}`", f[1].text),
+                    format!(
+                        "`year` must be a year, found `{}`",
+                        crate::error::clip(&f[1].text, 40)
+                    ),
                 ));
                 None
             }
@@ -158,8 +161,9 @@ pub fn read_observations(file: &SourceFile, known: &Known<'_>) -> Result<Vec<Obs
             problems.push(Diagnostic::at(
                 f[2].span.clone(),
                 format!(
-                    "`variable` must be one of {}, found `{variable}`",
-                    known.variables.join(", ")
+                    "`variable` must be one of {}, found `{}`",
+                    known.variables.join(", "),
+                    crate::error::clip(&variable, 40)
                 ),
             ));
         }

@@ -286,3 +286,117 @@ fn mutated_run_and_compare_folders_are_drawn_or_refused() {
         "no mutation was refused: the test did not bite"
     );
 }
+
+/// Mutation testing of the tables a scenario or a command reads (issue 14): a mortality table,
+/// an arrival age schedule and a hindcast's observations, each mutated, through `check`,
+/// `run` and `hindcast` under a timeout: exit 0 or 2, never a panic or a hang.
+#[test]
+fn mutated_input_tables_are_read_or_refused() {
+    let dir = temp_dir("mutated-tables");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let baseline = std::fs::read_to_string(root.join("scenarios/baseline.toml")).unwrap();
+    // A Gompertz-like table of death probabilities and a flat age schedule.
+    let mut mortality = String::from("age,female,male\n");
+    let mut schedule = String::from("age,female,male\n");
+    for age in 0..=100 {
+        let q = (0.0002 * (0.09 * age as f64).exp()).min(1.0);
+        mortality.push_str(&format!("{age},{q:.6},{:.6}\n", (q * 1.3).min(1.0)));
+        let w = if (15..=45).contains(&age) { 2.0 } else { 1.0 };
+        schedule.push_str(&format!("{age},{w},{w}\n"));
+    }
+    let scenario_text = baseline
+        .replacen(
+            "life_expectancy = { female = 77.0, male = 71.0 }\nimprovement = 0.15",
+            "table = \"mortality.csv\"",
+            1,
+        )
+        .replacen(
+            "female_share = 0.49",
+            "age_schedule = { table = \"schedule.csv\" }\n# female_share = 0.49",
+            1,
+        );
+    assert!(scenario_text.contains("mortality.csv") && scenario_text.contains("schedule.csv"));
+    let observed = std::fs::read_to_string(root.join("data/observed-ims2020-world.csv")).unwrap();
+    let cases = if std::env::var_os("MIGPROJ_SLOW_TESTS").is_some() {
+        300
+    } else {
+        30
+    };
+    let mut refused = 0;
+    for case in 0..cases {
+        let mut rng = ChaCha8Rng::seed_from_u64(1414);
+        rng.set_stream(case as u64);
+        let work = dir.join(format!("case-{case}"));
+        std::fs::create_dir_all(&work).unwrap();
+        std::fs::write(work.join("scenario.toml"), &scenario_text).unwrap();
+        let (which, text) = match case % 3 {
+            0 => ("mortality.csv", &mortality),
+            1 => ("schedule.csv", &schedule),
+            _ => ("observed.csv", &observed),
+        };
+        for (name, original) in [
+            ("mortality.csv", &mortality),
+            ("schedule.csv", &schedule),
+            ("observed.csv", &observed),
+        ] {
+            std::fs::write(work.join(name), original).unwrap();
+        }
+        std::fs::write(work.join(which), mutate(text.as_bytes(), &mut rng)).unwrap();
+        let scenario = work.join("scenario.toml");
+        let out = work.join("out");
+        let s = scenario.to_str().unwrap();
+        let o = out.to_str().unwrap();
+        let observed_path = work.join("observed.csv");
+        let commands: Vec<Vec<&str>> = if which == "observed.csv" {
+            vec![vec![
+                "hindcast",
+                s,
+                "--observed",
+                observed_path.to_str().unwrap(),
+                "--trajectories",
+                "20",
+                "--quiet",
+                "--out",
+                o,
+            ]]
+        } else {
+            vec![
+                vec!["check", s],
+                vec![
+                    "run",
+                    s,
+                    "--trajectories",
+                    "10",
+                    "--no-charts",
+                    "--quiet",
+                    "--out",
+                    o,
+                ],
+            ]
+        };
+        for args in commands {
+            let (code, stderr) = run_with_timeout(&args, Duration::from_secs(60));
+            let what = format!("case {case} ({which}): {}", args[0]);
+            assert!(
+                matches!(code, Some(0) | Some(2)),
+                "{what}: exit {code:?}: {}",
+                &stderr[..stderr.len().min(2000)]
+            );
+            assert!(!stderr.contains("panicked"), "{what}: {stderr}");
+            assert!(
+                stderr.len() < 20_000,
+                "{what}: {} bytes of errors",
+                stderr.len()
+            );
+            if code == Some(2) {
+                refused += 1;
+                assert!(stderr.starts_with("error"), "{what}: {stderr}");
+            }
+        }
+        let _ = std::fs::remove_dir_all(&work);
+    }
+    assert!(
+        refused > 0,
+        "no mutation was refused: the test did not bite"
+    );
+}

@@ -59,7 +59,10 @@ fn parse_year(row: &Row, index: usize, problems: &mut Vec<Diagnostic>) -> Option
         _ => {
             problems.push(Diagnostic::at(
                 field.span.clone(),
-                format!("`year` must be a year such as 1990, found `{}`", field.text),
+                format!(
+                    "`year` must be a year such as 1990, found `{}`",
+                    crate::error::clip(&field.text, 40)
+                ),
             ));
             None
         }

@@ -127,7 +127,7 @@ pub fn expect_header(rows: &[Row], expected: &[&str]) -> Result<(), Diagnostic> 
             format!(
                 "expected the header `{}`, found `{}`",
                 expected.join(","),
-                found.join(",")
+                crate::error::clip(&found.join(","), 200)
             ),
         ));
     }
@@ -141,7 +141,10 @@ pub fn number(field: &Field, column: &str) -> Result<f64, Diagnostic> {
         Ok(value) if value.is_finite() => Ok(value),
         _ => Err(Diagnostic::at(
             field.span.clone(),
-            format!("`{column}` must be a finite number, found `{text}`"),
+            format!(
+                "`{column}` must be a finite number, found `{}`",
+                crate::error::clip(text, 40)
+            ),
         )),
     }
 }
@@ -172,7 +175,10 @@ pub fn read_age_table(
         if age_text.parse::<usize>().ok() != Some(index) {
             return Err(Diagnostic::at(
                 row.fields[0].span.clone(),
-                format!("expected age {index} (ages 0..={max_age}, one row each, in order), found `{age_text}`"),
+                format!(
+                    "expected age {index} (ages 0..={max_age}, one row each, in order), found `{}`",
+                    crate::error::clip(age_text, 40)
+                ),
             ));
         }
         if index > max_age {

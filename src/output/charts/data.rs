@@ -461,7 +461,10 @@ fn load_structure(table: &Table, tables: &mut RunTables) -> std::result::Result<
             .ok_or_else(|| {
                 Diagnostic::at(
                     row.fields[columns[3]].span.clone(),
-                    format!("`age_group` must be 0-4, 5-9, ..., 100+, found `{label}`"),
+                    format!(
+                        "`age_group` must be 0-4, 5-9, ..., 100+, found `{}`",
+                        crate::error::clip(label, 40)
+                    ),
                 )
             })?;
         let persons = table.number(row, columns[4])?;
