@@ -265,7 +265,7 @@ pub(super) fn check_comparison(
                 .chars()
                 .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
         {
-            c.error(key.span(), format!("comparison series names become column names (`ratio_to_<name>`): use 1 to 40 characters from a-z, 0-9, '_', found `{}`", crate::error::clip(&name, 60)));
+            c.error(key.span(), format!("comparison series names become column names (`ratio_to_<name>`): use 1 to 40 characters from a-z, 0-9, '_', found `{}`", crate::error::clip(name, 60)));
             ok = false;
             continue;
         }
