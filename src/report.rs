@@ -79,10 +79,11 @@ pub fn read_comparison(dir: &Path) -> Option<ReportComparison> {
 }
 
 /// The order of a run's charts in the report; charts not named here follow, by name.
-pub const CHART_ORDER: [&str; 9] = [
+pub const CHART_ORDER: [&str; 10] = [
     "stock",
     "regions",
     "remittances",
+    "remittances_regions",
     "remittances_ratio",
     "share",
     "components",
@@ -400,6 +401,7 @@ fn chart_caption(name: &str, tables: Option<&RunTables>) -> String {
         "stock" => format!("International migrant stock by destination, at mid-year: {bands}; dots mark the calibration figures."),
         "regions" => "Migrant stock by destination region, stacked (deterministic projection).".into(),
         "remittances" => format!("Remittances received at origin after transfer costs, in current US dollars, with the comparison series: {bands}."),
+        "remittances_regions" => format!("Remittances sent by the migrants in each destination region, before transfer costs, in current US dollars: {bands}."),
         "remittances_ratio" => "Remittances received relative to each comparison series (logarithmic scale); the dashed line marks equality.".into(),
         "share" => format!("International migrants as a share of the world's population: {bands}."),
         "components" => "Components of change of the migrant stock per year: arrivals, deaths and departures (return or onward).".into(),

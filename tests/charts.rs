@@ -45,6 +45,7 @@ fn every_chart_has_its_title_axis_titles_and_footer() {
         [
             "stock",
             "remittances",
+            "remittances_regions",
             "remittances_ratio",
             "share",
             "components",
@@ -84,7 +85,7 @@ fn every_chart_has_its_title_axis_titles_and_footer() {
     assert!(stock.contains("millions of persons") && stock.contains("year (mid-year)"));
     let remittances = render_svg(&all[1], (1600, 1000)).unwrap();
     assert!(remittances.contains("billions of current US dollars"));
-    let share = render_svg(&all[3], (1600, 1000)).unwrap();
+    let share = render_svg(&all[4], (1600, 1000)).unwrap();
     assert!(share.contains("per cent of world population"));
 }
 

@@ -334,6 +334,7 @@ fn log_panel(tables: &RunTables, y_desc: String, layers: Vec<Layer>, max: f64) -
 /// Every chart of a run.
 pub fn charts(tables: &RunTables) -> Vec<Chart> {
     let mut charts = vec![stock_chart(tables), remittances_chart(tables)];
+    charts.extend(regional_remittances_chart(tables));
     if !tables.comparison.is_empty() {
         charts.push(ratio_chart(tables));
     }

@@ -294,3 +294,63 @@ pub(crate) fn ratio_chart(tables: &RunTables) -> Chart {
         legend,
     }
 }
+
+/// Remittances sent from each destination region (several regions only): the regional view
+/// of the flows `remittances` shows for the world, as small multiples of fans.
+pub(crate) fn regional_remittances_chart(tables: &RunTables) -> Option<Chart> {
+    if tables.entities.len() < 3 {
+        return None;
+    }
+    let world = tables.world().to_string();
+    let (shown, total) = chart_regions(tables);
+    let mut entities = vec![world.clone()];
+    entities.extend(shown.iter().cloned());
+    let unit = dollars_unit(finite_max(
+        tables
+            .series(&world, "remittances_sent")
+            .into_iter()
+            .flatten()
+            .copied(),
+    ));
+    let panels: Vec<Panel> = entities
+        .iter()
+        .map(|entity| {
+            let (layers, max) = fan_layers(
+                tables,
+                entity,
+                "remittances_sent",
+                unit,
+                1.0,
+                palette::GREEN,
+            );
+            time_panel(
+                tables,
+                Some(entity.clone()),
+                unit.words.to_string(),
+                layers,
+                max,
+            )
+        })
+        .collect();
+    let columns = match panels.len() {
+        1 => 1,
+        2..=4 => 2,
+        5..=6 => 3,
+        _ => 4,
+    };
+    Some(Chart {
+        file_stem: "remittances_regions".into(),
+        title: "Remittances sent, by destination region".into(),
+        subtitle: subtitle(
+            tables,
+            &format!(
+                "sent by the migrants in each region, before transfer costs, current US dollars{}",
+                regions_note(shown.len(), total)
+            ),
+        ),
+        footer: footer(tables),
+        columns,
+        panels,
+        legend: fan_legend(tables, palette::GREEN, "remittances sent"),
+    })
+}
