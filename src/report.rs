@@ -465,14 +465,14 @@ fn summary_of(run: &ReportRun, years: &[i32]) -> String {
     };
     let mut out = format!("Under “{}”, ", t.meta.scenario_title);
     if let (Some(a), Some(b)) = (value("stock", first, 1e6), value("stock", last, 1e6)) {
+        let share = value("share_of_world", last, 0.01)
+            .map(|s| format!(", {s} per cent of the world's population"))
+            .unwrap_or_default();
         let _ = write!(
             out,
-            "the world's international migrants number {b} million in {last}{}, against {a} million in {first}",
+            "the world's international migrants number {b} million in {last}{}{share}; they were {a} million in {first}",
             interval("stock", 1e6)
         );
-    }
-    if let Some(share) = value("share_of_world", last, 0.01) {
-        let _ = write!(out, ", {share} per cent of the world's population");
     }
     out.push('.');
     if let Some(received) = value("remittances_received", last, 1e9) {
