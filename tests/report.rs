@@ -88,6 +88,17 @@ fn report_md_links_resolve_and_it_has_every_part() {
         assert!(md.contains(part), "report.md lacks {part:?}");
     }
     assert!(!md.contains("<script>"));
+    // A partial file left by a killed report is removed by the next one.
+    let stale = folder.join("report.md.partial-4194000");
+    std::fs::write(&stale, "half").unwrap();
+    let again = migproj(&[
+        "report",
+        dir.join("out/regions").to_str().unwrap(),
+        "--out",
+        report.to_str().unwrap(),
+    ]);
+    assert_success(&again);
+    assert!(!stale.exists());
     // A year the runs do not have is refused before anything is written.
     let refused = migproj(&[
         "report",

@@ -41,6 +41,7 @@ pub fn report(
     let _lock = Lock::for_target(&md_path, WhenBusy::Refuse)?;
     for path in [&md_path, &html_path] {
         refuse_to_replace_foreign(path, force)?;
+        remove_partials(path);
     }
     for text in [&options.title, &options.author, &Some(options.date.clone())]
         .into_iter()
@@ -121,6 +122,31 @@ pub(crate) fn refuse_to_replace_foreign(path: &Path, force: bool) -> Result<()> 
         "error: `{}` exists and was not written by migproj report; choose another --out, or add --force to replace it",
         path.display()
     )))
+}
+
+/// Removes the partial files a killed report left beside `path` (`NAME.md.partial-PID`):
+/// called under the report's lock, so no other report is writing them.
+pub(crate) fn remove_partials(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let prefix = format!("{}.partial-", name.to_string_lossy());
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let file_name = entry.file_name().to_string_lossy().into_owned();
+            if file_name
+                .strip_prefix(&prefix)
+                .is_some_and(|pid| pid.parse::<u32>().is_ok())
+            {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
 }
 
 pub(crate) fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
