@@ -147,6 +147,18 @@ pub fn check(paths: &[std::path::PathBuf]) -> Result<()> {
     Ok(())
 }
 
+/// Where a problem with the number of remitters is most likely caused: what makes migrants
+/// remit (the propensity, else the remitting ages, else the receipts).
+fn remitting_span(scenario: &Scenario) -> std::ops::Range<usize> {
+    let spans = &scenario.spans;
+    spans
+        .remittances_propensity
+        .clone()
+        .or(spans.remittances_age_range.clone())
+        .or(spans.remittances_received.clone())
+        .unwrap_or(0..0)
+}
+
 /// Turns a calibration failure into an error located at the key behind it.
 pub fn calibration_error(loaded: &LoadedScenario, err: CalibrationError) -> Error {
     let scenario = &loaded.scenario;
@@ -188,14 +200,7 @@ pub fn calibration_error(loaded: &LoadedScenario, err: CalibrationError) -> Erro
             )
         }
         CalibrationError::NoRemitters { year } => {
-            // Located where the cause most likely is: what makes migrants remit.
-            let spans = &scenario.spans;
-            let span = spans
-                .remittances_propensity
-                .clone()
-                .or(spans.remittances_age_range.clone())
-                .or(spans.remittances_received.clone())
-                .unwrap_or(0..0);
+            let span = remitting_span(scenario);
             loaded.error_at(Diagnostic::at(span, format!(
                 "no migrant remits in {year} (`remittances.age_range` and `remittances.propensity` leave no effective remitters), so remittances cannot be calibrated"
             )))
@@ -205,13 +210,7 @@ pub fn calibration_error(loaded: &LoadedScenario, err: CalibrationError) -> Erro
             amount,
             remitters,
         } => {
-            let spans = &scenario.spans;
-            let span = spans
-                .remittances_propensity
-                .clone()
-                .or(spans.remittances_age_range.clone())
-                .or(spans.remittances_received.clone())
-                .unwrap_or(0..0);
+            let span = remitting_span(scenario);
             loaded.error_at(
                 Diagnostic::at(span, format!(
                     "the remittances received in {year} would take {} US dollars a year from each effective remitter ({} effective remitters), more than {}",

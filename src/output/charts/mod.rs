@@ -331,6 +331,52 @@ fn log_panel(tables: &RunTables, y_desc: String, layers: Vec<Layer>, max: f64) -
     }
 }
 
+/// The World, then the regions a chart shows (all, or the largest), for small multiples.
+pub(crate) fn panel_entities(tables: &RunTables) -> (Vec<String>, String) {
+    let world = tables.world().to_string();
+    let mut entities = vec![world];
+    let (shown, total) = chart_regions(tables);
+    if tables.entities.len() > 1 {
+        entities.extend(shown.iter().cloned());
+    }
+    (entities, regions_note(shown.len(), total))
+}
+
+/// Grid columns for `n` panels.
+pub(crate) fn grid_columns(n: usize) -> usize {
+    match n {
+        1 => 1,
+        2..=4 => 2,
+        5..=6 => 3,
+        _ => 4,
+    }
+}
+
+/// The legend items of the points `marker_layers` draws: the calibration figures, and the
+/// observed figures under `observed_label`, as far as the chart has any.
+pub(crate) fn marker_legend(calibration: bool, observed: Option<&str>) -> Vec<LegendItem> {
+    let mut items = Vec::new();
+    if calibration {
+        items.push(LegendItem {
+            label: "calibration figures".into(),
+            key: LegendKey::Point {
+                color: palette::BLACK,
+                filled: true,
+            },
+        });
+    }
+    if let Some(label) = observed {
+        items.push(LegendItem {
+            label: label.into(),
+            key: LegendKey::Point {
+                color: palette::VERMILLION,
+                filled: false,
+            },
+        });
+    }
+    items
+}
+
 /// Every chart of a run.
 pub fn charts(tables: &RunTables) -> Vec<Chart> {
     let mut charts = vec![stock_chart(tables), remittances_chart(tables)];

@@ -47,15 +47,7 @@ pub(crate) fn remittances_chart(tables: &RunTables) -> Chart {
     let (markers, marker_max, calibration, _) =
         marker_layers(tables, &world, "remittances_received", unit);
     layers.extend(markers);
-    if calibration {
-        legend.push(LegendItem {
-            label: "calibration figures".into(),
-            key: LegendKey::Point {
-                color: palette::BLACK,
-                filled: true,
-            },
-        });
-    }
+    legend.extend(marker_legend(calibration, None));
     Chart {
         file_stem: "remittances".into(),
         title: "Remittances received at origin".into(),
@@ -164,24 +156,10 @@ pub(crate) fn origin_charts(tables: &RunTables) -> Vec<Chart> {
         let (markers, marker_max, calibration, observed) =
             marker_layers(tables, &key, "remittances_received", unit);
         layers.extend(markers);
-        if calibration {
-            legend.push(LegendItem {
-                label: "calibration figures".into(),
-                key: LegendKey::Point {
-                    color: palette::BLACK,
-                    filled: true,
-                },
-            });
-        }
-        if observed {
-            legend.push(LegendItem {
-                label: "recorded receipts (history)".into(),
-                key: LegendKey::Point {
-                    color: palette::VERMILLION,
-                    filled: false,
-                },
-            });
-        }
+        legend.extend(marker_legend(
+            calibration,
+            observed.then_some("recorded receipts (history)"),
+        ));
         max = max.max(marker_max);
         // The first year the projected receipts exceed the series, after one below it.
         let crossing = (1..receipts.len())
@@ -302,9 +280,7 @@ pub(crate) fn regional_remittances_chart(tables: &RunTables) -> Option<Chart> {
         return None;
     }
     let world = tables.world().to_string();
-    let (shown, total) = chart_regions(tables);
-    let mut entities = vec![world.clone()];
-    entities.extend(shown.iter().cloned());
+    let (entities, note) = panel_entities(tables);
     let unit = dollars_unit(finite_max(
         tables
             .series(&world, "remittances_sent")
@@ -332,20 +308,14 @@ pub(crate) fn regional_remittances_chart(tables: &RunTables) -> Option<Chart> {
             )
         })
         .collect();
-    let columns = match panels.len() {
-        1 => 1,
-        2..=4 => 2,
-        5..=6 => 3,
-        _ => 4,
-    };
+    let columns = grid_columns(panels.len());
     Some(Chart {
         file_stem: "remittances_regions".into(),
         title: "Remittances sent, by destination region".into(),
         subtitle: subtitle(
             tables,
             &format!(
-                "sent by the migrants in each region, before transfer costs, current US dollars{}",
-                regions_note(shown.len(), total)
+                "sent by the migrants in each region, before transfer costs, current US dollars{note}"
             ),
         ),
         footer: footer(tables),

@@ -51,11 +51,7 @@ pub(crate) fn regions_note(shown: usize, total: usize) -> String {
 
 pub(crate) fn stock_chart(tables: &RunTables) -> Chart {
     let world = tables.world().to_string();
-    let mut entities = vec![world.clone()];
-    let (shown, total) = chart_regions(tables);
-    if tables.entities.len() > 1 {
-        entities.extend(shown.iter().cloned());
-    }
+    let (entities, note) = panel_entities(tables);
     let unit = persons_unit(finite_max(
         tables
             .series(&world, "stock")
@@ -85,39 +81,17 @@ pub(crate) fn stock_chart(tables: &RunTables) -> Chart {
         })
         .collect();
     let mut legend = fan_legend(tables, palette::BLUE, "migrant stock");
-    if any_calibration {
-        legend.push(LegendItem {
-            label: "calibration figures".into(),
-            key: LegendKey::Point {
-                color: palette::BLACK,
-                filled: true,
-            },
-        });
-    }
-    if any_observed {
-        legend.push(LegendItem {
-            label: "observed".into(),
-            key: LegendKey::Point {
-                color: palette::VERMILLION,
-                filled: false,
-            },
-        });
-    }
-    let columns = match panels.len() {
-        1 => 1,
-        2..=4 => 2,
-        5..=6 => 3,
-        _ => 4,
-    };
+    legend.extend(marker_legend(
+        any_calibration,
+        any_observed.then_some("observed"),
+    ));
+    let columns = grid_columns(panels.len());
     Chart {
         file_stem: "stock".into(),
         title: "International migrant stock".into(),
         subtitle: subtitle(
             tables,
-            &format!(
-                "migrants at mid-year by destination{}",
-                regions_note(shown.len(), total)
-            ),
+            &format!("migrants at mid-year by destination{note}"),
         ),
         footer: footer(tables),
         columns,

@@ -3,27 +3,6 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// The World, then the regions a chart shows (all, or the largest), for small multiples.
-fn panel_entities(tables: &RunTables) -> (Vec<String>, String) {
-    let world = tables.world().to_string();
-    let mut entities = vec![world];
-    let (shown, total) = chart_regions(tables);
-    if tables.entities.len() > 1 {
-        entities.extend(shown.iter().cloned());
-    }
-    (entities, regions_note(shown.len(), total))
-}
-
-/// Grid columns for `n` panels.
-fn grid_columns(n: usize) -> usize {
-    match n {
-        1 => 1,
-        2..=4 => 2,
-        5..=6 => 3,
-        _ => 4,
-    }
-}
-
 pub(crate) fn components_chart(tables: &RunTables) -> Chart {
     let (entities, note) = panel_entities(tables);
     let several = entities.len() > 1;

@@ -461,6 +461,25 @@ impl<'f> Checker<'f> {
         }
     }
 
+    /// The year a key of a year-keyed table names (1000..=3000), or an error at the key.
+    pub(super) fn year_key(
+        &mut self,
+        path: &str,
+        key: &Spanned<std::borrow::Cow<'_, str>>,
+    ) -> Option<i32> {
+        let text = key.get_ref().as_ref();
+        match text.parse::<i32>() {
+            Ok(y) if (1000..=3000).contains(&y) => Some(y),
+            _ => {
+                self.error(
+                    key.span(),
+                    format!("`{path}` is keyed by year (1000..=3000), found the key `{text}`"),
+                );
+                None
+            }
+        }
+    }
+
     /// A table keyed by year: `{ 1990 = 154e6, 2000 = 175e6 }`, sorted by year.
     pub(super) fn year_table(
         &mut self,
@@ -488,18 +507,9 @@ impl<'f> Checker<'f> {
         for (year_key, v) in entries.iter() {
             let year_text = year_key.get_ref().as_ref();
             let entry_path = format!("{path}.{year_text}");
-            let year = match year_text.parse::<i32>() {
-                Ok(y) if (1000..=3000).contains(&y) => y,
-                _ => {
-                    self.error(
-                        year_key.span(),
-                        format!(
-                            "`{path}` is keyed by year (1000..=3000), found the key `{year_text}`"
-                        ),
-                    );
-                    ok = false;
-                    continue;
-                }
+            let Some(year) = self.year_key(&path, year_key) else {
+                ok = false;
+                continue;
             };
             match self.bounded_value(&entry_path, v, bound) {
                 Some(x) => points.push((year, x)),
@@ -610,19 +620,9 @@ impl<'f> Checker<'f> {
         let mut by_group: Vec<Vec<(i32, f64)>> = vec![Vec::new(); origins.len()];
         let mut ok = true;
         for (year_key, v) in entries.iter() {
-            let year_text = year_key.get_ref().as_ref();
-            let year = match year_text.parse::<i32>() {
-                Ok(y) if (1000..=3000).contains(&y) => y,
-                _ => {
-                    self.error(
-                        year_key.span(),
-                        format!(
-                            "`{path}` is keyed by year (1000..=3000), found the key `{year_text}`"
-                        ),
-                    );
-                    ok = false;
-                    continue;
-                }
+            let Some(year) = self.year_key(&path, year_key) else {
+                ok = false;
+                continue;
             };
             let DeValue::Table(groups) = v.get_ref() else {
                 self.diagnostics.push(
