@@ -6,6 +6,7 @@ use rayon::prelude::*;
 
 use crate::model::rates::Rates;
 use crate::model::remittance::effective_remitters;
+use crate::model::state::Cohorts;
 use crate::model::step::{step_region, StepRates};
 use crate::model::{MAX_AGE, N_AGES, N_SEXES};
 use crate::scenario::Scenario;
@@ -22,13 +23,13 @@ pub struct RegionCalibration {
     /// `g_hat`: arrival growth per year over the calibration period.
     pub arrival_growth: f64,
     /// `N_base`, the region's state in the base year.
-    pub initial_state: Vec<f64>,
+    pub initial_state: Cohorts,
     /// `I_base`, the arrivals of the first projected year (before changes and pulses).
     pub arrivals_base: f64,
     /// The stock the model reaches in the calibration year with `g_hat`.
     pub achieved_calibration_stock: f64,
     /// The state in the calibration year that `g_hat` leads to.
-    pub state_at_calibration: Vec<f64>,
+    pub state_at_calibration: Cohorts,
 }
 
 /// The remittance calibration: amount per remitter in the two years and its growth.
@@ -120,10 +121,10 @@ pub const REMITTANCE_GROWTH_LIMIT: f64 = 0.5;
 
 /// The unscaled seed `x_B`: B steps from an empty state with base-year rates, the arrivals of
 /// step k being `exp(g k)`.
-pub fn seed_state(rates: &Rates, region: usize, growth: f64) -> Vec<f64> {
+pub fn seed_state(rates: &Rates, region: usize, growth: f64) -> Cohorts {
     let dims = rates.dims;
-    let mut state = vec![0.0; dims.cells()];
-    let mut next = vec![0.0; dims.cells()];
+    let mut state = dims.zeros();
+    let mut next = dims.zeros();
     let step_rates = StepRates {
         death_probability: &rates.death_probability[0],
         departure_probability: &rates.departure_probability[0][region],
@@ -133,9 +134,8 @@ pub fn seed_state(rates: &Rates, region: usize, growth: f64) -> Vec<f64> {
     };
     for k in 0..SEED_STEPS {
         step_region(
-            &state,
-            &mut next,
-            dims,
+            state.view(),
+            next.view_mut(),
             step_rates,
             (growth * k as f64).exp(),
         );
@@ -151,7 +151,7 @@ pub fn initial_state(
     region: usize,
     growth: f64,
     stock_base: f64,
-) -> (Vec<f64>, f64) {
+) -> (Cohorts, f64) {
     let mut state = seed_state(rates, region, growth);
     let scale = stock_base / state.iter().sum::<f64>();
     state.iter_mut().for_each(|x| *x *= scale);
@@ -166,7 +166,7 @@ pub fn calibration_stock(rates: &Rates, region: usize, growth: f64, stock_base: 
         rates,
         region,
         (0, rates.calibration_index),
-        &state,
+        state.view(),
         &arrivals,
         |_| 1.0,
         |_, _, _, _| {},
@@ -403,7 +403,7 @@ pub fn calibrate_region(
         rates,
         region,
         (0, rates.calibration_index),
-        &initial_state,
+        initial_state.view(),
         &arrivals,
         |_| 1.0,
         |_, _, _, _| {},
@@ -445,14 +445,12 @@ pub fn calibrate(
         for &s in &group.streams {
             let region = &regions[s];
             remitters_base += effective_remitters(
-                &region.initial_state,
-                rates.dims,
+                region.initial_state.view(),
                 rates.remitting_ages,
                 &rates.propensity,
             );
             remitters_calibration += effective_remitters(
-                &region.state_at_calibration,
-                rates.dims,
+                region.state_at_calibration.view(),
                 rates.remitting_ages,
                 &rates.propensity,
             );

@@ -262,10 +262,10 @@ pub fn differences(runs: &[Compared]) -> Vec<Difference> {
                             else {
                                 continue;
                             };
-                            let mut diff: Vec<f64> = (0..a.n_trajectories)
+                            let mut diff: Vec<f64> = (0..a.n_trajectories())
                                 .map(|k| a.value(k, e, v, t) - b.value(k, e, vb, tr))
                                 .collect();
-                            let mut rel: Vec<f64> = (0..a.n_trajectories)
+                            let mut rel: Vec<f64> = (0..a.n_trajectories())
                                 .filter_map(|k| {
                                     let base = b.value(k, e, vb, tr);
                                     (base != 0.0).then(|| (a.value(k, e, v, t) - base) / base)

@@ -33,7 +33,7 @@ fn hindcast_coverage_is_nominal_for_model_draws_and_low_for_biased_ones() {
     let cal = (scenario.calibration_year - scenario.base_year) as usize;
     let n_years = run.rates.n_years;
     // One observation per truth trajectory, spread over regions, variables and later years.
-    let points: Vec<(usize, usize, usize)> = (0..truth.n_trajectories)
+    let points: Vec<(usize, usize, usize)> = (0..truth.n_trajectories())
         .map(|k| {
             (
                 k % entities.len(),

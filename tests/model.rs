@@ -93,7 +93,7 @@ fn assert_no_negative_cell(scenario: &Scenario, run: &DeterministicRun) {
             &rates,
             r,
             (0, rates.n_years),
-            &calibration.initial_state,
+            calibration.initial_state.view(),
             &arrivals,
             |_| 1.0,
             |_, state, flows, _| {

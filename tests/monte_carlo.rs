@@ -65,7 +65,7 @@ fn every_sd_at_zero_gives_exactly_the_deterministic_run() {
         }
         let run = run_deterministic(&scenario).unwrap();
         let mc = run_monte_carlo(&scenario, &run, &scenario.uncertainty, &|| {});
-        for k in 0..mc.n_trajectories {
+        for k in 0..mc.n_trajectories() {
             for (entity, variables) in run.derived.iter().enumerate() {
                 for (v, series) in variables.iter().enumerate() {
                     for (t, &expected) in series.iter().enumerate() {
@@ -127,7 +127,7 @@ fn written_growth(
     entity: usize,
     t: usize,
 ) -> Vec<f64> {
-    (0..mc.n_trajectories)
+    (0..mc.n_trajectories())
         .map(|k| (mc.value(k, entity, 1, t + 1) / mc.value(k, entity, 1, t)).ln())
         .collect()
 }
@@ -314,8 +314,8 @@ fn no_band_jumps_at_the_calibration_year() {
     let run = run_deterministic(&scenario).unwrap();
     let mc = run_monte_carlo(&scenario, &run, &scenario.uncertainty, &|| {});
     let cal = run.rates.calibration_index;
-    let world = mc.n_entities - 1;
-    for variable in 0..mc.n_variables {
+    let world = mc.n_entities() - 1;
+    for variable in 0..mc.n_variables() {
         let width = |t: usize| {
             let (_, q) = mc.summary(world, variable, t);
             (q[6] - q[0]) / q[3].abs().max(f64::MIN_POSITIVE)

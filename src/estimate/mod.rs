@@ -124,8 +124,8 @@ impl StockPanel {
 pub fn cohort_kernel(scenario: &Scenario) -> Vec<f64> {
     let rates = Rates::new(scenario);
     let dims = rates.dims;
-    let mut state = vec![0.0; dims.cells()];
-    let mut next = vec![0.0; dims.cells()];
+    let mut state = dims.zeros();
+    let mut next = dims.zeros();
     // One arrival, distributed as the arrivals of the first region.
     let step_rates = StepRates {
         death_probability: &rates.death_probability[0],
@@ -134,12 +134,12 @@ pub fn cohort_kernel(scenario: &Scenario) -> Vec<f64> {
         propensity: &rates.propensity,
         remitting_ages: rates.remitting_ages,
     };
-    step_region(&state, &mut next, dims, step_rates, 1.0);
+    step_region(state.view(), next.view_mut(), step_rates, 1.0);
     std::mem::swap(&mut state, &mut next);
     let mut kernel = Vec::with_capacity(KERNEL_YEARS);
     for _ in 0..KERNEL_YEARS {
         kernel.push(state.iter().sum::<f64>());
-        step_region(&state, &mut next, dims, step_rates, 0.0);
+        step_region(state.view(), next.view_mut(), step_rates, 0.0);
         std::mem::swap(&mut state, &mut next);
     }
     kernel

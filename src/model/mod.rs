@@ -8,6 +8,8 @@ pub mod mortality;
 pub mod rates;
 pub mod remittance;
 pub mod series;
+pub mod simd;
+pub mod state;
 pub mod step;
 
 /// Oldest single age; the last age group is the open "100 and over".

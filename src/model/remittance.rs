@@ -1,6 +1,9 @@
 //! Remittances (MODEL.md section 7): propensity to remit by duration, and effective remitters.
 
-use super::{Dims, N_AGES, N_SEXES};
+use ndarray::{ArrayView3, Axis};
+
+use super::state::SEX;
+use super::{N_AGES, N_SEXES};
 use crate::scenario::Propensity;
 
 /// `pi(d)` for d = 0..=max_duration.
@@ -29,16 +32,15 @@ pub fn propensity_by_duration(propensity: &Propensity, max_duration: usize) -> V
 
 /// Effective remitters `E = sum over a in age_range, s, d of N[s, a, d] pi(d)` of one region.
 pub fn effective_remitters(
-    state: &[f64],
-    dims: Dims,
+    state: ArrayView3<'_, f64>,
     age_range: (usize, usize),
     pi: &[f64],
 ) -> f64 {
-    let n_dur = dims.n_durations();
     let mut total = 0.0;
     for sex in 0..N_SEXES {
+        let of_sex = state.index_axis(SEX, sex);
         for age in age_range.0..=age_range.1.min(N_AGES - 1) {
-            let row = &state[dims.index(sex, age, 0)..][..n_dur];
+            let row = of_sex.index_axis(Axis(0), age);
             total += row.iter().zip(pi).map(|(n, p)| n * p).sum::<f64>();
         }
     }

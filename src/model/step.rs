@@ -1,7 +1,19 @@
-//! One year, t to t+1, for one region (MODEL.md section 5), in this order: deaths, then
+//! One year, t to t+1, for one stream (MODEL.md section 5), in this order: deaths, then
 //! departures of the survivors, then ageing by one year of age and of duration (the last
 //! groups open), then the year's arrivals at duration 0.
+//!
+//! The step advances a [`Batch`] of trajectories at once, `N[sex, age, duration, lane]` with
+//! the lane (trajectory) innermost: each lane has its own departure probabilities (the Monte
+//! Carlo's multiplier) and arrivals, and every cell update is a vertical operation on `B`
+//! lanes. The deterministic run is a batch of one. Every sum is taken in a fixed order per
+//! lane (within a row of durations, the even durations and the odd ones in two partial sums,
+//! the open duration last in the odd one; rows in sex-then-age order), so a lane's results do
+//! not depend on the batch size, the thread or the instruction set.
 
+use ndarray::{ArrayView3, ArrayView4, ArrayViewMut3, ArrayViewMut4};
+
+use super::simd::InstructionSet;
+use super::state::{batch_row, batch_row_mut, lanes, lanes_mut, Batch};
 use super::{Dims, MAX_AGE, N_AGES, N_SEXES};
 
 /// The flows of one region in one year, and two sums over the state they came from (taken in
@@ -31,174 +43,299 @@ pub struct StepRates<'a> {
     pub remitting_ages: (usize, usize),
 }
 
-/// Independent partial sums, so that the compiler can keep two additions in flight in one
-/// SSE2 register
-/// (a single running sum is bound by the latency of one addition per cell; measured: 2 lanes
-/// beat 4 and 8, which spill registers).
-const LANES: usize = 2;
-
-/// Sums of one row (one sex and age, every duration): persons, departures, remitters.
-#[derive(Clone, Copy, Default)]
-struct RowSums {
-    persons: [f64; LANES],
-    departures: [f64; LANES],
-    remitters: [f64; LANES],
+/// The departure probabilities of one year for each lane of a batch, `h[d][lane]`, and the
+/// share of survivors who stay, `1 - h[d][lane]`.
+#[derive(Debug, Clone)]
+pub struct LaneDepartures<const B: usize> {
+    pub leave: Vec<[f64; B]>,
+    pub stay: Vec<[f64; B]>,
 }
 
-impl RowSums {
-    fn total(lanes: [f64; LANES]) -> f64 {
-        lanes.iter().sum()
+impl<const B: usize> LaneDepartures<B> {
+    pub fn new(dims: Dims) -> Self {
+        Self {
+            leave: vec![[0.0; B]; dims.n_durations()],
+            stay: vec![[0.0; B]; dims.n_durations()],
+        }
+    }
+
+    /// `h[d][lane] = min(1, h(d) M[lane])` from the year's probabilities `h(d)` and each
+    /// lane's multiplier (1 in the deterministic run, where this is `h(d)` itself since
+    /// `h(d) <= 1`).
+    pub fn set(&mut self, h: &[f64], multipliers: &[f64; B]) {
+        for ((leave, stay), &h) in self.leave.iter_mut().zip(&mut self.stay).zip(h) {
+            for lane in 0..B {
+                leave[lane] = (h * multipliers[lane]).min(1.0);
+                stay[lane] = 1.0 - leave[lane];
+            }
+        }
     }
 }
 
-/// Moves one row's survivors who stay from `from[d]` to `to[d]` (the caller passes `to`
-/// shifted by one duration), assigned when `ASSIGN`, else added, and adds the row's sums of
-/// persons, departures and (when `REMIT`) `persons pi(d)` into `sums`.
+/// The flows of each lane of a batch in one year (see [`Flows`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LaneFlows<const B: usize> {
+    pub deaths: [f64; B],
+    pub departures: [f64; B],
+    pub stock: [f64; B],
+    pub remitters: [f64; B],
+}
+
+impl<const B: usize> LaneFlows<B> {
+    /// The flows of one lane.
+    pub fn lane(&self, lane: usize) -> Flows {
+        Flows {
+            deaths: self.deaths[lane],
+            departures: self.departures[lane],
+            stock: self.stock[lane],
+            remitters: self.remitters[lane],
+        }
+    }
+}
+
+/// Sums of one row (one sex and age, every duration) for each lane: persons, departures,
+/// remitters, each in two partial sums (even durations, odd durations and the open one).
+struct RowSums<const B: usize> {
+    persons: [[f64; B]; 2],
+    departures: [[f64; B]; 2],
+    remitters: [[f64; B]; 2],
+}
+
+impl<const B: usize> RowSums<B> {
+    fn new() -> Self {
+        Self {
+            persons: [[0.0; B]; 2],
+            departures: [[0.0; B]; 2],
+            remitters: [[0.0; B]; 2],
+        }
+    }
+
+    fn total(sums: &[[f64; B]; 2], lane: usize) -> f64 {
+        sums[0][lane] + sums[1][lane]
+    }
+}
+
+/// One cell `N[s, a, d]` of every lane: `survivors = N (1 - q)`, departures
+/// `survivors h(d)`, remitters `N pi(d)` (when `REMIT`), and `survivors (1 - h(d))` put in
+/// the target cell (assigned when `ASSIGN`, else added); the sums go to partial sum `part`.
 #[inline(always)]
-fn shift_row<const ASSIGN: bool, const REMIT: bool>(
-    from: &[f64],
-    to: &mut [f64],
+fn cell<const B: usize, const ASSIGN: bool, const REMIT: bool>(
+    from: &[f64; B],
+    to: &mut [f64; B],
     p: f64,
-    h: &[f64],
-    pi: &[f64],
-    sums: &mut RowSums,
+    leave: &[f64; B],
+    stay: &[f64; B],
+    pi: f64,
+    sums: &mut RowSums<B>,
+    part: usize,
 ) {
-    let n = from.len();
-    let (from, h, pi, to) = (&from[..n], &h[..n], &pi[..n], &mut to[..n]);
-    let mut persons_acc = [0.0; LANES];
-    let mut departures_acc = [0.0; LANES];
-    let mut remitters_acc = [0.0; LANES];
-    let split = n - n % LANES;
-    let chunks = from[..split]
-        .chunks_exact(LANES)
-        .zip(h[..split].chunks_exact(LANES))
-        .zip(pi[..split].chunks_exact(LANES))
-        .zip(to[..split].chunks_exact_mut(LANES));
-    for (((from4, h4), pi4), to4) in chunks {
-        for lane in 0..LANES {
-            let persons = from4[lane];
-            let survivors = persons * p;
-            persons_acc[lane] += persons;
-            departures_acc[lane] += survivors * h4[lane];
-            if REMIT {
-                remitters_acc[lane] += persons * pi4[lane];
-            }
-            let stay = survivors * (1.0 - h4[lane]);
-            if ASSIGN {
-                to4[lane] = stay;
-            } else {
-                to4[lane] += stay;
-            }
-        }
-    }
-    for d in split..n {
-        let persons = from[d];
+    for lane in 0..B {
+        let persons = from[lane];
         let survivors = persons * p;
-        persons_acc[0] += persons;
-        departures_acc[0] += survivors * h[d];
+        sums.persons[part][lane] += persons;
+        sums.departures[part][lane] += survivors * leave[lane];
         if REMIT {
-            remitters_acc[0] += persons * pi[d];
+            sums.remitters[part][lane] += persons * pi;
         }
-        let stay = survivors * (1.0 - h[d]);
+        let stays = survivors * stay[lane];
         if ASSIGN {
-            to[d] = stay;
+            to[lane] = stays;
         } else {
-            to[d] += stay;
+            to[lane] += stays;
         }
-    }
-    for lane in 0..LANES {
-        sums.persons[lane] += persons_acc[lane];
-        sums.departures[lane] += departures_acc[lane];
-        sums.remitters[lane] += remitters_acc[lane];
     }
 }
 
-/// Advances `old` (N_t) to `new` (N_{t+1}) with `arrivals_persons` arrivals; `new` is
-/// overwritten. Returns the year's deaths and departures, and the stock and effective
-/// remitters of `old`. For every cell:
+/// Moves one row's survivors who stay from `from[d]` to `to[d + 1]` for d below the open
+/// duration D, then those of D to `to[D]` (added), with the row's sums.
+#[inline(always)]
+fn shift_row<const B: usize, const ASSIGN: bool, const REMIT: bool>(
+    from: &[[f64; B]],
+    to: &mut [[f64; B]],
+    p: f64,
+    departures: &LaneDepartures<B>,
+    pi: &[f64],
+) -> RowSums<B> {
+    let last = from.len() - 1;
+    let mut sums = RowSums::new();
+    let (leave, stay) = (&departures.leave[..=last], &departures.stay[..=last]);
+    let (from_open, from) = from.split_last().expect("a row has durations");
+    let (to_low, to_shifted) = to.split_at_mut(1);
+    let to_shifted = &mut to_shifted[..last];
+    // Durations 0..D-1 in pairs (even into part 0, odd into part 1), an odd one out into 0.
+    let (from_pairs, from_rest) = from.as_chunks::<2>();
+    let (to_pairs, to_rest) = to_shifted.as_chunks_mut::<2>();
+    let (leave_pairs, leave_rest) = leave[..last].as_chunks::<2>();
+    let (stay_pairs, stay_rest) = stay[..last].as_chunks::<2>();
+    let (pi_pairs, pi_rest) = pi[..last].as_chunks::<2>();
+    for ((((from, to), leave), stay), pi) in from_pairs
+        .iter()
+        .zip(to_pairs.iter_mut())
+        .zip(leave_pairs)
+        .zip(stay_pairs)
+        .zip(pi_pairs)
+    {
+        let [to_even, to_odd] = to;
+        cell::<B, ASSIGN, REMIT>(&from[0], to_even, p, &leave[0], &stay[0], pi[0], &mut sums, 0);
+        cell::<B, ASSIGN, REMIT>(&from[1], to_odd, p, &leave[1], &stay[1], pi[1], &mut sums, 1);
+    }
+    if let (Some(from), Some(to)) = (from_rest.first(), to_rest.first_mut()) {
+        cell::<B, ASSIGN, REMIT>(from, to, p, &leave_rest[0], &stay_rest[0], pi_rest[0], &mut sums, 0);
+    }
+    // The open duration D stays at D (after the d = D-1 survivors were put there).
+    let to_open = to_shifted.last_mut().unwrap_or(&mut to_low[0]);
+    cell::<B, false, REMIT>(from_open, to_open, p, &leave[last], &stay[last], pi[last], &mut sums, 1);
+    sums
+}
+
+/// Advances a batch `old` (N_t of each lane) to `new` (N_{t+1}), which is overwritten, with
+/// each lane's departure probabilities and arrivals. Returns each lane's deaths and
+/// departures of the year and the stock and effective remitters of `old`. For every cell:
 /// `deaths += N q`, `survivors = N (1 - q)`, `departures += survivors h(d)`,
 /// `N'[min(a+1, A), s, min(d+1, D)] += survivors (1 - h(d))`, then `N'[a, s, 0] = I f[a, s]`.
-pub fn step_region(
-    old: &[f64],
-    new: &mut [f64],
-    dims: Dims,
+pub fn step_batch<const B: usize>(
+    old: ArrayView4<'_, f64>,
+    new: ArrayViewMut4<'_, f64>,
     rates: StepRates<'_>,
-    arrivals_persons: f64,
-) -> Flows {
-    let n_dur = dims.n_durations();
-    let last = dims.max_duration;
-    debug_assert_eq!(old.len(), dims.cells());
-    debug_assert_eq!(new.len(), dims.cells());
-    let h = rates.departure_probability;
+    departures: &LaneDepartures<B>,
+    arrivals: &[f64; B],
+    instruction_set: InstructionSet,
+) -> LaneFlows<B> {
+    struct Step<'a, 'b, const B: usize> {
+        old: ArrayView4<'a, f64>,
+        new: ArrayViewMut4<'b, f64>,
+        rates: StepRates<'a>,
+        departures: &'a LaneDepartures<B>,
+        arrivals: &'a [f64; B],
+    }
+    impl<const B: usize> pulp::WithSimd for Step<'_, '_, B> {
+        type Output = LaneFlows<B>;
+        #[inline(always)]
+        fn with_simd<S: pulp::Simd>(self, _simd: S) -> LaneFlows<B> {
+            step_lanes(self.old, self.new, self.rates, self.departures, self.arrivals)
+        }
+    }
+    instruction_set.arch().dispatch(Step {
+        old,
+        new,
+        rates,
+        departures,
+        arrivals,
+    })
+}
+
+/// The body of [`step_batch`], compiled once per instruction set (inlined into pulp's
+/// target-feature functions, where the lane loops become AVX-512, AVX2 or SSE2 code).
+#[inline(always)]
+fn step_lanes<const B: usize>(
+    old: ArrayView4<'_, f64>,
+    mut new: ArrayViewMut4<'_, f64>,
+    rates: StepRates<'_>,
+    departures: &LaneDepartures<B>,
+    arrivals: &[f64; B],
+) -> LaneFlows<B> {
+    assert_eq!(old.shape(), new.shape());
+    assert_eq!(old.shape()[3], B);
+    assert_eq!(departures.leave.len(), old.shape()[2]);
     let pi = rates.propensity;
     let (remit_lo, remit_hi) = rates.remitting_ages;
-    let mut flows = Flows::default();
+    let mut flows = LaneFlows {
+        deaths: [0.0; B],
+        departures: [0.0; B],
+        stock: [0.0; B],
+        remitters: [0.0; B],
+    };
     for sex in 0..N_SEXES {
         // Nobody is aged 0 at a duration above 0: arrivals fill duration 0 below.
-        new[dims.index(sex, 0, 0)..][..n_dur].fill(0.0);
+        batch_row_mut(new.view_mut(), sex, 0).fill(0.0);
         for age in 0..N_AGES {
             let q = rates.death_probability[sex * N_AGES + age];
             let p = 1.0 - q;
-            let from = &old[dims.index(sex, age, 0)..][..n_dur];
-            let to_age = (age + 1).min(MAX_AGE);
-            let to = &mut new[dims.index(sex, to_age, 0)..][..n_dur];
+            let from = lanes::<B>(batch_row(old.view(), sex, age));
+            let to = lanes_mut::<B>(batch_row_mut(new.view_mut(), sex, (age + 1).min(MAX_AGE)));
             let remit = age >= remit_lo && age <= remit_hi;
             // Each target row is written first by age - 1; only the open age adds a second time.
-            let assign = age < MAX_AGE;
-            let mut sums = RowSums::default();
-            match (assign, remit) {
-                (true, true) => {
-                    shift_row::<true, true>(&from[..last], &mut to[1..], p, h, pi, &mut sums)
-                }
-                (true, false) => {
-                    shift_row::<true, false>(&from[..last], &mut to[1..], p, h, pi, &mut sums)
-                }
-                (false, true) => {
-                    shift_row::<false, true>(&from[..last], &mut to[1..], p, h, pi, &mut sums)
-                }
-                (false, false) => {
-                    shift_row::<false, false>(&from[..last], &mut to[1..], p, h, pi, &mut sums)
+            let sums = match (age < MAX_AGE, remit) {
+                (true, true) => shift_row::<B, true, true>(from, to, p, departures, pi),
+                (true, false) => shift_row::<B, true, false>(from, to, p, departures, pi),
+                (false, true) => shift_row::<B, false, true>(from, to, p, departures, pi),
+                (false, false) => shift_row::<B, false, false>(from, to, p, departures, pi),
+            };
+            for lane in 0..B {
+                let row_persons = RowSums::total(&sums.persons, lane);
+                flows.stock[lane] += row_persons;
+                flows.deaths[lane] += row_persons * q;
+                flows.departures[lane] += RowSums::total(&sums.departures, lane);
+                if remit {
+                    flows.remitters[lane] += RowSums::total(&sums.remitters, lane);
                 }
             }
-            // The open duration D stays at D (after the d = D-1 survivors were put there).
-            let persons = from[last];
-            let survivors = persons * p;
-            sums.persons[1] += persons;
-            sums.departures[1] += survivors * h[last];
-            if remit {
-                sums.remitters[1] += persons * pi[last];
-            }
-            to[last] += survivors * (1.0 - h[last]);
-            let row_persons = RowSums::total(sums.persons);
-            flows.stock += row_persons;
-            flows.deaths += row_persons * q;
-            flows.departures += RowSums::total(sums.departures);
-            flows.remitters += RowSums::total(sums.remitters);
         }
     }
     for sex in 0..N_SEXES {
         for age in 0..N_AGES {
-            new[dims.index(sex, age, 0)] =
-                arrivals_persons * rates.arrival_shares[sex * N_AGES + age];
+            let share = rates.arrival_shares[sex * N_AGES + age];
+            let arrived = &mut lanes_mut::<B>(batch_row_mut(new.view_mut(), sex, age))[0];
+            for lane in 0..B {
+                arrived[lane] = arrivals[lane] * share;
+            }
         }
     }
     flows
 }
 
+/// Advances one state `old` (N_t) to `new` (N_{t+1}) with `arrivals_persons` arrivals: the
+/// step of a batch of one, on the instruction set runs use. `new` is overwritten.
+pub fn step_region(
+    old: ArrayView3<'_, f64>,
+    new: ArrayViewMut3<'_, f64>,
+    rates: StepRates<'_>,
+    arrivals_persons: f64,
+) -> Flows {
+    let n_durations = old.shape()[2];
+    let mut departures = LaneDepartures::<1> {
+        leave: Vec::with_capacity(n_durations),
+        stay: Vec::with_capacity(n_durations),
+    };
+    for &h in &rates.departure_probability[..n_durations] {
+        departures.leave.push([h]);
+        departures.stay.push([1.0 - h]);
+    }
+    step_batch::<1>(
+        old.insert_axis(super::state::LANE),
+        new.insert_axis(super::state::LANE),
+        rates,
+        &departures,
+        &[arrivals_persons],
+        InstructionSet::chosen(),
+    )
+    .lane(0)
+}
+
+/// A batch whose every lane holds `state` (the start of a batch of trajectories).
+pub fn broadcast_batch<const B: usize>(state: ArrayView3<'_, f64>) -> Batch {
+    let (sexes, ages, durations) = state.dim();
+    let mut batch = Batch::zeros((sexes, ages, durations, B));
+    for (mut lane, _) in batch.axis_iter_mut(super::state::LANE).zip(0..B) {
+        lane.assign(&state);
+    }
+    batch
+}
+
 /// The same step as plain nested loops over every cell, written straight from MODEL.md for
 /// tests to compare the fast step with. Slow on purpose.
 pub fn reference_step(
-    old: &[f64],
+    old: ArrayView3<'_, f64>,
     dims: Dims,
     rates: StepRates<'_>,
     arrivals_persons: f64,
-) -> (Vec<f64>, Flows) {
-    let mut new = vec![0.0; dims.cells()];
+) -> (super::state::Cohorts, Flows) {
+    let mut new = dims.zeros();
     let mut flows = Flows::default();
     for sex in 0..N_SEXES {
         for age in 0..N_AGES {
             for d in 0..=dims.max_duration {
-                let n = old[dims.index(sex, age, d)];
+                let n = old[[sex, age, d]];
                 flows.stock += n;
                 if age >= rates.remitting_ages.0 && age <= rates.remitting_ages.1 {
                     flows.remitters += n * rates.propensity[d];
@@ -208,16 +345,14 @@ pub fn reference_step(
                 let survivors = n * (1.0 - q);
                 let h = rates.departure_probability[d];
                 flows.departures += survivors * h;
-                let target =
-                    dims.index(sex, (age + 1).min(MAX_AGE), (d + 1).min(dims.max_duration));
-                new[target] += survivors * (1.0 - h);
+                new[[sex, (age + 1).min(MAX_AGE), (d + 1).min(dims.max_duration)]] +=
+                    survivors * (1.0 - h);
             }
         }
     }
     for sex in 0..N_SEXES {
         for age in 0..N_AGES {
-            new[dims.index(sex, age, 0)] =
-                arrivals_persons * rates.arrival_shares[sex * N_AGES + age];
+            new[[sex, age, 0]] = arrivals_persons * rates.arrival_shares[sex * N_AGES + age];
         }
     }
     (new, flows)
@@ -226,6 +361,8 @@ pub fn reference_step(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::state::{total, Cohorts, LANE};
+    use ndarray::Axis;
 
     fn uniform_rates(q: f64, h: f64, dims: Dims) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
         let mut shares = vec![0.0; N_SEXES * N_AGES];
@@ -246,10 +383,10 @@ mod tests {
     #[test]
     fn three_cohorts_by_hand() {
         let dims = Dims::new(4);
-        let mut old = vec![0.0; dims.cells()];
-        old[dims.index(0, 30, 2)] = 1000.0;
-        old[dims.index(1, 100, 4)] = 500.0;
-        old[dims.index(1, 99, 3)] = 200.0;
+        let mut old = dims.zeros();
+        old[[0, 30, 2]] = 1000.0;
+        old[[1, 100, 4]] = 500.0;
+        old[[1, 99, 3]] = 200.0;
         let (q, h, shares) = uniform_rates(0.01, 0.1, dims);
         let pi = vec![0.5; dims.n_durations()];
         let rates = StepRates {
@@ -259,52 +396,139 @@ mod tests {
             propensity: &pi,
             remitting_ages: (15, 64),
         };
-        let mut new = vec![f64::NAN; dims.cells()];
-        let flows = step_region(&old, &mut new, dims, rates, 100.0);
-        assert!((new[dims.index(0, 31, 3)] - 891.0).abs() < 1e-9);
-        assert!((new[dims.index(1, 100, 4)] - 623.7).abs() < 1e-9);
-        assert!((new[dims.index(0, 25, 0)] - 50.0).abs() < 1e-12);
-        assert!((new[dims.index(1, 30, 0)] - 50.0).abs() < 1e-12);
+        let mut new = Cohorts::from_elem(dims.shape(), f64::NAN);
+        let flows = step_region(old.view(), new.view_mut(), rates, 100.0);
+        assert!((new[[0, 31, 3]] - 891.0).abs() < 1e-9);
+        assert!((new[[1, 100, 4]] - 623.7).abs() < 1e-9);
+        assert!((new[[0, 25, 0]] - 50.0).abs() < 1e-12);
+        assert!((new[[1, 30, 0]] - 50.0).abs() < 1e-12);
         assert!((flows.deaths - 17.0).abs() < 1e-9);
         assert!((flows.departures - 168.3).abs() < 1e-9);
-        let total: f64 = new.iter().sum();
-        assert!((total - (1700.0 - 17.0 - 168.3 + 100.0)).abs() < 1e-9);
+        assert!((total(new.view()) - (1700.0 - 17.0 - 168.3 + 100.0)).abs() < 1e-9);
         assert_eq!(new.iter().filter(|v| **v != 0.0).count(), 4);
         // Stock 1700; remitters: only the 1000 women aged 30 are 15-64, times pi = 0.5.
         assert!((flows.stock - 1700.0).abs() < 1e-12);
         assert!((flows.remitters - 500.0).abs() < 1e-12);
     }
 
+    struct Example {
+        dims: Dims,
+        old: Cohorts,
+        q: Vec<f64>,
+        h: Vec<f64>,
+        shares: Vec<f64>,
+        pi: Vec<f64>,
+    }
+
+    impl Example {
+        fn new(max_duration: usize) -> Self {
+            let dims = Dims::new(max_duration);
+            let old = dims.cohorts(
+                (0..dims.cells())
+                    .map(|i| ((i * 7919) % 1000) as f64 * 0.37)
+                    .collect(),
+            );
+            Example {
+                dims,
+                old,
+                q: (0..N_SEXES * N_AGES)
+                    .map(|i| 0.001 + (i % N_AGES) as f64 * 0.003)
+                    .collect(),
+                h: (0..=max_duration)
+                    .map(|d| 0.03 + 0.07 * (-0.25 * d as f64).exp())
+                    .collect(),
+                shares: vec![1.0 / (N_SEXES * N_AGES) as f64; N_SEXES * N_AGES],
+                pi: (0..=max_duration)
+                    .map(|d| 0.6 * (-0.05 * d as f64).exp())
+                    .collect(),
+            }
+        }
+
+        fn rates(&self) -> StepRates<'_> {
+            StepRates {
+                death_probability: &self.q,
+                departure_probability: &self.h,
+                arrival_shares: &self.shares,
+                propensity: &self.pi,
+                remitting_ages: (15, 64),
+            }
+        }
+    }
+
     #[test]
     fn fast_step_equals_reference_on_a_full_state() {
-        let dims = Dims::new(50);
-        let old: Vec<f64> = (0..dims.cells())
-            .map(|i| ((i * 7919) % 1000) as f64 * 0.37)
-            .collect();
-        let q: Vec<f64> = (0..N_SEXES * N_AGES)
-            .map(|i| 0.001 + (i % N_AGES) as f64 * 0.003)
-            .collect();
-        let h: Vec<f64> = (0..=50)
-            .map(|d| 0.03 + 0.07 * (-0.25 * d as f64).exp())
-            .collect();
-        let shares = vec![1.0 / (N_SEXES * N_AGES) as f64; N_SEXES * N_AGES];
-        let pi: Vec<f64> = (0..=50).map(|d| 0.6 * (-0.05 * d as f64).exp()).collect();
-        let rates = StepRates {
-            death_probability: &q,
-            departure_probability: &h,
-            arrival_shares: &shares,
-            propensity: &pi,
-            remitting_ages: (15, 64),
-        };
-        let mut new = vec![f64::NAN; dims.cells()];
-        let fast = step_region(&old, &mut new, dims, rates, 1234.5);
-        let (reference, slow) = reference_step(&old, dims, rates, 1234.5);
-        for (a, b) in new.iter().zip(&reference) {
-            assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0));
+        for max_duration in [50, 7, 1] {
+            let example = Example::new(max_duration);
+            let mut new = Cohorts::from_elem(example.dims.shape(), f64::NAN);
+            let fast = step_region(example.old.view(), new.view_mut(), example.rates(), 1234.5);
+            let (reference, slow) =
+                reference_step(example.old.view(), example.dims, example.rates(), 1234.5);
+            for (a, b) in new.iter().zip(&reference) {
+                assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0));
+            }
+            assert!((fast.deaths - slow.deaths).abs() <= 1e-12 * slow.deaths);
+            assert!((fast.departures - slow.departures).abs() <= 1e-12 * slow.departures);
+            assert!((fast.stock - slow.stock).abs() <= 1e-12 * slow.stock);
+            assert!((fast.remitters - slow.remitters).abs() <= 1e-12 * slow.remitters);
         }
-        assert!((fast.deaths - slow.deaths).abs() <= 1e-12 * slow.deaths);
-        assert!((fast.departures - slow.departures).abs() <= 1e-12 * slow.departures);
-        assert!((fast.stock - slow.stock).abs() <= 1e-12 * slow.stock);
-        assert!((fast.remitters - slow.remitters).abs() <= 1e-12 * slow.remitters);
+    }
+
+    /// Runs five lanes (each its own state, departure multiplier and arrivals) as a batch of
+    /// `B` on `set`, returning each lane's state and flows after three steps.
+    fn lanes_after_three_steps<const B: usize>(
+        example: &Example,
+        set: InstructionSet,
+    ) -> Vec<(Cohorts, Flows)> {
+        let multipliers = [1.0, 0.5, 2.0, 40.0, 0.9];
+        let arrivals = [1234.5, 0.0, 99.25, 1e6, 3.0];
+        let mut out = Vec::new();
+        for first in (0..5).step_by(B) {
+            let mut batch = broadcast_batch::<B>(example.old.view());
+            for (lane, mut state) in batch.axis_iter_mut(LANE).enumerate() {
+                state.mapv_inplace(|x| x * (1.0 + 0.1 * ((first + lane) % 5) as f64));
+            }
+            let mut next = batch.clone();
+            let mut departures = LaneDepartures::<B>::new(example.dims);
+            let pick = |values: &[f64; 5]| -> [f64; B] {
+                std::array::from_fn(|lane| values[(first + lane).min(4)])
+            };
+            departures.set(&example.h, &pick(&multipliers));
+            let mut flows = Vec::new();
+            for _ in 0..3 {
+                flows.push(step_batch::<B>(
+                    batch.view(),
+                    next.view_mut(),
+                    example.rates(),
+                    &departures,
+                    &pick(&arrivals),
+                    set,
+                ));
+                std::mem::swap(&mut batch, &mut next);
+            }
+            for lane in 0..B.min(5 - first) {
+                let state = batch.index_axis(Axis(3), lane).to_owned();
+                out.push((state, flows[2].lane(lane)));
+            }
+        }
+        out
+    }
+
+    /// Each lane of a batch is the batch-of-one step of that lane, to the bit, whatever the
+    /// batch size and the instruction set.
+    #[test]
+    fn lanes_are_bit_identical_across_batch_sizes_and_instruction_sets() {
+        let example = Example::new(50);
+        let expected = lanes_after_three_steps::<1>(&example, InstructionSet::Sse2);
+        for set in InstructionSet::ALL {
+            assert_eq!(lanes_after_three_steps::<1>(&example, set), expected);
+            assert_eq!(lanes_after_three_steps::<2>(&example, set), expected);
+            assert_eq!(lanes_after_three_steps::<4>(&example, set), expected);
+            assert_eq!(lanes_after_three_steps::<8>(&example, set), expected);
+        }
+        // The lanes differ (the test would pass trivially on equal lanes).
+        assert_ne!(expected[0].1, expected[1].1);
+        // A multiplier of 40 caps h at 1: nobody stays beyond the new arrivals.
+        let arrived: f64 = expected[3].0.index_axis(Axis(2), 0).iter().sum();
+        assert!((total(expected[3].0.view()) - arrived).abs() < 1e-6);
     }
 }

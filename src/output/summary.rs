@@ -86,7 +86,7 @@ pub fn probabilities_csv(scenario: &Scenario, mc: &MonteCarlo) -> Result<Vec<u8>
             number(event.value),
             number(p),
             number(se),
-            mc.n_trajectories.to_string(),
+            mc.n_trajectories().to_string(),
         ])?;
     }
     csv.into_bytes()

@@ -76,7 +76,7 @@ fn write_csv(folder: &OutputFolder, scenario: &Scenario, mc: &MonteCarlo) -> Res
     let variables = variable_names(scenario);
     let all = entities(scenario);
     let years: Vec<String> = scenario.years().map(|y| y.to_string()).collect();
-    for k in 0..mc.n_trajectories {
+    for k in 0..mc.n_trajectories() {
         let trajectory = k.to_string();
         for (e, entity) in all.iter().enumerate() {
             for (t, year) in years.iter().enumerate() {
@@ -145,7 +145,7 @@ fn write_parquet(folder: &OutputFolder, scenario: &Scenario, mc: &MonteCarlo) ->
                 KeyValue::new("scenario".into(), scenario.name.clone()),
                 KeyValue::new("data_revision".into(), scenario.data_revision.clone()),
                 KeyValue::new("seed".into(), scenario.uncertainty.seed.to_string()),
-                KeyValue::new("trajectories".into(), mc.n_trajectories.to_string()),
+                KeyValue::new("trajectories".into(), mc.n_trajectories().to_string()),
             ]))
             .build(),
     );
@@ -166,8 +166,8 @@ fn write_parquet(folder: &OutputFolder, scenario: &Scenario, mc: &MonteCarlo) ->
     let rows_per_trajectory = all.len() * years.len() * variables.len();
     let per_group = (ROWS_PER_GROUP / rows_per_trajectory.max(1)).max(1);
     let mut first = 0;
-    while first < mc.n_trajectories {
-        let last = (first + per_group).min(mc.n_trajectories);
+    while first < mc.n_trajectories() {
+        let last = (first + per_group).min(mc.n_trajectories());
         let n = (last - first) * rows_per_trajectory;
         let mut trajectory = Vec::with_capacity(n);
         let mut entity = Vec::with_capacity(n);

@@ -6,10 +6,12 @@ pub mod project;
 pub mod quantiles;
 pub mod streams;
 
+use ndarray::{ArrayView3, Axis};
 use rayon::prelude::*;
 
 use crate::calibrate::{calibrate, Calibration, CalibrationError};
 use crate::model::rates::Rates;
+use crate::model::state::{Cohorts, StreamCohorts, SEX, STREAM};
 use crate::model::{Dims, AGE_GROUPS, MAX_AGE, N_AGES, N_SEXES};
 use crate::scenario::{Growth, Scenario};
 use project::{arrivals_path, project_region};
@@ -259,19 +261,18 @@ pub struct RegionDetail {
     /// Stock by `[sex][age group][duration group]` for the structure years, `(year, counts)`.
     pub structure: Vec<(i32, Vec<f64>)>,
     /// The state in the calibration year (the Monte Carlo starts from it).
-    pub state_at_calibration: Vec<f64>,
+    pub state_at_calibration: Cohorts,
     /// Stock by duration group of stay (the groups of structure.csv, [`duration_groups`]),
     /// `[year][group]`.
     pub by_duration_group: Vec<Vec<f64>>,
 }
 
 /// The stock by duration group of stay (`[group]`, see [`duration_groups`]).
-fn by_duration_group(state: &[f64], dims: Dims) -> Vec<f64> {
+fn by_duration_group(state: ArrayView3<'_, f64>, dims: Dims) -> Vec<f64> {
     let groups = duration_groups(dims.max_duration);
     let mut out = vec![0.0; groups.len()];
-    for sex in 0..N_SEXES {
-        for age in 0..N_AGES {
-            let row = &state[dims.index(sex, age, 0)..][..dims.n_durations()];
+    for of_sex in state.outer_iter() {
+        for row in of_sex.outer_iter() {
             for (d, persons) in row.iter().enumerate() {
                 // 0-4, 5-9, ... below D; the open group D+ from D on.
                 let group = if d >= dims.max_duration {
@@ -317,6 +318,9 @@ pub struct DeterministicRun {
     /// Derived variables `[entity][variable][year]` (see [`derive`]).
     pub derived: Vec<Vec<Vec<f64>>>,
     pub structure: RunStructure,
+    /// Every stream's state in the calibration year, `N[stream, sex, age, duration]`, that
+    /// the calibration reached (every Monte Carlo trajectory starts from it).
+    pub state_at_calibration: StreamCohorts,
 }
 
 /// Duration groups: 0-4, 5-9, ... in five-year steps below `D`, then the open group `D+`.
@@ -340,7 +344,7 @@ pub fn duration_group_label(group: (usize, Option<usize>)) -> String {
 }
 
 /// Sums a region's state into `[sex][age group][duration group]`.
-pub fn group_structure(state: &[f64], dims: Dims) -> Vec<f64> {
+pub fn group_structure(state: ArrayView3<'_, f64>, dims: Dims) -> Vec<f64> {
     let groups = duration_groups(dims.max_duration);
     let group_of_duration: Vec<usize> = (0..=dims.max_duration)
         .map(|d| {
@@ -356,7 +360,7 @@ pub fn group_structure(state: &[f64], dims: Dims) -> Vec<f64> {
             let age_group = (age / 5).min(AGE_GROUPS - 1);
             for d in 0..=dims.max_duration {
                 out[(sex * AGE_GROUPS + age_group) * groups.len() + group_of_duration[d]] +=
-                    state[dims.index(sex, age, d)];
+                    state[[sex, age, d]];
             }
         }
     }
@@ -409,7 +413,7 @@ pub fn run_deterministic(scenario: &Scenario) -> Result<DeterministicRun, Calibr
                 &rates,
                 r,
                 (0, rates.n_years),
-                &region_cal.initial_state,
+                region_cal.initial_state.view(),
                 &arrivals,
                 |_| 1.0,
                 |t, state, flows, arrivals_t| {
@@ -420,13 +424,11 @@ pub fn run_deterministic(scenario: &Scenario) -> Result<DeterministicRun, Calibr
                     core.remitters.push(flows.remitters);
                     detail
                         .female
-                        .push(state[..N_AGES * dims.n_durations()].iter().sum());
+                        .push(state.index_axis(SEX, 0).iter().sum());
                     let mut by_age = [0.0; N_AGES];
-                    for sex in 0..N_SEXES {
-                        for (age, count) in by_age.iter_mut().enumerate() {
-                            *count += state[dims.index(sex, age, 0)..][..dims.n_durations()]
-                                .iter()
-                                .sum::<f64>();
+                    for of_sex in state.axis_iter(SEX) {
+                        for (count, row) in by_age.iter_mut().zip(of_sex.axis_iter(Axis(0))) {
+                            *count += row.iter().sum::<f64>();
                         }
                     }
                     detail.by_age.push(by_age);
@@ -438,7 +440,7 @@ pub fn run_deterministic(scenario: &Scenario) -> Result<DeterministicRun, Calibr
                         detail.structure.push((year, group_structure(state, dims)));
                     }
                     if t == rates.calibration_index {
-                        detail.state_at_calibration = state.to_vec();
+                        detail.state_at_calibration = state.to_owned();
                     }
                 },
             );
@@ -449,6 +451,13 @@ pub fn run_deterministic(scenario: &Scenario) -> Result<DeterministicRun, Calibr
     let amount_usd = deterministic_amounts(scenario, &rates, &calibration);
     let structure = RunStructure::of(scenario);
     let derived = derive(&rates, &structure, &core, &amount_usd);
+    let starts: Vec<_> = calibration
+        .regions
+        .iter()
+        .map(|r| r.state_at_calibration.view())
+        .collect();
+    let state_at_calibration =
+        ndarray::stack(STREAM, &starts).expect("every stream's state has one shape");
     Ok(DeterministicRun {
         rates,
         calibration,
@@ -458,6 +467,7 @@ pub fn run_deterministic(scenario: &Scenario) -> Result<DeterministicRun, Calibr
         arrival_growth,
         derived,
         structure,
+        state_at_calibration,
     })
 }
 
@@ -489,7 +499,7 @@ fn sum_details(parts: &[&RegionDetail]) -> RegionDetail {
         for (a, b) in out.structure.iter_mut().zip(&part.structure) {
             add(&mut a.1, &b.1);
         }
-        add(&mut out.state_at_calibration, &part.state_at_calibration);
+        out.state_at_calibration += &part.state_at_calibration;
         for (a, b) in out
             .by_duration_group
             .iter_mut()

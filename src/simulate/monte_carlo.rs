@@ -19,9 +19,14 @@ use rand::{RngExt, SeedableRng};
 use rand_distr::{ChiSquared, Distribution, StandardNormal};
 use rayon::prelude::*;
 
-use super::project::{arrivals_path, project_region};
+use ndarray::{Array4, ArrayView1, ArrayViewMut4, Axis};
+
+use super::project::arrivals_path;
 use super::quantiles::summarize;
 use super::{derive, CoreSeries, DeterministicRun};
+use crate::model::simd::InstructionSet;
+use crate::model::state::STREAM;
+use crate::model::step::{broadcast_batch, step_batch, LaneDepartures, StepRates};
 use crate::scenario::{Growth, Scenario, Threshold, Uncertainty};
 
 /// Salt of the generator of the chi-square draws (see the module documentation).
@@ -142,43 +147,76 @@ pub fn draw_trajectory(
     }
 }
 
-/// Runs one trajectory from the calibration-year state: the core series of every region.
-pub fn run_trajectory(run: &DeterministicRun, draws: &TrajectoryDraws) -> Vec<CoreSeries> {
+/// Runs a batch of `B` trajectories (lane `b` drawn as `draws[b]`) from the calibration-year
+/// state, every stream in turn: the core series of every stream, `[lane][stream]`. Each lane
+/// carries its own arrivals and departure multiplier through [`step_batch`].
+pub fn run_batch<const B: usize>(
+    run: &DeterministicRun,
+    draws: &[TrajectoryDraws; B],
+    instruction_set: InstructionSet,
+) -> Vec<Vec<CoreSeries>> {
     let rates = &run.rates;
     let cal = rates.calibration_index;
-    (0..rates.n_regions)
-        .map(|r| {
-            let growth = &draws.arrival_growth[r];
-            let arrivals = arrivals_path(rates, r, run.calibration.regions[r].arrivals_base, |u| {
-                growth[u]
-            });
-            let shared = &run.core[r];
-            let mut core = CoreSeries {
+    let mut out: Vec<Vec<CoreSeries>> = (0..B)
+        .map(|_| Vec::with_capacity(rates.n_regions))
+        .collect();
+    let mut departures = LaneDepartures::<B>::new(rates.dims);
+    for r in 0..rates.n_regions {
+        // Each lane's arrivals I_t (MODEL.md section 6), `[lane][year]`.
+        let arrivals: Vec<Vec<f64>> = draws
+            .iter()
+            .map(|d| {
+                let growth = &d.arrival_growth[r];
+                arrivals_path(rates, r, run.calibration.regions[r].arrivals_base, |u| {
+                    growth[u]
+                })
+            })
+            .collect();
+        let shared = &run.core[r];
+        let mut cores: Vec<CoreSeries> = (0..B)
+            .map(|_| CoreSeries {
                 stock: shared.stock[..cal].to_vec(),
                 arrivals: shared.arrivals[..cal].to_vec(),
                 deaths: shared.deaths[..cal].to_vec(),
                 departures: shared.departures[..cal].to_vec(),
                 remitters: shared.remitters[..cal].to_vec(),
+            })
+            .collect();
+        let mut state = broadcast_batch::<B>(run.state_at_calibration.index_axis(STREAM, r));
+        let mut next = rates.dims.batch(B);
+        for t in cal..rates.n_years {
+            let multipliers: [f64; B] = std::array::from_fn(|b| draws[b].departure_multiplier[t]);
+            departures.set(&rates.departure_probability[t][r], &multipliers);
+            let arrivals_t: [f64; B] = std::array::from_fn(|b| arrivals[b][t]);
+            let step_rates = StepRates {
+                death_probability: &rates.death_probability[t],
+                departure_probability: &rates.departure_probability[t][r],
+                arrival_shares: &rates.arrival_shares[r],
+                propensity: &rates.propensity,
+                remitting_ages: rates.remitting_ages,
             };
-            let start_state = &run.calibration.regions[r].state_at_calibration;
-            project_region(
-                rates,
-                r,
-                (cal, rates.n_years),
-                start_state,
-                &arrivals,
-                |t| draws.departure_multiplier[t],
-                |_, _, flows, arrivals_t| {
-                    core.stock.push(flows.stock);
-                    core.arrivals.push(arrivals_t);
-                    core.deaths.push(flows.deaths);
-                    core.departures.push(flows.departures);
-                    core.remitters.push(flows.remitters);
-                },
+            let flows = step_batch::<B>(
+                state.view(),
+                next.view_mut(),
+                step_rates,
+                &departures,
+                &arrivals_t,
+                instruction_set,
             );
-            core
-        })
-        .collect()
+            for (b, core) in cores.iter_mut().enumerate() {
+                core.stock.push(flows.stock[b]);
+                core.arrivals.push(arrivals_t[b]);
+                core.deaths.push(flows.deaths[b]);
+                core.departures.push(flows.departures[b]);
+                core.remitters.push(flows.remitters[b]);
+            }
+            std::mem::swap(&mut state, &mut next);
+        }
+        for (lane, core) in out.iter_mut().zip(cores) {
+            lane.push(core);
+        }
+    }
+    out
 }
 
 /// Bytes needed to keep every trajectory's yearly series for the summaries.
@@ -191,36 +229,69 @@ pub fn summary_memory_bytes(
     n_trajectories as u128 * n_entities as u128 * n_variables as u128 * n_years as u128 * 8
 }
 
-/// The Monte Carlo results: every trajectory's derived series, flattened
-/// `[trajectory][entity][variable][year]`.
+/// Bytes a batch of `lanes` trajectories works in while it runs: two states of one stream
+/// (the year and the next), the core series of every stream and the derived series of every
+/// entity of each lane.
+pub fn batch_memory_bytes(run: &DeterministicRun, lanes: usize) -> u128 {
+    let cells = run.rates.dims.cells() as u128;
+    let years = run.rates.n_years as u128;
+    let per_lane = run.rates.n_regions as u128 * 5 * years
+        + run.derived.len() as u128 * run.derived[0].len() as u128 * years;
+    (2 * cells + per_lane) * lanes as u128 * 8
+}
+
+/// Axes of [`MonteCarlo::values`].
+pub const TRAJECTORY: Axis = Axis(0);
+pub const ENTITY: Axis = Axis(1);
+pub const VARIABLE: Axis = Axis(2);
+pub const YEAR: Axis = Axis(3);
+
+/// The Monte Carlo results: every trajectory's derived series,
+/// `values[trajectory, entity, variable, year]`.
 pub struct MonteCarlo {
-    pub n_trajectories: usize,
-    pub n_entities: usize,
-    pub n_variables: usize,
-    pub n_years: usize,
-    pub values: Vec<f64>,
+    pub values: Array4<f64>,
 }
 
 impl MonteCarlo {
+    pub fn n_trajectories(&self) -> usize {
+        self.values.len_of(TRAJECTORY)
+    }
+
+    pub fn n_entities(&self) -> usize {
+        self.values.len_of(ENTITY)
+    }
+
+    pub fn n_variables(&self) -> usize {
+        self.values.len_of(VARIABLE)
+    }
+
+    pub fn n_years(&self) -> usize {
+        self.values.len_of(YEAR)
+    }
+
     pub fn value(&self, trajectory: usize, entity: usize, variable: usize, year: usize) -> f64 {
-        self.values[((trajectory * self.n_entities + entity) * self.n_variables + variable)
-            * self.n_years
-            + year]
+        self.values[[trajectory, entity, variable, year]]
+    }
+
+    /// Every trajectory's value of one entity, variable and year.
+    pub fn column(&self, entity: usize, variable: usize, year: usize) -> ArrayView1<'_, f64> {
+        self.values
+            .index_axis(YEAR, year)
+            .index_axis_move(Axis(VARIABLE.index()), variable)
+            .index_axis_move(Axis(ENTITY.index()), entity)
     }
 
     /// Mean and the seven quantiles for one entity, variable and year.
     pub fn summary(&self, entity: usize, variable: usize, year: usize) -> (f64, [f64; 7]) {
-        let mut column: Vec<f64> = (0..self.n_trajectories)
-            .map(|k| self.value(k, entity, variable, year))
-            .collect();
+        let mut column = self.column(entity, variable, year).to_vec();
         summarize(&mut column)
     }
 
     /// Every summary, ordered by entity, then year, then variable (the rows of summary.csv),
     /// computed in parallel; each is independent, so the result does not depend on threads.
     pub fn all_summaries(&self) -> Vec<(f64, [f64; 7])> {
-        let (n_years, n_variables) = (self.n_years, self.n_variables);
-        (0..self.n_entities * n_years * n_variables)
+        let (n_years, n_variables) = (self.n_years(), self.n_variables());
+        (0..self.n_entities() * n_years * n_variables)
             .into_par_iter()
             .map(|i| {
                 let entity = i / (n_years * n_variables);
@@ -232,43 +303,102 @@ impl MonteCarlo {
     }
 }
 
-/// Runs `n_trajectories` trajectories on the current rayon pool; `progress` is called once per
-/// finished trajectory (from any thread).
+/// How the Monte Carlo runs: the instruction set of the step and the trajectories per batch.
+/// Neither changes a result, only the speed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Engine {
+    pub instruction_set: InstructionSet,
+    /// 1, 2, 4, 8 or 16.
+    pub batch: usize,
+}
+
+impl Default for Engine {
+    /// The best instruction set of the CPU (capped by `MIGPROJ_SIMD`) and its batch size.
+    fn default() -> Self {
+        let instruction_set = InstructionSet::chosen();
+        Engine {
+            instruction_set,
+            batch: instruction_set.default_batch(),
+        }
+    }
+}
+
+/// Runs `n_trajectories` trajectories on the current rayon pool, on the default [`Engine`];
+/// `progress` is called once per finished trajectory (from any thread).
 pub fn run_monte_carlo(
     scenario: &Scenario,
     run: &DeterministicRun,
     uncertainty: &Uncertainty,
     progress: &(dyn Fn() + Sync),
 ) -> MonteCarlo {
-    let n_trajectories = uncertainty.trajectories;
-    let n_entities = run.derived.len();
-    let n_variables = run.derived[0].len();
-    let n_years = run.rates.n_years;
-    let per_trajectory = n_entities * n_variables * n_years;
-    let mut values = vec![0.0; n_trajectories * per_trajectory];
+    run_monte_carlo_on(scenario, run, uncertainty, progress, Engine::default())
+}
+
+/// [`run_monte_carlo`] on a given engine.
+pub fn run_monte_carlo_on(
+    scenario: &Scenario,
+    run: &DeterministicRun,
+    uncertainty: &Uncertainty,
+    progress: &(dyn Fn() + Sync),
+    engine: Engine,
+) -> MonteCarlo {
+    let shape = (
+        uncertainty.trajectories,
+        run.derived.len(),
+        run.derived[0].len(),
+        run.rates.n_years,
+    );
+    let mut values = Array4::zeros(shape);
+    let fill = match engine.batch {
+        1 => fill_batches::<1>,
+        2 => fill_batches::<2>,
+        4 => fill_batches::<4>,
+        8 => fill_batches::<8>,
+        16 => fill_batches::<16>,
+        other => panic!("batch size {other} is not one of 1, 2, 4, 8, 16"),
+    };
+    fill(
+        scenario,
+        run,
+        uncertainty,
+        progress,
+        engine.instruction_set,
+        values.view_mut(),
+    );
+    MonteCarlo { values }
+}
+
+/// Fills `values` batch by batch in parallel. A last batch with fewer trajectories than
+/// lanes repeats its last trajectory in the spare lanes and keeps only its own.
+fn fill_batches<const B: usize>(
+    scenario: &Scenario,
+    run: &DeterministicRun,
+    uncertainty: &Uncertainty,
+    progress: &(dyn Fn() + Sync),
+    instruction_set: InstructionSet,
+    mut values: ArrayViewMut4<'_, f64>,
+) {
     values
-        .par_chunks_mut(per_trajectory.max(1))
+        .axis_chunks_iter_mut(TRAJECTORY, B)
+        .into_par_iter()
         .enumerate()
-        .for_each(|(k, out)| {
-            let draws = draw_trajectory(scenario, run, uncertainty, k as u64);
-            let core = run_trajectory(run, &draws);
-            let derived = derive(&run.rates, &run.structure, &core, &draws.amount_usd);
-            let mut i = 0;
-            for entity in &derived {
-                for variable in entity {
-                    out[i..i + n_years].copy_from_slice(variable);
-                    i += n_years;
+        .for_each(|(i, mut batch)| {
+            let first = i * B;
+            let last = first + batch.len_of(TRAJECTORY) - 1;
+            let draws: [TrajectoryDraws; B] = std::array::from_fn(|b| {
+                draw_trajectory(scenario, run, uncertainty, (first + b).min(last) as u64)
+            });
+            let cores = run_batch::<B>(run, &draws, instruction_set);
+            for ((mut out, core), draws) in batch.outer_iter_mut().zip(&cores).zip(&draws) {
+                let derived = derive(&run.rates, &run.structure, core, &draws.amount_usd);
+                for (mut out, entity) in out.outer_iter_mut().zip(&derived) {
+                    for (mut out, variable) in out.outer_iter_mut().zip(entity) {
+                        out.assign(&ArrayView1::from(variable.as_slice()));
+                    }
                 }
+                progress();
             }
-            progress();
         });
-    MonteCarlo {
-        n_trajectories,
-        n_entities,
-        n_variables,
-        n_years,
-        values,
-    }
 }
 
 /// The share of trajectories in which an event holds, and its Monte Carlo standard error.
@@ -280,16 +410,17 @@ pub fn event_probability(
     threshold: Threshold,
     value: f64,
 ) -> (f64, f64) {
-    let hits = (0..mc.n_trajectories)
-        .filter(|&k| {
-            let x = mc.value(k, entity, variable, year);
+    let hits = mc
+        .column(entity, variable, year)
+        .iter()
+        .filter(|&&x| {
             match threshold {
                 Threshold::Above => x > value,
                 Threshold::Below => x < value,
             }
         })
         .count();
-    let n = mc.n_trajectories as f64;
+    let n = mc.n_trajectories() as f64;
     let p = hits as f64 / n;
     (p, (p * (1.0 - p) / n).sqrt())
 }

@@ -2,7 +2,10 @@
 //! applied from a starting state, reporting each year to an observer. Regions never interact,
 //! so each is projected on its own (and in parallel where that pays).
 
+use ndarray::ArrayView3;
+
 use crate::model::rates::Rates;
+use crate::model::state::Cohorts;
 use crate::model::step::{step_region, Flows, StepRates};
 
 /// Arrivals `I_t = I_base exp(sum_{u=base..t-1} g_u) M_t + P_t` for every year index
@@ -33,14 +36,14 @@ pub fn project_region(
     rates: &Rates,
     region: usize,
     (start, end): (usize, usize),
-    start_state: &[f64],
+    start_state: ArrayView3<'_, f64>,
     arrivals: &[f64],
     departure_multiplier: impl Fn(usize) -> f64,
-    mut observe: impl FnMut(usize, &[f64], Flows, f64),
-) -> Vec<f64> {
+    mut observe: impl FnMut(usize, ArrayView3<'_, f64>, Flows, f64),
+) -> Cohorts {
     let dims = rates.dims;
-    let mut state = start_state.to_vec();
-    let mut next = vec![0.0; dims.cells()];
+    let mut state = start_state.to_owned();
+    let mut next = dims.zeros();
     let mut scaled_h = vec![0.0; dims.n_durations()];
     for t in start..end {
         let base_h = &rates.departure_probability[t][region];
@@ -60,8 +63,8 @@ pub fn project_region(
             propensity: &rates.propensity,
             remitting_ages: rates.remitting_ages,
         };
-        let flows = step_region(&state, &mut next, dims, step_rates, arrivals[t]);
-        observe(t, &state, flows, arrivals[t]);
+        let flows = step_region(state.view(), next.view_mut(), step_rates, arrivals[t]);
+        observe(t, state.view(), flows, arrivals[t]);
         std::mem::swap(&mut state, &mut next);
     }
     state
