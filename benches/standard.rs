@@ -21,7 +21,7 @@ use std::time::Instant;
 
 use migproj::output::summary::summary_csv;
 use migproj::scenario::load_scenario;
-use migproj::simulate::monte_carlo::run_monte_carlo;
+use migproj::simulate::monte_carlo::{run_monte_carlo_on, Engine};
 use migproj::simulate::run_deterministic;
 use rayon::prelude::*;
 
@@ -70,6 +70,15 @@ fn main() {
         scenario.uncertainty.trajectories,
     );
     let repeats = env_usize("MIGPROJ_BENCH_REPEATS", 3);
+    // MIGPROJ_SIMD=sse2|avx2|avx512 caps the instruction set; MIGPROJ_BENCH_BATCH sets the
+    // trajectories per batch (default: the instruction set's own).
+    let mut engine = Engine::default();
+    engine.batch = env_usize("MIGPROJ_BENCH_BATCH", engine.batch);
+    println!(
+        "step on {} with batches of {} trajectories",
+        engine.instruction_set.name(),
+        engine.batch
+    );
     // Streams: regions x origin groups (regions alone without [origins]).
     let n_regions = scenario.regions.len() * scenario.n_groups();
     let cells_per_region = 101 * 2 * (scenario.max_duration + 1);
@@ -85,7 +94,7 @@ fn main() {
     for threads in [1, 2] {
         let (m, seconds) = median_seconds(threads, repeats, || {
             let run = run_deterministic(&scenario).unwrap();
-            let mc = run_monte_carlo(&scenario, &run, &scenario.uncertainty, &|| {});
+            let mc = run_monte_carlo_on(&scenario, &run, &scenario.uncertainty, &|| {}, engine);
             black_box(summary_csv(&scenario, &mc).unwrap().len());
         });
         println!("migproj end to end, {threads} thread(s): median {m:.2} s over {seconds:.2?} -> {:.3e} cell-updates/s", cell_updates / m);

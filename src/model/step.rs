@@ -117,9 +117,9 @@ impl<const B: usize> RowSums<B> {
 
 /// One cell `N[s, a, d]` of every lane: `survivors = N (1 - q)`, departures
 /// `survivors h(d)`, remitters `N pi(d)` (when `REMIT`), and `survivors (1 - h(d))` put in
-/// the target cell (assigned when `ASSIGN`, else added); the sums go to partial sum `part`.
+/// the target cell (assigned when `ASSIGN`, else added); the sums go to partial sum `PART`.
 #[inline(always)]
-fn cell<const B: usize, const ASSIGN: bool, const REMIT: bool>(
+fn cell<const B: usize, const ASSIGN: bool, const REMIT: bool, const PART: usize>(
     from: &[f64; B],
     to: &mut [f64; B],
     p: f64,
@@ -127,15 +127,14 @@ fn cell<const B: usize, const ASSIGN: bool, const REMIT: bool>(
     stay: &[f64; B],
     pi: f64,
     sums: &mut RowSums<B>,
-    part: usize,
 ) {
     for lane in 0..B {
         let persons = from[lane];
         let survivors = persons * p;
-        sums.persons[part][lane] += persons;
-        sums.departures[part][lane] += survivors * leave[lane];
+        sums.persons[PART][lane] += persons;
+        sums.departures[PART][lane] += survivors * leave[lane];
         if REMIT {
-            sums.remitters[part][lane] += persons * pi;
+            sums.remitters[PART][lane] += persons * pi;
         }
         let stays = survivors * stay[lane];
         if ASSIGN {
@@ -176,15 +175,15 @@ fn shift_row<const B: usize, const ASSIGN: bool, const REMIT: bool>(
         .zip(pi_pairs)
     {
         let [to_even, to_odd] = to;
-        cell::<B, ASSIGN, REMIT>(&from[0], to_even, p, &leave[0], &stay[0], pi[0], &mut sums, 0);
-        cell::<B, ASSIGN, REMIT>(&from[1], to_odd, p, &leave[1], &stay[1], pi[1], &mut sums, 1);
+        cell::<B, ASSIGN, REMIT, 0>(&from[0], to_even, p, &leave[0], &stay[0], pi[0], &mut sums);
+        cell::<B, ASSIGN, REMIT, 1>(&from[1], to_odd, p, &leave[1], &stay[1], pi[1], &mut sums);
     }
     if let (Some(from), Some(to)) = (from_rest.first(), to_rest.first_mut()) {
-        cell::<B, ASSIGN, REMIT>(from, to, p, &leave_rest[0], &stay_rest[0], pi_rest[0], &mut sums, 0);
+        cell::<B, ASSIGN, REMIT, 0>(from, to, p, &leave_rest[0], &stay_rest[0], pi_rest[0], &mut sums);
     }
     // The open duration D stays at D (after the d = D-1 survivors were put there).
     let to_open = to_shifted.last_mut().unwrap_or(&mut to_low[0]);
-    cell::<B, false, REMIT>(from_open, to_open, p, &leave[last], &stay[last], pi[last], &mut sums, 1);
+    cell::<B, false, REMIT, 1>(from_open, to_open, p, &leave[last], &stay[last], pi[last], &mut sums);
     sums
 }
 
