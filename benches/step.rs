@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use migproj::model::simd::InstructionSet;
-use migproj::model::step::{broadcast_batch, step_batch, LaneDepartures, StepRates};
+use migproj::model::step::{broadcast_batch, step_batch, LaneDepartures, StepRates, Workspace};
 use migproj::model::{Dims, N_AGES, N_SEXES};
 
 const YEARS: usize = 101;
@@ -65,21 +65,20 @@ fn run_steps<const B: usize>(inputs: &Inputs, set: InstructionSet, batches: usiz
     let started = Instant::now();
     for _ in 0..batches {
         let mut state = broadcast_batch::<B>(start.view());
-        let mut next = inputs.dims.batch(B);
         let mut departures = LaneDepartures::<B>::new(inputs.dims);
+        let mut workspace = Workspace::new();
         let multipliers: [f64; B] = std::array::from_fn(|b| 0.9 + 0.05 * b as f64);
         let arrivals: [f64; B] = std::array::from_fn(|b| 1e5 + b as f64);
         for _ in 0..YEARS {
             departures.set(&inputs.h, &multipliers);
             black_box(step_batch::<B>(
-                state.view(),
-                next.view_mut(),
+                state.view_mut(),
                 inputs.rates(),
                 &departures,
                 &arrivals,
+                &mut workspace,
                 set,
             ));
-            std::mem::swap(&mut state, &mut next);
         }
         black_box(&state);
     }
@@ -112,7 +111,7 @@ fn measure<const B: usize>(inputs: &Inputs, set: InstructionSet, repeats: usize)
     println!(
         "| {} | {B} | {} KiB | {:.3e} | {:.3e} | {:.0}% |",
         set.name(),
-        2 * cells * 8 / 1024,
+        cells * 8 / 1024,
         updates / step,
         updates / copy,
         100.0 * copy / step
@@ -126,7 +125,7 @@ fn main() {
         .unwrap_or(5);
     let inputs = Inputs::new();
     println!("the step alone, one thread, one stream of 10302 cells x {YEARS} years, median of {repeats}");
-    println!("| instruction set | batch | two states | cell-updates/s | copy cells/s | of copy |");
+    println!("| instruction set | batch | state | cell-updates/s | copy cells/s | of copy |");
     println!("|---|---|---|---|---|---|");
     for set in InstructionSet::ALL {
         if std::env::var("MIGPROJ_SIMD").is_ok_and(|s| InstructionSet::parse(&s) != Some(set)) {

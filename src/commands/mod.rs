@@ -15,7 +15,9 @@ use crate::output::charts::render_all;
 use crate::output::folder::{Lock, OutputFolder, WhenBusy};
 use crate::output::{summary, tables};
 use crate::scenario::{load_scenario, LoadedScenario, Scenario, Uncertainty};
-use crate::simulate::monte_carlo::{run_monte_carlo, summary_memory_bytes, MonteCarlo};
+use crate::simulate::monte_carlo::{
+    batch_memory_bytes, run_monte_carlo, summary_memory_bytes, Engine, MonteCarlo,
+};
 use crate::simulate::{run_deterministic, DeterministicRun};
 
 mod compare;

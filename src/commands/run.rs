@@ -275,28 +275,31 @@ pub(crate) fn monte_carlo(
     if uncertainty.trajectories == 0 {
         return Ok(None);
     }
-    let bytes = summary_memory_bytes(
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let summaries = summary_memory_bytes(
         uncertainty.trajectories,
         run.derived.len(),
         run.derived[0].len(),
         run.rates.n_years,
     );
-    if bytes > u128::from(args.max_memory) {
+    // Each thread works on one batch at a time, beside the summaries.
+    let batches = threads as u128 * batch_memory_bytes(run, Engine::default().batch);
+    if summaries + batches > u128::from(args.max_memory) {
         return Err(Error::InputPlain(format!(
-            "error: {} trajectories would need {} of memory for their summaries ({} trajectories x {} series (regions and World) x {} variables x {} years x 8 bytes), more than --max-memory {}; use fewer trajectories or raise --max-memory",
+            "error: {} trajectories would need {} of memory for their summaries ({} trajectories x {} series (regions and World) x {} variables x {} years x 8 bytes) and {} for the batches its {threads} thread(s) work on, more than --max-memory {}; use fewer trajectories or raise --max-memory",
             uncertainty.trajectories,
-            human_bytes(bytes),
+            human_bytes(summaries),
             uncertainty.trajectories,
             run.derived.len(),
             run.derived[0].len(),
             run.rates.n_years,
+            human_bytes(batches),
             human_bytes(u128::from(args.max_memory)),
         )));
     }
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()

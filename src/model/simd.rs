@@ -71,7 +71,7 @@ impl InstructionSet {
     /// set (`cargo bench --bench standard`); results do not depend on it.
     pub fn default_batch(self) -> usize {
         match self {
-            Self::Sse2 => 4,
+            Self::Sse2 => 2,
             Self::Avx2 => 4,
             Self::Avx512 => 8,
         }

@@ -6,7 +6,7 @@
 //!   the lane (one trajectory each) innermost, so that every cell update of the step is one
 //!   vertical SIMD operation over the batch's trajectories.
 
-use ndarray::{Array3, Array4, ArrayView2, ArrayView3, ArrayView4, ArrayViewMut2, ArrayViewMut4, Axis};
+use ndarray::{Array3, Array4, ArrayView3, ArrayViewMut, Axis, Dimension};
 
 use super::{Dims, N_AGES, N_SEXES};
 
@@ -57,39 +57,15 @@ pub fn total(state: ArrayView3<'_, f64>) -> f64 {
     state.iter().sum()
 }
 
-/// The cells of one row of a batch (one sex and age: every duration, every lane) as lane
-/// blocks `[duration][lane]`.
-pub(crate) fn lanes<'a, const B: usize>(row: ArrayView2<'a, f64>) -> &'a [[f64; B]] {
-    let (blocks, rest) = row
-        .to_slice()
-        .expect("a batch row is contiguous")
-        .as_chunks::<B>();
-    debug_assert!(rest.is_empty());
-    blocks
-}
-
-/// The same, to write.
-pub(crate) fn lanes_mut<'a, const B: usize>(row: ArrayViewMut2<'a, f64>) -> &'a mut [[f64; B]] {
-    let (blocks, rest) = row
+/// The cells of a batch or part of one (a row: one sex and age, every duration and lane;
+/// or every row of one sex) as lane blocks `[..][lane]`, in the array's order.
+pub(crate) fn lanes_mut<'a, D: Dimension, const B: usize>(
+    cells: ArrayViewMut<'a, f64, D>,
+) -> &'a mut [[f64; B]] {
+    let (blocks, rest) = cells
         .into_slice()
-        .expect("a batch row is contiguous")
+        .expect("a batch is contiguous")
         .as_chunks_mut::<B>();
     debug_assert!(rest.is_empty());
     blocks
-}
-
-/// Row `(sex, age)` of a batch: `N[sex, age, .., ..]`, durations by lanes. (ndarray's `s!`
-/// expands to unsafe code, which this crate forbids: rows are taken axis by axis.)
-pub(crate) fn batch_row(batch: ArrayView4<'_, f64>, sex: usize, age: usize) -> ArrayView2<'_, f64> {
-    // Once the sex axis is taken, the age axis is the first.
-    batch.index_axis_move(SEX, sex).index_axis_move(Axis(AGE.index() - 1), age)
-}
-
-/// The same, to write.
-pub(crate) fn batch_row_mut(
-    batch: ArrayViewMut4<'_, f64>,
-    sex: usize,
-    age: usize,
-) -> ArrayViewMut2<'_, f64> {
-    batch.index_axis_move(SEX, sex).index_axis_move(Axis(AGE.index() - 1), age)
 }

@@ -10,10 +10,10 @@
 //! the open duration last in the odd one; rows in sex-then-age order), so a lane's results do
 //! not depend on the batch size, the thread or the instruction set.
 
-use ndarray::{ArrayView3, ArrayView4, ArrayViewMut3, ArrayViewMut4};
+use ndarray::{ArrayView3, ArrayViewMut3, ArrayViewMut4, Axis};
 
 use super::simd::InstructionSet;
-use super::state::{batch_row, batch_row_mut, lanes, lanes_mut, Batch};
+use super::state::{lanes_mut, Batch, DURATION, LANE, SEX};
 use super::{Dims, MAX_AGE, N_AGES, N_SEXES};
 
 /// The flows of one region in one year, and two sums over the state they came from (taken in
@@ -93,6 +93,32 @@ impl<const B: usize> LaneFlows<B> {
     }
 }
 
+/// What the step works in beside the state, kept from one step to the next (no allocation
+/// per step).
+#[derive(Debug, Clone)]
+pub struct Workspace<const B: usize> {
+    /// Each row's persons, departures and remitters per lane, `[sex * N_AGES + age][lane]`,
+    /// added into the flows in sex-then-age order once every row is done.
+    rows: Vec<[[f64; 3]; B]>,
+    /// The open age's survivors: `scratch[d + 1]` from duration d (`scratch[0]` unused).
+    scratch: Vec<[f64; B]>,
+}
+
+impl<const B: usize> Workspace<B> {
+    pub fn new() -> Self {
+        Workspace {
+            rows: vec![[[0.0; 3]; B]; N_SEXES * N_AGES],
+            scratch: Vec::new(),
+        }
+    }
+}
+
+impl<const B: usize> Default for Workspace<B> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Sums of one row (one sex and age, every duration) for each lane: persons, departures,
 /// remitters, each in two partial sums (even durations, odd durations and the open one).
 struct RowSums<const B: usize> {
@@ -102,142 +128,250 @@ struct RowSums<const B: usize> {
 }
 
 impl<const B: usize> RowSums<B> {
-    fn new() -> Self {
-        Self {
-            persons: [[0.0; B]; 2],
-            departures: [[0.0; B]; 2],
-            remitters: [[0.0; B]; 2],
-        }
-    }
-
     fn total(sums: &[[f64; B]; 2], lane: usize) -> f64 {
         sums[0][lane] + sums[1][lane]
     }
 }
 
-/// One cell `N[s, a, d]` of every lane: `survivors = N (1 - q)`, departures
-/// `survivors h(d)`, remitters `N pi(d)` (when `REMIT`), and `survivors (1 - h(d))` put in
-/// the target cell (assigned when `ASSIGN`, else added); the sums go to partial sum `PART`.
-#[inline(always)]
-fn cell<const B: usize, const ASSIGN: bool, const REMIT: bool, const PART: usize>(
-    from: &[f64; B],
-    to: &mut [f64; B],
-    p: f64,
-    leave: &[f64; B],
-    stay: &[f64; B],
-    pi: f64,
-    sums: &mut RowSums<B>,
-) {
-    for lane in 0..B {
-        let persons = from[lane];
-        let survivors = persons * p;
-        sums.persons[PART][lane] += persons;
-        sums.departures[PART][lane] += survivors * leave[lane];
-        if REMIT {
-            sums.remitters[PART][lane] += persons * pi;
-        }
-        let stays = survivors * stay[lane];
-        if ASSIGN {
-            to[lane] = stays;
-        } else {
-            to[lane] += stays;
+/// The running partial sums of one row in SIMD registers: `[part][vector]`, `V` vectors of
+/// `S::F64_LANES` lanes making the `B` lanes (only the first `V` entries are used).
+struct Accumulators<S: pulp::Simd, const B: usize> {
+    persons: [[S::f64s; B]; 2],
+    departures: [[S::f64s; B]; 2],
+    remitters: [[S::f64s; B]; 2],
+}
+
+impl<S: pulp::Simd, const B: usize> Accumulators<S, B> {
+    /// The lanes of the partial sums, in lane order.
+    #[inline(always)]
+    fn into_sums(self) -> RowSums<B> {
+        let lanes = |vectors: [[S::f64s; B]; 2]| -> [[f64; B]; 2] {
+            let mut out = [[0.0; B]; 2];
+            for (out, vectors) in out.iter_mut().zip(&vectors) {
+                let (out, _) = S::as_mut_simd_f64s(out);
+                for (out, vector) in out.iter_mut().zip(vectors) {
+                    *out = *vector;
+                }
+            }
+            out
+        };
+        RowSums {
+            persons: lanes(self.persons),
+            departures: lanes(self.departures),
+            remitters: lanes(self.remitters),
         }
     }
 }
 
-/// Moves one row's survivors who stay from `from[d]` to `to[d + 1]` for d below the open
-/// duration D, then those of D to `to[D]` (added), with the row's sums.
+/// The cells `N[s, a, d]` of every lane, in `V = B / S::F64_LANES` vectors: survivors
+/// `N (1 - q)`, departures `survivors h(d)`, remitters `N pi(d)` (when `REMIT`), and
+/// `survivors (1 - h(d))` put in the target cells (assigned when `ASSIGN`, else added); the
+/// sums go to partial sum `PART`.
 #[inline(always)]
-fn shift_row<const B: usize, const ASSIGN: bool, const REMIT: bool>(
+fn cells<S: pulp::Simd, const B: usize, const ASSIGN: bool, const REMIT: bool, const PART: usize>(
+    simd: S,
+    from: &[S::f64s],
+    to: &mut [S::f64s],
+    p: S::f64s,
+    leave: &[S::f64s],
+    stay: &[S::f64s],
+    pi: S::f64s,
+    sums: &mut Accumulators<S, B>,
+) {
+    let vectors = B / S::F64_LANES;
+    let (from, to, leave, stay) = (&from[..vectors], &mut to[..vectors], &leave[..vectors], &stay[..vectors]);
+    for v in 0..vectors {
+        let persons = from[v];
+        let survivors = simd.mul_f64s(persons, p);
+        sums.persons[PART][v] = simd.add_f64s(sums.persons[PART][v], persons);
+        sums.departures[PART][v] =
+            simd.add_f64s(sums.departures[PART][v], simd.mul_f64s(survivors, leave[v]));
+        if REMIT {
+            sums.remitters[PART][v] =
+                simd.add_f64s(sums.remitters[PART][v], simd.mul_f64s(persons, pi));
+        }
+        let stays = simd.mul_f64s(survivors, stay[v]);
+        to[v] = if ASSIGN {
+            stays
+        } else {
+            simd.add_f64s(to[v], stays)
+        };
+    }
+}
+
+/// Moves one row's survivors who stay from `from[d]` to `to[d + 1]` for d below the open
+/// duration D (assigned when `ASSIGN`, else added), then adds those of D to `to[open]`, with
+/// the row's sums. Rows are `[d][lane]`; `B` is a multiple of `S::F64_LANES`.
+#[inline(always)]
+fn shift_row<S: pulp::Simd, const B: usize, const ASSIGN: bool, const REMIT: bool>(
+    simd: S,
     from: &[[f64; B]],
     to: &mut [[f64; B]],
+    open: usize,
     p: f64,
     departures: &LaneDepartures<B>,
     pi: &[f64],
 ) -> RowSums<B> {
     let last = from.len() - 1;
-    let mut sums = RowSums::new();
-    let (leave, stay) = (&departures.leave[..=last], &departures.stay[..=last]);
-    let (from_open, from) = from.split_last().expect("a row has durations");
-    let (to_low, to_shifted) = to.split_at_mut(1);
-    let to_shifted = &mut to_shifted[..last];
+    let zero = simd.splat_f64s(0.0);
+    let mut sums = Accumulators::<S, B> {
+        persons: [[zero; B]; 2],
+        departures: [[zero; B]; 2],
+        remitters: [[zero; B]; 2],
+    };
+    let p = simd.splat_f64s(p);
+    let n = B / S::F64_LANES;
+    let (from, leave, stay) = (
+        S::as_simd_f64s(from.as_flattened()).0,
+        S::as_simd_f64s(departures.leave.as_flattened()).0,
+        S::as_simd_f64s(departures.stay.as_flattened()).0,
+    );
+    let to = S::as_mut_simd_f64s(to.as_flattened_mut()).0;
     // Durations 0..D-1 in pairs (even into part 0, odd into part 1), an odd one out into 0.
-    let (from_pairs, from_rest) = from.as_chunks::<2>();
-    let (to_pairs, to_rest) = to_shifted.as_chunks_mut::<2>();
-    let (leave_pairs, leave_rest) = leave[..last].as_chunks::<2>();
-    let (stay_pairs, stay_rest) = stay[..last].as_chunks::<2>();
-    let (pi_pairs, pi_rest) = pi[..last].as_chunks::<2>();
-    for ((((from, to), leave), stay), pi) in from_pairs
-        .iter()
-        .zip(to_pairs.iter_mut())
-        .zip(leave_pairs)
-        .zip(stay_pairs)
-        .zip(pi_pairs)
-    {
-        let [to_even, to_odd] = to;
-        cell::<B, ASSIGN, REMIT, 0>(&from[0], to_even, p, &leave[0], &stay[0], pi[0], &mut sums);
-        cell::<B, ASSIGN, REMIT, 1>(&from[1], to_odd, p, &leave[1], &stay[1], pi[1], &mut sums);
+    let paired = 2 * (last / 2);
+    let pairs = from[..paired * n]
+        .chunks_exact(2 * n)
+        .zip(leave[..paired * n].chunks_exact(2 * n))
+        .zip(stay[..paired * n].chunks_exact(2 * n))
+        .zip(to[n..(paired + 1) * n].chunks_exact_mut(2 * n))
+        .zip(pi[..paired].chunks_exact(2));
+    for ((((from, leave), stay), to), pi) in pairs {
+        let (from_even, from_odd) = from.split_at(n);
+        let (leave_even, leave_odd) = leave.split_at(n);
+        let (stay_even, stay_odd) = stay.split_at(n);
+        let (to_even, to_odd) = to.split_at_mut(n);
+        let (pi_even, pi_odd) = (simd.splat_f64s(pi[0]), simd.splat_f64s(pi[1]));
+        cells::<S, B, ASSIGN, REMIT, 0>(
+            simd, from_even, to_even, p, leave_even, stay_even, pi_even, &mut sums,
+        );
+        cells::<S, B, ASSIGN, REMIT, 1>(
+            simd, from_odd, to_odd, p, leave_odd, stay_odd, pi_odd, &mut sums,
+        );
     }
-    if let (Some(from), Some(to)) = (from_rest.first(), to_rest.first_mut()) {
-        cell::<B, ASSIGN, REMIT, 0>(from, to, p, &leave_rest[0], &stay_rest[0], pi_rest[0], &mut sums);
+    if last % 2 == 1 {
+        let d = last - 1;
+        let at = d * n..(d + 1) * n;
+        let pi = simd.splat_f64s(pi[d]);
+        let to = &mut to[(d + 1) * n..(d + 2) * n];
+        cells::<S, B, ASSIGN, REMIT, 0>(
+            simd, &from[at.clone()], to, p, &leave[at.clone()], &stay[at], pi, &mut sums,
+        );
     }
-    // The open duration D stays at D (after the d = D-1 survivors were put there).
-    let to_open = to_shifted.last_mut().unwrap_or(&mut to_low[0]);
-    cell::<B, false, REMIT, 1>(from_open, to_open, p, &leave[last], &stay[last], pi[last], &mut sums);
-    sums
+    // The open duration D goes to `open` (D itself, after the d = D-1 survivors were put there).
+    let at = last * n..(last + 1) * n;
+    let pi = simd.splat_f64s(pi[last]);
+    let to = &mut to[open * n..(open + 1) * n];
+    cells::<S, B, false, REMIT, 1>(
+        simd, &from[at.clone()], to, p, &leave[at.clone()], &stay[at], pi, &mut sums,
+    );
+    sums.into_sums()
 }
 
-/// Advances a batch `old` (N_t of each lane) to `new` (N_{t+1}), which is overwritten, with
-/// each lane's departure probabilities and arrivals. Returns each lane's deaths and
-/// departures of the year and the stock and effective remitters of `old`. For every cell:
+/// Advances a batch from N_t to N_{t+1} in place, with each lane's departure probabilities
+/// and arrivals. Returns each lane's deaths and departures of the year and the stock and
+/// effective remitters of N_t. For every cell:
 /// `deaths += N q`, `survivors = N (1 - q)`, `departures += survivors h(d)`,
 /// `N'[min(a+1, A), s, min(d+1, D)] += survivors (1 - h(d))`, then `N'[a, s, 0] = I f[a, s]`.
+///
+/// In place: the ages are taken from the oldest down, so row `a + 1` has been read before row
+/// `a` writes its survivors into it (each cell is read once and written once, as in a copy);
+/// the open age's own survivors wait in a scratch row until age A-1 has written, so that
+/// every cell is the same sum, in the same order, as with two arrays.
 pub fn step_batch<const B: usize>(
-    old: ArrayView4<'_, f64>,
-    new: ArrayViewMut4<'_, f64>,
+    state: ArrayViewMut4<'_, f64>,
     rates: StepRates<'_>,
     departures: &LaneDepartures<B>,
     arrivals: &[f64; B],
+    workspace: &mut Workspace<B>,
     instruction_set: InstructionSet,
 ) -> LaneFlows<B> {
     struct Step<'a, 'b, const B: usize> {
-        old: ArrayView4<'a, f64>,
-        new: ArrayViewMut4<'b, f64>,
+        state: ArrayViewMut4<'b, f64>,
         rates: StepRates<'a>,
         departures: &'a LaneDepartures<B>,
         arrivals: &'a [f64; B],
+        workspace: &'b mut Workspace<B>,
     }
     impl<const B: usize> pulp::WithSimd for Step<'_, '_, B> {
         type Output = LaneFlows<B>;
         #[inline(always)]
-        fn with_simd<S: pulp::Simd>(self, _simd: S) -> LaneFlows<B> {
-            step_lanes(self.old, self.new, self.rates, self.departures, self.arrivals)
+        fn with_simd<S: pulp::Simd>(self, simd: S) -> LaneFlows<B> {
+            let Step {
+                state,
+                rates,
+                departures,
+                arrivals,
+                workspace,
+            } = self;
+            if B % S::F64_LANES == 0 {
+                step_lanes(simd, state, rates, departures, arrivals, workspace)
+            } else {
+                // Fewer lanes than a register holds (the deterministic run's batch of one).
+                let scalar = pulp::Scalar::new();
+                step_lanes(scalar, state, rates, departures, arrivals, workspace)
+            }
         }
     }
     instruction_set.arch().dispatch(Step {
-        old,
-        new,
+        state,
         rates,
         departures,
         arrivals,
+        workspace,
     })
 }
 
 /// The body of [`step_batch`], compiled once per instruction set (inlined into pulp's
-/// target-feature functions, where the lane loops become AVX-512, AVX2 or SSE2 code).
+/// target-feature functions, where the lane vectors are AVX-512, AVX2 or scalar registers).
 #[inline(always)]
-fn step_lanes<const B: usize>(
-    old: ArrayView4<'_, f64>,
-    mut new: ArrayViewMut4<'_, f64>,
+fn step_lanes<S: pulp::Simd, const B: usize>(
+    simd: S,
+    mut state: ArrayViewMut4<'_, f64>,
     rates: StepRates<'_>,
     departures: &LaneDepartures<B>,
     arrivals: &[f64; B],
+    workspace: &mut Workspace<B>,
 ) -> LaneFlows<B> {
-    assert_eq!(old.shape(), new.shape());
-    assert_eq!(old.shape()[3], B);
-    assert_eq!(departures.leave.len(), old.shape()[2]);
+    let n_durations = state.len_of(DURATION);
+    assert_eq!(state.len_of(LANE), B);
+    assert_eq!(departures.leave.len(), n_durations);
     let pi = rates.propensity;
     let (remit_lo, remit_hi) = rates.remitting_ages;
+    let Workspace { rows, scratch } = workspace;
+    scratch.resize(n_durations + 1, [0.0; B]);
+    for sex in 0..N_SEXES {
+        let cells = lanes_mut::<_, B>(state.view_mut().index_axis_move(SEX, sex));
+        let row = |age: usize| age * n_durations..(age + 1) * n_durations;
+        for age in (0..N_AGES).rev() {
+            let q = rates.death_probability[sex * N_AGES + age];
+            let p = 1.0 - q;
+            let remit = age >= remit_lo && age <= remit_hi;
+            let sums = if age == MAX_AGE {
+                scratch.fill([0.0; B]);
+                let from = &cells[row(age)];
+                shift_row_into::<S, B, true>(simd, remit, from, scratch, n_durations, p, departures, pi)
+            } else {
+                // Row age + 1 has been read: its cells take this row's survivors.
+                let (below, above) = cells.split_at_mut(row(age + 1).start);
+                let (from, to) = (&below[row(age)], &mut above[..n_durations]);
+                let sums = shift_row_into::<S, B, true>(simd, remit, from, to, n_durations - 1, p, departures, pi);
+                if age + 1 == MAX_AGE {
+                    // Then the open age's own survivors, in the order of two arrays.
+                    add_rows(simd, to, scratch);
+                }
+                sums
+            };
+            rows[sex * N_AGES + age] = std::array::from_fn(|lane| {
+                [
+                    RowSums::total(&sums.persons, lane),
+                    RowSums::total(&sums.departures, lane),
+                    RowSums::total(&sums.remitters, lane),
+                ]
+            });
+        }
+        // Nobody is aged 0 at a duration above 0: arrivals fill duration 0 below.
+        cells[row(0)].fill([0.0; B]);
+    }
     let mut flows = LaneFlows {
         deaths: [0.0; B],
         departures: [0.0; B],
@@ -245,42 +379,68 @@ fn step_lanes<const B: usize>(
         remitters: [0.0; B],
     };
     for sex in 0..N_SEXES {
-        // Nobody is aged 0 at a duration above 0: arrivals fill duration 0 below.
-        batch_row_mut(new.view_mut(), sex, 0).fill(0.0);
         for age in 0..N_AGES {
+            let totals = &rows[sex * N_AGES + age];
             let q = rates.death_probability[sex * N_AGES + age];
-            let p = 1.0 - q;
-            let from = lanes::<B>(batch_row(old.view(), sex, age));
-            let to = lanes_mut::<B>(batch_row_mut(new.view_mut(), sex, (age + 1).min(MAX_AGE)));
             let remit = age >= remit_lo && age <= remit_hi;
-            // Each target row is written first by age - 1; only the open age adds a second time.
-            let sums = match (age < MAX_AGE, remit) {
-                (true, true) => shift_row::<B, true, true>(from, to, p, departures, pi),
-                (true, false) => shift_row::<B, true, false>(from, to, p, departures, pi),
-                (false, true) => shift_row::<B, false, true>(from, to, p, departures, pi),
-                (false, false) => shift_row::<B, false, false>(from, to, p, departures, pi),
-            };
-            for lane in 0..B {
-                let row_persons = RowSums::total(&sums.persons, lane);
-                flows.stock[lane] += row_persons;
-                flows.deaths[lane] += row_persons * q;
-                flows.departures[lane] += RowSums::total(&sums.departures, lane);
+            for (lane, &[persons, departures, remitters]) in totals.iter().enumerate() {
+                flows.stock[lane] += persons;
+                flows.deaths[lane] += persons * q;
+                flows.departures[lane] += departures;
                 if remit {
-                    flows.remitters[lane] += RowSums::total(&sums.remitters, lane);
+                    flows.remitters[lane] += remitters;
                 }
             }
         }
     }
     for sex in 0..N_SEXES {
+        let mut of_sex = state.view_mut().index_axis_move(SEX, sex);
         for age in 0..N_AGES {
             let share = rates.arrival_shares[sex * N_AGES + age];
-            let arrived = &mut lanes_mut::<B>(batch_row_mut(new.view_mut(), sex, age))[0];
+            let arrived = &mut lanes_mut::<_, B>(of_sex.view_mut().index_axis_move(Axis(0), age))[0];
             for lane in 0..B {
                 arrived[lane] = arrivals[lane] * share;
             }
         }
     }
     flows
+}
+
+/// [`shift_row`] for a row that remits or not (chosen at run time, compiled both ways).
+#[inline(always)]
+fn shift_row_into<S: pulp::Simd, const B: usize, const ASSIGN: bool>(
+    simd: S,
+    remit: bool,
+    from: &[[f64; B]],
+    to: &mut [[f64; B]],
+    open: usize,
+    p: f64,
+    departures: &LaneDepartures<B>,
+    pi: &[f64],
+) -> RowSums<B> {
+    if remit {
+        shift_row::<S, B, ASSIGN, true>(simd, from, to, open, p, departures, pi)
+    } else {
+        shift_row::<S, B, ASSIGN, false>(simd, from, to, open, p, departures, pi)
+    }
+}
+
+/// The open age's row after age A-1 has assigned it: `to[d + 1] += scratch[d + 1]` for d
+/// below D, then `to[D] += scratch[D + 1]` (its own open duration).
+#[inline(always)]
+fn add_rows<S: pulp::Simd, const B: usize>(simd: S, to: &mut [[f64; B]], scratch: &[[f64; B]]) {
+    let last = to.len() - 1;
+    let add = |to: &mut [f64; B], from: &[f64; B]| {
+        let (to, _) = S::as_mut_simd_f64s(to);
+        let (from, _) = S::as_simd_f64s(from);
+        for (to, from) in to.iter_mut().zip(from) {
+            *to = simd.add_f64s(*to, *from);
+        }
+    };
+    for d in 1..=last {
+        add(&mut to[d], &scratch[d]);
+    }
+    add(&mut to[last], &scratch[last + 1]);
 }
 
 /// Advances one state `old` (N_t) to `new` (N_{t+1}) with `arrivals_persons` arrivals: the
@@ -300,12 +460,14 @@ pub fn step_region(
         departures.leave.push([h]);
         departures.stay.push([1.0 - h]);
     }
+    let mut new = new;
+    new.assign(&old);
     step_batch::<1>(
-        old.insert_axis(super::state::LANE),
-        new.insert_axis(super::state::LANE),
+        new.insert_axis(LANE),
         rates,
         &departures,
         &[arrivals_persons],
+        &mut Workspace::new(),
         InstructionSet::chosen(),
     )
     .lane(0)
@@ -486,8 +648,8 @@ mod tests {
             for (lane, mut state) in batch.axis_iter_mut(LANE).enumerate() {
                 state.mapv_inplace(|x| x * (1.0 + 0.1 * ((first + lane) % 5) as f64));
             }
-            let mut next = batch.clone();
             let mut departures = LaneDepartures::<B>::new(example.dims);
+            let mut workspace = Workspace::new();
             let pick = |values: &[f64; 5]| -> [f64; B] {
                 std::array::from_fn(|lane| values[(first + lane).min(4)])
             };
@@ -495,14 +657,13 @@ mod tests {
             let mut flows = Vec::new();
             for _ in 0..3 {
                 flows.push(step_batch::<B>(
-                    batch.view(),
-                    next.view_mut(),
+                    batch.view_mut(),
                     example.rates(),
                     &departures,
                     &pick(&arrivals),
+                    &mut workspace,
                     set,
                 ));
-                std::mem::swap(&mut batch, &mut next);
             }
             for lane in 0..B.min(5 - first) {
                 let state = batch.index_axis(Axis(3), lane).to_owned();

@@ -26,7 +26,7 @@ use super::quantiles::summarize;
 use super::{derive, CoreSeries, DeterministicRun};
 use crate::model::simd::InstructionSet;
 use crate::model::state::STREAM;
-use crate::model::step::{broadcast_batch, step_batch, LaneDepartures, StepRates};
+use crate::model::step::{broadcast_batch, step_batch, LaneDepartures, StepRates, Workspace};
 use crate::scenario::{Growth, Scenario, Threshold, Uncertainty};
 
 /// Salt of the generator of the chi-square draws (see the module documentation).
@@ -161,6 +161,7 @@ pub fn run_batch<const B: usize>(
         .map(|_| Vec::with_capacity(rates.n_regions))
         .collect();
     let mut departures = LaneDepartures::<B>::new(rates.dims);
+    let mut workspace = Workspace::new();
     for r in 0..rates.n_regions {
         // Each lane's arrivals I_t (MODEL.md section 6), `[lane][year]`.
         let arrivals: Vec<Vec<f64>> = draws
@@ -183,7 +184,6 @@ pub fn run_batch<const B: usize>(
             })
             .collect();
         let mut state = broadcast_batch::<B>(run.state_at_calibration.index_axis(STREAM, r));
-        let mut next = rates.dims.batch(B);
         for t in cal..rates.n_years {
             let multipliers: [f64; B] = std::array::from_fn(|b| draws[b].departure_multiplier[t]);
             departures.set(&rates.departure_probability[t][r], &multipliers);
@@ -196,11 +196,11 @@ pub fn run_batch<const B: usize>(
                 remitting_ages: rates.remitting_ages,
             };
             let flows = step_batch::<B>(
-                state.view(),
-                next.view_mut(),
+                state.view_mut(),
                 step_rates,
                 &departures,
                 &arrivals_t,
+                &mut workspace,
                 instruction_set,
             );
             for (b, core) in cores.iter_mut().enumerate() {
@@ -210,7 +210,6 @@ pub fn run_batch<const B: usize>(
                 core.departures.push(flows.departures[b]);
                 core.remitters.push(flows.remitters[b]);
             }
-            std::mem::swap(&mut state, &mut next);
         }
         for (lane, core) in out.iter_mut().zip(cores) {
             lane.push(core);
@@ -229,15 +228,15 @@ pub fn summary_memory_bytes(
     n_trajectories as u128 * n_entities as u128 * n_variables as u128 * n_years as u128 * 8
 }
 
-/// Bytes a batch of `lanes` trajectories works in while it runs: two states of one stream
-/// (the year and the next), the core series of every stream and the derived series of every
+/// Bytes a batch of `lanes` trajectories works in while it runs: the state of one stream
+/// (stepped in place), the core series of every stream and the derived series of every
 /// entity of each lane.
 pub fn batch_memory_bytes(run: &DeterministicRun, lanes: usize) -> u128 {
     let cells = run.rates.dims.cells() as u128;
     let years = run.rates.n_years as u128;
     let per_lane = run.rates.n_regions as u128 * 5 * years
         + run.derived.len() as u128 * run.derived[0].len() as u128 * years;
-    (2 * cells + per_lane) * lanes as u128 * 8
+    (cells + per_lane) * lanes as u128 * 8
 }
 
 /// Axes of [`MonteCarlo::values`].
