@@ -92,21 +92,38 @@ fn main() {
 
     let mut results = Vec::new();
     for threads in [1, 2] {
+        // Where the time goes: calibration and deterministic run, trajectories, summaries.
+        let parts = std::sync::Mutex::new(Vec::new());
         let (m, seconds) = median_seconds(threads, repeats, || {
+            let started = Instant::now();
             let run = run_deterministic(&scenario).unwrap();
+            let deterministic = started.elapsed().as_secs_f64();
             let mc = run_monte_carlo_on(&scenario, &run, &scenario.uncertainty, &|| {}, engine);
+            let trajectories = started.elapsed().as_secs_f64() - deterministic;
             black_box(summary_csv(&scenario, &mc).unwrap().len());
+            let summaries = started.elapsed().as_secs_f64() - deterministic - trajectories;
+            parts.lock().unwrap().push([deterministic, trajectories, summaries]);
         });
+        let parts = parts.into_inner().unwrap();
+        let part = |i: usize| median(parts.iter().map(|p| p[i]).collect());
         println!("migproj end to end, {threads} thread(s): median {m:.2} s over {seconds:.2?} -> {:.3e} cell-updates/s", cell_updates / m);
+        println!(
+            "  of which (medians): calibration and deterministic run {:.2} s, trajectories {:.2} s ({:.3e} cell-updates/s), summaries and summary.csv {:.2} s",
+            part(0),
+            part(1),
+            cell_updates / part(1),
+            part(2)
+        );
         results.push((format!("migproj, {threads} thread(s)"), cell_updates / m));
     }
 
-    // The memory roofline: a plain copy of each region's state per year and trajectory.
+    // The memory roofline: a plain copy of each stream's batch state (the engine's batch of
+    // trajectories, as the step reads and writes it) per year.
     for threads in [1, 2] {
         let (m, _) = median_seconds(threads, repeats, || {
-            (0..trajectories).into_par_iter().for_each(|k| {
-                let source = vec![k as f64; cells_per_region];
-                let mut target = vec![0.0; cells_per_region];
+            (0..trajectories.div_ceil(engine.batch)).into_par_iter().for_each(|k| {
+                let source = vec![k as f64; cells_per_region * engine.batch];
+                let mut target = vec![0.0; cells_per_region * engine.batch];
                 for _ in 0..n_regions * steps {
                     target.copy_from_slice(black_box(&source));
                     black_box(&mut target);
