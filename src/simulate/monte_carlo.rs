@@ -19,7 +19,7 @@ use rand::{RngExt, SeedableRng};
 use rand_distr::{ChiSquared, Distribution, StandardNormal};
 use rayon::prelude::*;
 
-use ndarray::{Array4, ArrayView1, ArrayViewMut4, Axis};
+use ndarray::{Array2, Array4, ArrayView1, ArrayViewMut4, Axis};
 
 use super::project::arrivals_path;
 use super::quantiles::summarize;
@@ -290,13 +290,35 @@ impl MonteCarlo {
     /// computed in parallel; each is independent, so the result does not depend on threads.
     pub fn all_summaries(&self) -> Vec<(f64, [f64; 7])> {
         let (n_years, n_variables) = (self.n_years(), self.n_variables());
-        (0..self.n_entities() * n_years * n_variables)
+        // One entity and variable at a time: its series `[trajectory][year]` read a
+        // trajectory at a time (contiguous) into columns `[year][trajectory]`.
+        let by_series: Vec<Vec<(f64, [f64; 7])>> = (0..self.n_entities() * n_variables)
             .into_par_iter()
+            .map(|i| {
+                let series = self
+                    .values
+                    .index_axis(ENTITY, i / n_variables)
+                    .index_axis_move(Axis(VARIABLE.index() - 1), i % n_variables);
+                let mut columns = Array2::zeros((n_years, self.n_trajectories()));
+                for (k, trajectory) in series.outer_iter().enumerate() {
+                    for (column, &x) in columns.column_mut(k).iter_mut().zip(&trajectory) {
+                        *column = x;
+                    }
+                }
+                columns
+                    .outer_iter_mut()
+                    .map(|mut column| {
+                        summarize(column.as_slice_mut().expect("a row of a new array is contiguous"))
+                    })
+                    .collect()
+            })
+            .collect();
+        (0..self.n_entities() * n_years * n_variables)
             .map(|i| {
                 let entity = i / (n_years * n_variables);
                 let year = (i / n_variables) % n_years;
                 let variable = i % n_variables;
-                self.summary(entity, variable, year)
+                by_series[entity * n_variables + variable][year]
             })
             .collect()
     }
