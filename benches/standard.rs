@@ -102,7 +102,10 @@ fn main() {
             let trajectories = started.elapsed().as_secs_f64() - deterministic;
             black_box(summary_csv(&scenario, &mc).unwrap().len());
             let summaries = started.elapsed().as_secs_f64() - deterministic - trajectories;
-            parts.lock().unwrap().push([deterministic, trajectories, summaries]);
+            parts
+                .lock()
+                .unwrap()
+                .push([deterministic, trajectories, summaries]);
         });
         let parts = parts.into_inner().unwrap();
         let part = |i: usize| median(parts.iter().map(|p| p[i]).collect());
@@ -121,14 +124,16 @@ fn main() {
     // trajectories, as the step reads and writes it) per year.
     for threads in [1, 2] {
         let (m, _) = median_seconds(threads, repeats, || {
-            (0..trajectories.div_ceil(engine.batch)).into_par_iter().for_each(|k| {
-                let source = vec![k as f64; cells_per_region * engine.batch];
-                let mut target = vec![0.0; cells_per_region * engine.batch];
-                for _ in 0..n_regions * steps {
-                    target.copy_from_slice(black_box(&source));
-                    black_box(&mut target);
-                }
-            });
+            (0..trajectories.div_ceil(engine.batch))
+                .into_par_iter()
+                .for_each(|k| {
+                    let source = vec![k as f64; cells_per_region * engine.batch];
+                    let mut target = vec![0.0; cells_per_region * engine.batch];
+                    for _ in 0..n_regions * steps {
+                        target.copy_from_slice(black_box(&source));
+                        black_box(&mut target);
+                    }
+                });
         });
         println!("streaming copy of the same arrays, {threads} thread(s): median {m:.2} s -> {:.3e} cells/s", cell_updates / m);
         results.push((

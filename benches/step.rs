@@ -61,7 +61,11 @@ impl Inputs {
 
 /// Seconds for `batches` batches of B lanes through YEARS steps.
 fn run_steps<const B: usize>(inputs: &Inputs, set: InstructionSet, batches: usize) -> f64 {
-    let start = inputs.dims.batch(1).index_axis_move(ndarray::Axis(3), 0).mapv(|_| 1000.0);
+    let start = inputs
+        .dims
+        .batch(1)
+        .index_axis_move(ndarray::Axis(3), 0)
+        .mapv(|_| 1000.0);
     let started = Instant::now();
     for _ in 0..batches {
         let mut state = broadcast_batch::<B>(start.view());
@@ -93,7 +97,11 @@ fn measure<const B: usize>(inputs: &Inputs, set: InstructionSet, repeats: usize)
     let cells = inputs.dims.cells() * B;
     let batches = CELL_UPDATES / (cells * YEARS);
     let updates = (batches * cells * YEARS) as f64;
-    let step = median((0..repeats).map(|_| run_steps::<B>(inputs, set, batches)).collect());
+    let step = median(
+        (0..repeats)
+            .map(|_| run_steps::<B>(inputs, set, batches))
+            .collect(),
+    );
     let copy = median(
         (0..repeats)
             .map(|_| {

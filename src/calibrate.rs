@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use crate::model::rates::Rates;
 use crate::model::remittance::effective_remitters;
-use crate::model::state::Cohorts;
+use crate::model::state::{total, Cohorts};
 use crate::model::step::{step_region, StepRates};
 use crate::model::{MAX_AGE, N_AGES, N_SEXES};
 use crate::scenario::Scenario;
@@ -146,14 +146,9 @@ pub fn seed_state(rates: &Rates, region: usize, growth: f64) -> Cohorts {
 
 /// The base-year state scaled to `stock_base` and the first year's arrivals, for growth g:
 /// `c = S_base / sum(x_B)`, `N_base = c x_B`, `I_base = c exp(g B)`.
-pub fn initial_state(
-    rates: &Rates,
-    region: usize,
-    growth: f64,
-    stock_base: f64,
-) -> (Cohorts, f64) {
+pub fn initial_state(rates: &Rates, region: usize, growth: f64, stock_base: f64) -> (Cohorts, f64) {
     let mut state = seed_state(rates, region, growth);
-    let scale = stock_base / state.iter().sum::<f64>();
+    let scale = stock_base / total(state.view());
     state.iter_mut().for_each(|x| *x *= scale);
     (state, scale * (growth * SEED_STEPS as f64).exp())
 }
@@ -412,7 +407,7 @@ pub fn calibrate_region(
         arrival_growth: growth,
         initial_state,
         arrivals_base,
-        achieved_calibration_stock: state_at_calibration.iter().sum(),
+        achieved_calibration_stock: total(state_at_calibration.view()),
         state_at_calibration,
     })
 }

@@ -8,9 +8,11 @@ use common::{assert_success, migproj};
 use std::path::Path;
 
 use migproj::error::SourceFile;
-use migproj::scenario::{check_scenario_text, Scenario};
 use migproj::model::simd::InstructionSet;
-use migproj::simulate::monte_carlo::{draw_trajectory, run_monte_carlo, run_monte_carlo_on, Engine};
+use migproj::scenario::{check_scenario_text, Scenario};
+use migproj::simulate::monte_carlo::{
+    draw_trajectory, run_monte_carlo, run_monte_carlo_on, Engine,
+};
 use migproj::simulate::run_deterministic;
 
 fn scenario_with_uncertainty(uncertainty: &str) -> Scenario {
@@ -425,19 +427,22 @@ fn one_and_two_threads_and_every_instruction_set_write_the_same_bytes() {
     let mut outputs = Vec::new();
     for (threads, simd) in [("1", ""), ("2", ""), ("2", "sse2"), ("1", "avx2")] {
         let out = base.join(format!("{threads}{simd}"));
-        let output = migproj_with_simd(simd, &[
-            "run",
-            "scenarios/regions.toml",
-            "--trajectories",
-            "300",
-            "--seed",
-            "7",
-            "--threads",
-            threads,
-            "--quiet",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        let output = migproj_with_simd(
+            simd,
+            &[
+                "run",
+                "scenarios/regions.toml",
+                "--trajectories",
+                "300",
+                "--seed",
+                "7",
+                "--threads",
+                threads,
+                "--quiet",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
         assert_success(&output);
         outputs.push(std::fs::read(out.join("regions/summary.csv")).unwrap());
     }

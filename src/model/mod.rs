@@ -22,7 +22,7 @@ pub const SEX_LABELS: [&str; N_SEXES] = ["female", "male"];
 /// Five-year age groups 0-4 ... 95-99 and the open 100+.
 pub const AGE_GROUPS: usize = MAX_AGE / 5 + 1;
 
-/// The shape of one region's state: `[sex][age][duration]`, duration innermost.
+/// The shape of one stream's state (`state::Cohorts`: sex, age, duration; duration innermost).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Dims {
     /// Last duration index `D` (the open group "D and more years").
@@ -41,10 +41,5 @@ impl Dims {
     /// Cells in one region's state.
     pub fn cells(&self) -> usize {
         N_SEXES * N_AGES * self.n_durations()
-    }
-
-    #[inline]
-    pub fn index(&self, sex: usize, age: usize, duration: usize) -> usize {
-        (sex * N_AGES + age) * self.n_durations() + duration
     }
 }

@@ -55,7 +55,11 @@ impl InstructionSet {
         static CHOSEN: OnceLock<InstructionSet> = OnceLock::new();
         *CHOSEN.get_or_init(|| {
             let best = Self::detected();
-            match std::env::var("MIGPROJ_SIMD").ok().as_deref().and_then(Self::parse) {
+            match std::env::var("MIGPROJ_SIMD")
+                .ok()
+                .as_deref()
+                .and_then(Self::parse)
+            {
                 Some(cap) => cap.min(best),
                 None => best,
             }
@@ -113,10 +117,7 @@ mod tests {
             assert_eq!(InstructionSet::parse(set.name()), Some(set));
             assert!(set.available() <= InstructionSet::detected());
         }
-        assert_eq!(
-            InstructionSet::parse(" AVX2 "),
-            Some(InstructionSet::Avx2)
-        );
+        assert_eq!(InstructionSet::parse(" AVX2 "), Some(InstructionSet::Avx2));
         assert_eq!(InstructionSet::parse("neon"), None);
     }
 }

@@ -41,7 +41,8 @@ impl Dims {
 
     /// A state from its cells in `[sex][age][duration]` order.
     pub fn cohorts(&self, cells: Vec<f64>) -> Cohorts {
-        Cohorts::from_shape_vec(self.shape(), cells).expect("a state has sexes x ages x durations cells")
+        Cohorts::from_shape_vec(self.shape(), cells)
+            .expect("a state has sexes x ages x durations cells")
     }
 
     /// An empty batch of `lanes` trajectories.

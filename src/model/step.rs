@@ -168,7 +168,13 @@ impl<S: pulp::Simd, const B: usize> Accumulators<S, B> {
 /// `survivors (1 - h(d))` put in the target cells (assigned when `ASSIGN`, else added); the
 /// sums go to partial sum `PART`.
 #[inline(always)]
-fn cells<S: pulp::Simd, const B: usize, const ASSIGN: bool, const REMIT: bool, const PART: usize>(
+fn cells<
+    S: pulp::Simd,
+    const B: usize,
+    const ASSIGN: bool,
+    const REMIT: bool,
+    const PART: usize,
+>(
     simd: S,
     from: &[S::f64s],
     to: &mut [S::f64s],
@@ -179,7 +185,12 @@ fn cells<S: pulp::Simd, const B: usize, const ASSIGN: bool, const REMIT: bool, c
     sums: &mut Accumulators<S, B>,
 ) {
     let vectors = B / S::F64_LANES;
-    let (from, to, leave, stay) = (&from[..vectors], &mut to[..vectors], &leave[..vectors], &stay[..vectors]);
+    let (from, to, leave, stay) = (
+        &from[..vectors],
+        &mut to[..vectors],
+        &leave[..vectors],
+        &stay[..vectors],
+    );
     for v in 0..vectors {
         let persons = from[v];
         let survivors = simd.mul_f64s(persons, p);
@@ -254,7 +265,14 @@ fn shift_row<S: pulp::Simd, const B: usize, const ASSIGN: bool, const REMIT: boo
         let pi = simd.splat_f64s(pi[d]);
         let to = &mut to[(d + 1) * n..(d + 2) * n];
         cells::<S, B, ASSIGN, REMIT, 0>(
-            simd, &from[at.clone()], to, p, &leave[at.clone()], &stay[at], pi, &mut sums,
+            simd,
+            &from[at.clone()],
+            to,
+            p,
+            &leave[at.clone()],
+            &stay[at],
+            pi,
+            &mut sums,
         );
     }
     // The open duration D goes to `open` (D itself, after the d = D-1 survivors were put there).
@@ -262,7 +280,14 @@ fn shift_row<S: pulp::Simd, const B: usize, const ASSIGN: bool, const REMIT: boo
     let pi = simd.splat_f64s(pi[last]);
     let to = &mut to[open * n..(open + 1) * n];
     cells::<S, B, false, REMIT, 1>(
-        simd, &from[at.clone()], to, p, &leave[at.clone()], &stay[at], pi, &mut sums,
+        simd,
+        &from[at.clone()],
+        to,
+        p,
+        &leave[at.clone()],
+        &stay[at],
+        pi,
+        &mut sums,
     );
     sums.into_sums()
 }
@@ -303,7 +328,7 @@ pub fn step_batch<const B: usize>(
                 arrivals,
                 workspace,
             } = self;
-            if B % S::F64_LANES == 0 {
+            if B.is_multiple_of(S::F64_LANES) {
                 step_lanes(simd, state, rates, departures, arrivals, workspace)
             } else {
                 // Fewer lanes than a register holds (the deterministic run's batch of one).
@@ -349,12 +374,30 @@ fn step_lanes<S: pulp::Simd, const B: usize>(
             let sums = if age == MAX_AGE {
                 scratch.fill([0.0; B]);
                 let from = &cells[row(age)];
-                shift_row_into::<S, B, true>(simd, remit, from, scratch, n_durations, p, departures, pi)
+                shift_row_into::<S, B, true>(
+                    simd,
+                    remit,
+                    from,
+                    scratch,
+                    n_durations,
+                    p,
+                    departures,
+                    pi,
+                )
             } else {
                 // Row age + 1 has been read: its cells take this row's survivors.
                 let (below, above) = cells.split_at_mut(row(age + 1).start);
                 let (from, to) = (&below[row(age)], &mut above[..n_durations]);
-                let sums = shift_row_into::<S, B, true>(simd, remit, from, to, n_durations - 1, p, departures, pi);
+                let sums = shift_row_into::<S, B, true>(
+                    simd,
+                    remit,
+                    from,
+                    to,
+                    n_durations - 1,
+                    p,
+                    departures,
+                    pi,
+                );
                 if age + 1 == MAX_AGE {
                     // Then the open age's own survivors, in the order of two arrays.
                     add_rows(simd, to, scratch);
@@ -397,7 +440,8 @@ fn step_lanes<S: pulp::Simd, const B: usize>(
         let mut of_sex = state.view_mut().index_axis_move(SEX, sex);
         for age in 0..N_AGES {
             let share = rates.arrival_shares[sex * N_AGES + age];
-            let arrived = &mut lanes_mut::<_, B>(of_sex.view_mut().index_axis_move(Axis(0), age))[0];
+            let arrived =
+                &mut lanes_mut::<_, B>(of_sex.view_mut().index_axis_move(Axis(0), age))[0];
             for lane in 0..B {
                 arrived[lane] = arrivals[lane] * share;
             }

@@ -422,9 +422,7 @@ pub fn run_deterministic(scenario: &Scenario) -> Result<DeterministicRun, Calibr
                     core.deaths.push(flows.deaths);
                     core.departures.push(flows.departures);
                     core.remitters.push(flows.remitters);
-                    detail
-                        .female
-                        .push(state.index_axis(SEX, 0).iter().sum());
+                    detail.female.push(state.index_axis(SEX, 0).iter().sum());
                     let mut by_age = [0.0; N_AGES];
                     for of_sex in state.axis_iter(SEX) {
                         for (count, row) in by_age.iter_mut().zip(of_sex.axis_iter(Axis(0))) {

@@ -308,7 +308,11 @@ impl MonteCarlo {
                 columns
                     .outer_iter_mut()
                     .map(|mut column| {
-                        summarize(column.as_slice_mut().expect("a row of a new array is contiguous"))
+                        summarize(
+                            column
+                                .as_slice_mut()
+                                .expect("a row of a new array is contiguous"),
+                        )
                     })
                     .collect()
             })
@@ -434,11 +438,9 @@ pub fn event_probability(
     let hits = mc
         .column(entity, variable, year)
         .iter()
-        .filter(|&&x| {
-            match threshold {
-                Threshold::Above => x > value,
-                Threshold::Below => x < value,
-            }
+        .filter(|&&x| match threshold {
+            Threshold::Above => x > value,
+            Threshold::Below => x < value,
         })
         .count();
     let n = mc.n_trajectories() as f64;
