@@ -1,7 +1,7 @@
 //! The standard benchmark (issue 3): six regions, 1990-2100, ages 0-100+, two sexes,
 //! durations 0-50+, 10,000 trajectories with every summary computed, end to end (calibration,
 //! Monte Carlo, summaries and the bytes of summary.csv), with 1 and 2 threads; beside a plain
-//! streaming copy of the same state arrays (the memory roofline of one pass) and, when a
+//! streaming copy of the same batch state arrays (the memory roofline of one pass) and, when a
 //! Python with numpy is available, the numpy baseline of benches/numpy_peer.py run in the same
 //! session on the same dimensions.
 //!
@@ -9,6 +9,7 @@
 //!     MIGPROJ_BENCH_TRAJECTORIES=2000 MIGPROJ_BENCH_REPEATS=3 cargo bench --bench standard
 //!     MIGPROJ_NUMPY_PYTHON=~/.venv-bench/bin/python cargo bench --bench standard
 //!     MIGPROJ_BENCH_SCENARIO=benches/origins.toml cargo bench --bench standard   # 6 x 3 streams
+//!     MIGPROJ_SIMD=avx2 MIGPROJ_BENCH_BATCH=4 cargo bench --bench standard   # engine choice
 //!
 //! A cell-update is one (region, age, sex, duration) cell advanced by one year in one
 //! trajectory. Each trajectory steps the years from the calibration year to the end year
@@ -87,7 +88,9 @@ fn main() {
     let cell_updates = (n_regions * cells_per_region * steps * trajectories) as f64;
     println!(
         "standard benchmark ({}): {n_regions} streams x {cells_per_region} cells x {steps} years x {trajectories} trajectories = {cell_updates:.3e} cell-updates, {repeats} repeats, median reported",
-        path.display()
+        path.strip_prefix(env!("CARGO_MANIFEST_DIR"))
+            .unwrap_or(&path)
+            .display()
     );
 
     let mut results = Vec::new();
