@@ -259,27 +259,45 @@ fn shift_row<S: pulp::Simd, const B: usize, const ASSIGN: bool, const REMIT: boo
             simd, from_odd, to_odd, p, leave_odd, stay_odd, pi_odd, &mut sums,
         );
     }
+    let rows = (from, leave, stay);
     if last % 2 == 1 {
         let d = last - 1;
-        let at = d * n..(d + 1) * n;
-        let pi = simd.splat_f64s(pi[d]);
-        let to = &mut to[(d + 1) * n..(d + 2) * n];
-        cells::<S, B, ASSIGN, REMIT, 0>(
-            simd,
-            &from[at.clone()],
-            to,
-            p,
-            &leave[at.clone()],
-            &stay[at],
-            pi,
-            &mut sums,
-        );
+        duration::<S, B, ASSIGN, REMIT, 0>(simd, rows, to, (d, d + 1), p, pi[d], &mut sums);
     }
     // The open duration D goes to `open` (D itself, after the d = D-1 survivors were put there).
-    let at = last * n..(last + 1) * n;
-    let pi = simd.splat_f64s(pi[last]);
-    let to = &mut to[open * n..(open + 1) * n];
-    cells::<S, B, false, REMIT, 1>(
+    duration::<S, B, false, REMIT, 1>(simd, rows, to, (last, open), p, pi[last], &mut sums);
+    sums.into_sums()
+}
+
+/// A row's persons, departure and stay probabilities as vectors, `[d][vector]`.
+type Rows<'a, S> = (
+    &'a [<S as pulp::Simd>::f64s],
+    &'a [<S as pulp::Simd>::f64s],
+    &'a [<S as pulp::Simd>::f64s],
+);
+
+/// [`cells`] for one duration `d` of rows `(from, leave, stay)` into duration `target` of `to`.
+#[inline(always)]
+fn duration<
+    S: pulp::Simd,
+    const B: usize,
+    const ASSIGN: bool,
+    const REMIT: bool,
+    const PART: usize,
+>(
+    simd: S,
+    (from, leave, stay): Rows<'_, S>,
+    to: &mut [S::f64s],
+    (d, target): (usize, usize),
+    p: S::f64s,
+    pi: f64,
+    sums: &mut Accumulators<S, B>,
+) {
+    let n = B / S::F64_LANES;
+    let at = d * n..(d + 1) * n;
+    let to = &mut to[target * n..(target + 1) * n];
+    let pi = simd.splat_f64s(pi);
+    cells::<S, B, ASSIGN, REMIT, PART>(
         simd,
         &from[at.clone()],
         to,
@@ -287,9 +305,8 @@ fn shift_row<S: pulp::Simd, const B: usize, const ASSIGN: bool, const REMIT: boo
         &leave[at.clone()],
         &stay[at],
         pi,
-        &mut sums,
+        sums,
     );
-    sums.into_sums()
 }
 
 /// Advances a batch from N_t to N_{t+1} in place, with each lane's departure probabilities
