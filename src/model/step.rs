@@ -211,10 +211,11 @@ fn cells<
 }
 
 /// Moves one row's survivors who stay from `from[d]` to `to[d + 1]` for d below the open
-/// duration D (assigned when `ASSIGN`, else added), then adds those of D to `to[open]`, with
-/// the row's sums. Rows are `[d][lane]`; `B` is a multiple of `S::F64_LANES`.
+/// duration D (assigned: each row is written first by the age below), then adds those of D
+/// to `to[open]`, with the row's sums. Rows are `[d][lane]`; `B` is a multiple of
+/// `S::F64_LANES`.
 #[inline(always)]
-fn shift_row<S: pulp::Simd, const B: usize, const ASSIGN: bool, const REMIT: bool>(
+fn shift_row<S: pulp::Simd, const B: usize, const REMIT: bool>(
     simd: S,
     from: &[[f64; B]],
     to: &mut [[f64; B]],
@@ -252,17 +253,17 @@ fn shift_row<S: pulp::Simd, const B: usize, const ASSIGN: bool, const REMIT: boo
         let (stay_even, stay_odd) = stay.split_at(n);
         let (to_even, to_odd) = to.split_at_mut(n);
         let (pi_even, pi_odd) = (simd.splat_f64s(pi[0]), simd.splat_f64s(pi[1]));
-        cells::<S, B, ASSIGN, REMIT, 0>(
+        cells::<S, B, true, REMIT, 0>(
             simd, from_even, to_even, p, leave_even, stay_even, pi_even, &mut sums,
         );
-        cells::<S, B, ASSIGN, REMIT, 1>(
+        cells::<S, B, true, REMIT, 1>(
             simd, from_odd, to_odd, p, leave_odd, stay_odd, pi_odd, &mut sums,
         );
     }
     let rows = (from, leave, stay);
     if last % 2 == 1 {
         let d = last - 1;
-        duration::<S, B, ASSIGN, REMIT, 0>(simd, rows, to, (d, d + 1), p, pi[d], &mut sums);
+        duration::<S, B, true, REMIT, 0>(simd, rows, to, (d, d + 1), p, pi[d], &mut sums);
     }
     // The open duration D goes to `open` (D itself, after the d = D-1 survivors were put there).
     duration::<S, B, false, REMIT, 1>(simd, rows, to, (last, open), p, pi[last], &mut sums);
@@ -348,7 +349,8 @@ pub fn step_batch<const B: usize>(
             if B.is_multiple_of(S::F64_LANES) {
                 step_lanes(simd, state, rates, departures, arrivals, workspace)
             } else {
-                // Fewer lanes than a register holds (the deterministic run's batch of one).
+                // Not a whole number of registers (the deterministic run's batch of one, or
+                // 4 lanes on AVX-512): one lane per scalar, still the same operations.
                 let scalar = pulp::Scalar::new();
                 step_lanes(scalar, state, rates, departures, arrivals, workspace)
             }
@@ -391,21 +393,12 @@ fn step_lanes<S: pulp::Simd, const B: usize>(
             let sums = if age == MAX_AGE {
                 scratch.fill([0.0; B]);
                 let from = &cells[row(age)];
-                shift_row_into::<S, B, true>(
-                    simd,
-                    remit,
-                    from,
-                    scratch,
-                    n_durations,
-                    p,
-                    departures,
-                    pi,
-                )
+                shift_row_into::<S, B>(simd, remit, from, scratch, n_durations, p, departures, pi)
             } else {
                 // Row age + 1 has been read: its cells take this row's survivors.
                 let (below, above) = cells.split_at_mut(row(age + 1).start);
                 let (from, to) = (&below[row(age)], &mut above[..n_durations]);
-                let sums = shift_row_into::<S, B, true>(
+                let sums = shift_row_into::<S, B>(
                     simd,
                     remit,
                     from,
@@ -469,7 +462,7 @@ fn step_lanes<S: pulp::Simd, const B: usize>(
 
 /// [`shift_row`] for a row that remits or not (chosen at run time, compiled both ways).
 #[inline(always)]
-fn shift_row_into<S: pulp::Simd, const B: usize, const ASSIGN: bool>(
+fn shift_row_into<S: pulp::Simd, const B: usize>(
     simd: S,
     remit: bool,
     from: &[[f64; B]],
@@ -480,9 +473,9 @@ fn shift_row_into<S: pulp::Simd, const B: usize, const ASSIGN: bool>(
     pi: &[f64],
 ) -> RowSums<B> {
     if remit {
-        shift_row::<S, B, ASSIGN, true>(simd, from, to, open, p, departures, pi)
+        shift_row::<S, B, true>(simd, from, to, open, p, departures, pi)
     } else {
-        shift_row::<S, B, ASSIGN, false>(simd, from, to, open, p, departures, pi)
+        shift_row::<S, B, false>(simd, from, to, open, p, departures, pi)
     }
 }
 
