@@ -7,17 +7,13 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use common::{assert_success, temp_dir};
+use common::{assert_success, migproj_with_env, temp_dir};
 
 fn migproj_env(args: &[&str], env: &[(&str, String)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_migproj"));
-    command.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    command.output().expect("the migproj binary runs")
+    let env: Vec<(&str, Option<&str>)> = env.iter().map(|(k, v)| (*k, Some(v.as_str()))).collect();
+    migproj_with_env(&env, args)
 }
 
 /// Every file under `folder` with its bytes (run.json without its wall time).

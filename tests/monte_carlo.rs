@@ -3,7 +3,7 @@
 //! what the assumptions imply.
 
 mod common;
-use common::{assert_success, migproj};
+use common::{assert_success, migproj, migproj_with_env};
 
 use std::path::Path;
 
@@ -427,8 +427,9 @@ fn one_and_two_threads_and_every_instruction_set_write_the_same_bytes() {
     let mut outputs = Vec::new();
     for (threads, simd) in [("1", ""), ("2", ""), ("2", "sse2"), ("1", "avx2")] {
         let out = base.join(format!("{threads}{simd}"));
-        let output = migproj_with_simd(
-            simd,
+        // "" leaves MIGPROJ_SIMD unset: the best instruction set of the CPU.
+        let output = migproj_with_env(
+            &[("MIGPROJ_SIMD", (!simd.is_empty()).then_some(simd))],
             &[
                 "run",
                 "scenarios/regions.toml",
@@ -512,16 +513,4 @@ fn events_and_overrides_and_the_memory_guard() {
             && message.contains("--max-memory"),
         "{message}"
     );
-}
-
-/// migproj with `MIGPROJ_SIMD` set to `simd` (unset when empty).
-fn migproj_with_simd(simd: &str, args: &[&str]) -> std::process::Output {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_migproj"));
-    command.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
-    if simd.is_empty() {
-        command.env_remove("MIGPROJ_SIMD");
-    } else {
-        command.env("MIGPROJ_SIMD", simd);
-    }
-    command.output().expect("the migproj binary runs")
 }

@@ -119,20 +119,6 @@ impl<const B: usize> Default for Workspace<B> {
     }
 }
 
-/// Sums of one row (one sex and age, every duration) for each lane: persons, departures,
-/// remitters, each in two partial sums (even durations, odd durations and the open one).
-struct RowSums<const B: usize> {
-    persons: [[f64; B]; 2],
-    departures: [[f64; B]; 2],
-    remitters: [[f64; B]; 2],
-}
-
-impl<const B: usize> RowSums<B> {
-    fn total(sums: &[[f64; B]; 2], lane: usize) -> f64 {
-        sums[0][lane] + sums[1][lane]
-    }
-}
-
 /// The running partial sums of one row in SIMD registers: `[part][vector]`, `V` vectors of
 /// `S::F64_LANES` lanes making the `B` lanes (only the first `V` entries are used).
 struct Accumulators<S: pulp::Simd, const B: usize> {
@@ -142,24 +128,25 @@ struct Accumulators<S: pulp::Simd, const B: usize> {
 }
 
 impl<S: pulp::Simd, const B: usize> Accumulators<S, B> {
-    /// The lanes of the partial sums, in lane order.
+    /// Each lane's row totals `[persons, departures, remitters]`: the even partial sum plus
+    /// the odd one.
     #[inline(always)]
-    fn into_sums(self) -> RowSums<B> {
-        let lanes = |vectors: [[S::f64s; B]; 2]| -> [[f64; B]; 2] {
-            let mut out = [[0.0; B]; 2];
-            for (out, vectors) in out.iter_mut().zip(&vectors) {
-                let (out, _) = S::as_mut_simd_f64s(out);
-                for (out, vector) in out.iter_mut().zip(vectors) {
-                    *out = *vector;
-                }
+    fn totals(self, simd: S) -> [[f64; 3]; B] {
+        let mut out = [[0.0; 3]; B];
+        for (k, parts) in [self.persons, self.departures, self.remitters]
+            .iter()
+            .enumerate()
+        {
+            let mut lanes = [0.0; B];
+            let (vectors, _) = S::as_mut_simd_f64s(&mut lanes);
+            for (v, total) in vectors.iter_mut().enumerate() {
+                *total = simd.add_f64s(parts[0][v], parts[1][v]);
             }
-            out
-        };
-        RowSums {
-            persons: lanes(self.persons),
-            departures: lanes(self.departures),
-            remitters: lanes(self.remitters),
+            for (out, total) in out.iter_mut().zip(lanes) {
+                out[k] = total;
+            }
         }
+        out
     }
 }
 
@@ -212,8 +199,8 @@ fn cells<
 
 /// Moves one row's survivors who stay from `from[d]` to `to[d + 1]` for d below the open
 /// duration D (assigned: each row is written first by the age below), then adds those of D
-/// to `to[open]`, with the row's sums. Rows are `[d][lane]`; `B` is a multiple of
-/// `S::F64_LANES`.
+/// to `to[open]`. Returns each lane's row totals `[persons, departures, remitters]`. Rows
+/// are `[d][lane]`; `B` is a multiple of `S::F64_LANES`.
 #[inline(always)]
 fn shift_row<S: pulp::Simd, const B: usize, const REMIT: bool>(
     simd: S,
@@ -223,7 +210,7 @@ fn shift_row<S: pulp::Simd, const B: usize, const REMIT: bool>(
     p: f64,
     departures: &LaneDepartures<B>,
     pi: &[f64],
-) -> RowSums<B> {
+) -> [[f64; 3]; B] {
     let last = from.len() - 1;
     let zero = simd.splat_f64s(0.0);
     let mut sums = Accumulators::<S, B> {
@@ -267,7 +254,7 @@ fn shift_row<S: pulp::Simd, const B: usize, const REMIT: bool>(
     }
     // The open duration D goes to `open` (D itself, after the d = D-1 survivors were put there).
     duration::<S, B, false, REMIT, 1>(simd, rows, to, (last, open), p, pi[last], &mut sums);
-    sums.into_sums()
+    sums.totals(simd)
 }
 
 /// A row's persons, departure and stay probabilities as vectors, `[d][vector]`.
@@ -320,6 +307,9 @@ fn duration<
 /// `a` writes its survivors into it (each cell is read once and written once, as in a copy);
 /// the open age's own survivors wait in a scratch row until age A-1 has written, so that
 /// every cell is the same sum, in the same order, as with two arrays.
+///
+/// The departure probabilities are each lane's in `departures`; `rates.departure_probability`
+/// is not read.
 pub fn step_batch<const B: usize>(
     state: ArrayViewMut4<'_, f64>,
     rates: StepRates<'_>,
@@ -390,37 +380,22 @@ fn step_lanes<S: pulp::Simd, const B: usize>(
             let q = rates.death_probability[sex * N_AGES + age];
             let p = 1.0 - q;
             let remit = age >= remit_lo && age <= remit_hi;
-            let sums = if age == MAX_AGE {
+            rows[sex * N_AGES + age] = if age == MAX_AGE {
                 scratch.fill([0.0; B]);
                 let from = &cells[row(age)];
-                shift_row_into::<S, B>(simd, remit, from, scratch, n_durations, p, departures, pi)
+                shift_row_of(simd, remit, from, scratch, n_durations, p, departures, pi)
             } else {
                 // Row age + 1 has been read: its cells take this row's survivors.
                 let (below, above) = cells.split_at_mut(row(age + 1).start);
                 let (from, to) = (&below[row(age)], &mut above[..n_durations]);
-                let sums = shift_row_into::<S, B>(
-                    simd,
-                    remit,
-                    from,
-                    to,
-                    n_durations - 1,
-                    p,
-                    departures,
-                    pi,
-                );
+                let open = n_durations - 1;
+                let totals = shift_row_of(simd, remit, from, to, open, p, departures, pi);
                 if age + 1 == MAX_AGE {
                     // Then the open age's own survivors, in the order of two arrays.
                     add_rows(simd, to, scratch);
                 }
-                sums
+                totals
             };
-            rows[sex * N_AGES + age] = std::array::from_fn(|lane| {
-                [
-                    RowSums::total(&sums.persons, lane),
-                    RowSums::total(&sums.departures, lane),
-                    RowSums::total(&sums.remitters, lane),
-                ]
-            });
         }
         // Nobody is aged 0 at a duration above 0: arrivals fill duration 0 below.
         cells[row(0)].fill([0.0; B]);
@@ -460,9 +435,11 @@ fn step_lanes<S: pulp::Simd, const B: usize>(
     flows
 }
 
-/// [`shift_row`] for a row that remits or not (chosen at run time, compiled both ways).
+/// [`shift_row`] for a row that remits or not (chosen at run time, compiled both ways). A
+/// function, not a closure: a closure is not compiled with the caller's target features, so
+/// pulp's vector operations inside it would not be inlined (measured: 13 times slower).
 #[inline(always)]
-fn shift_row_into<S: pulp::Simd, const B: usize>(
+fn shift_row_of<S: pulp::Simd, const B: usize>(
     simd: S,
     remit: bool,
     from: &[[f64; B]],
@@ -471,7 +448,7 @@ fn shift_row_into<S: pulp::Simd, const B: usize>(
     p: f64,
     departures: &LaneDepartures<B>,
     pi: &[f64],
-) -> RowSums<B> {
+) -> [[f64; 3]; B] {
     if remit {
         shift_row::<S, B, true>(simd, from, to, open, p, departures, pi)
     } else {
@@ -484,17 +461,17 @@ fn shift_row_into<S: pulp::Simd, const B: usize>(
 #[inline(always)]
 fn add_rows<S: pulp::Simd, const B: usize>(simd: S, to: &mut [[f64; B]], scratch: &[[f64; B]]) {
     let last = to.len() - 1;
-    let add = |to: &mut [f64; B], from: &[f64; B]| {
-        let (to, _) = S::as_mut_simd_f64s(to);
+    // (Loops, not a closure: see shift_row_of.)
+    for (d, from) in (1..=last)
+        .zip(&scratch[1..=last])
+        .chain([(last, &scratch[last + 1])])
+    {
+        let (to, _) = S::as_mut_simd_f64s(&mut to[d]);
         let (from, _) = S::as_simd_f64s(from);
         for (to, from) in to.iter_mut().zip(from) {
             *to = simd.add_f64s(*to, *from);
         }
-    };
-    for d in 1..=last {
-        add(&mut to[d], &scratch[d]);
     }
-    add(&mut to[last], &scratch[last + 1]);
 }
 
 /// Advances one state `old` (N_t) to `new` (N_{t+1}) with `arrivals_persons` arrivals: the
@@ -505,15 +482,8 @@ pub fn step_region(
     rates: StepRates<'_>,
     arrivals_persons: f64,
 ) -> Flows {
-    let n_durations = old.shape()[2];
-    let mut departures = LaneDepartures::<1> {
-        leave: Vec::with_capacity(n_durations),
-        stay: Vec::with_capacity(n_durations),
-    };
-    for &h in &rates.departure_probability[..n_durations] {
-        departures.leave.push([h]);
-        departures.stay.push([1.0 - h]);
-    }
+    let mut departures = LaneDepartures::<1>::new(Dims::new(old.len_of(DURATION) - 1));
+    departures.set(rates.departure_probability, &[1.0]);
     let mut new = new;
     new.assign(&old);
     step_batch::<1>(
@@ -531,9 +501,7 @@ pub fn step_region(
 pub fn broadcast_batch<const B: usize>(state: ArrayView3<'_, f64>) -> Batch {
     let (sexes, ages, durations) = state.dim();
     let mut batch = Batch::zeros((sexes, ages, durations, B));
-    for (mut lane, _) in batch.axis_iter_mut(super::state::LANE).zip(0..B) {
-        lane.assign(&state);
-    }
+    batch.assign(&state.insert_axis(LANE));
     batch
 }
 

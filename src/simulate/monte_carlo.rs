@@ -25,8 +25,8 @@ use super::project::arrivals_path;
 use super::quantiles::summarize;
 use super::{derive, CoreSeries, DeterministicRun};
 use crate::model::simd::InstructionSet;
-use crate::model::state::STREAM;
-use crate::model::step::{broadcast_batch, step_batch, LaneDepartures, StepRates, Workspace};
+use crate::model::state::{LANE, STREAM};
+use crate::model::step::{step_batch, LaneDepartures, StepRates, Workspace};
 use crate::scenario::{Growth, Scenario, Threshold, Uncertainty};
 
 /// Salt of the generator of the chi-square draws (see the module documentation).
@@ -162,6 +162,7 @@ pub fn run_batch<const B: usize>(
         .collect();
     let mut departures = LaneDepartures::<B>::new(rates.dims);
     let mut workspace = Workspace::new();
+    let mut state = rates.dims.batch(B);
     for r in 0..rates.n_regions {
         // Each lane's arrivals I_t (MODEL.md section 6), `[lane][year]`.
         let arrivals: Vec<Vec<f64>> = draws
@@ -183,7 +184,12 @@ pub fn run_batch<const B: usize>(
                 remitters: shared.remitters[..cal].to_vec(),
             })
             .collect();
-        let mut state = broadcast_batch::<B>(run.state_at_calibration.index_axis(STREAM, r));
+        // Every lane starts from the stream's calibration-year state.
+        state.assign(
+            &run.state_at_calibration
+                .index_axis(STREAM, r)
+                .insert_axis(LANE),
+        );
         for t in cal..rates.n_years {
             let multipliers: [f64; B] = std::array::from_fn(|b| draws[b].departure_multiplier[t]);
             departures.set(&rates.departure_probability[t][r], &multipliers);

@@ -6,11 +6,20 @@ use std::process::{Command, Output};
 
 /// Runs the migproj binary from the package root.
 pub fn migproj(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_migproj"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the migproj binary runs")
+    migproj_with_env(&[], args)
+}
+
+/// The same with environment variables set (`Some`) or removed (`None`).
+pub fn migproj_with_env(env: &[(&str, Option<&str>)], args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_migproj"));
+    command.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
+    for (name, value) in env {
+        match value {
+            Some(value) => command.env(name, value),
+            None => command.env_remove(name),
+        };
+    }
+    command.output().expect("the migproj binary runs")
 }
 
 /// A fresh, empty folder for one test (named by the test and the process).

@@ -85,26 +85,8 @@ pub fn hindcast_charts(
         let scale = |v: Vec<f64>| -> Vec<f64> { v.iter().map(|x| x / unit.divisor).collect() };
         let mut layers = Vec::new();
         if let Some(f) = fan {
-            layers.push(Layer::Band {
-                x: x.clone(),
-                lower: scale(pick(&f.p2_5)),
-                upper: scale(pick(&f.p97_5)),
-                color: palette::BLUE,
-                opacity: 0.18,
-            });
-            layers.push(Layer::Band {
-                x: x.clone(),
-                lower: scale(pick(&f.p10)),
-                upper: scale(pick(&f.p90)),
-                color: palette::BLUE,
-                opacity: 0.35,
-            });
-            layers.push(Layer::Line {
-                points: x.iter().copied().zip(scale(pick(&f.p50))).collect(),
-                color: palette::BLUE,
-                width: 3,
-                dashed: false,
-            });
+            let quantiles = [&f.p2_5, &f.p10, &f.p50, &f.p90, &f.p97_5].map(|q| scale(pick(q)));
+            layers.extend(fan_bands(&x, quantiles, palette::BLUE));
         } else if let Some(v) = series {
             layers.push(Layer::Line {
                 points: x.iter().copied().zip(scale(pick(v))).collect(),
@@ -154,6 +136,7 @@ pub fn hindcast_charts(
         });
     }
     let mut legend = if tables.fans.is_some() {
+        let [band_80, band_95] = band_legend(palette::BLUE);
         vec![
             LegendItem {
                 label: "median".into(),
@@ -162,20 +145,8 @@ pub fn hindcast_charts(
                     dashed: false,
                 },
             },
-            LegendItem {
-                label: "80% interval".into(),
-                key: LegendKey::Band {
-                    color: palette::BLUE,
-                    opacity: 0.35,
-                },
-            },
-            LegendItem {
-                label: "95% interval".into(),
-                key: LegendKey::Band {
-                    color: palette::BLUE,
-                    opacity: 0.18,
-                },
-            },
+            band_80,
+            band_95,
         ]
     } else {
         vec![LegendItem {

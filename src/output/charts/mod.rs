@@ -124,6 +124,57 @@ fn scaled(values: &[f64], unit: Unit, factor: f64) -> Vec<f64> {
     values.iter().map(|v| v * factor / unit.divisor).collect()
 }
 
+/// Opacity of a fan's 95% band and of its 80% band.
+const BAND_95_OPACITY: f64 = 0.18;
+const BAND_80_OPACITY: f64 = 0.35;
+
+/// A fan's 95% band, 80% band and median line from its scaled quantiles
+/// `[p2.5, p10, p50, p90, p97.5]`.
+fn fan_bands(x: &[f64], [p2, p10, p50, p90, p97]: [Vec<f64>; 5], color: RGBColor) -> [Layer; 3] {
+    [
+        Layer::Band {
+            x: x.to_vec(),
+            lower: p2,
+            upper: p97,
+            color,
+            opacity: BAND_95_OPACITY,
+        },
+        Layer::Band {
+            x: x.to_vec(),
+            lower: p10,
+            upper: p90,
+            color,
+            opacity: BAND_80_OPACITY,
+        },
+        Layer::Line {
+            points: x.iter().copied().zip(p50).collect(),
+            color,
+            width: 3,
+            dashed: false,
+        },
+    ]
+}
+
+/// The legend items of a fan's 80% and 95% bands.
+fn band_legend(color: RGBColor) -> [LegendItem; 2] {
+    [
+        LegendItem {
+            label: "80% interval".into(),
+            key: LegendKey::Band {
+                color,
+                opacity: BAND_80_OPACITY,
+            },
+        },
+        LegendItem {
+            label: "95% interval".into(),
+            key: LegendKey::Band {
+                color,
+                opacity: BAND_95_OPACITY,
+            },
+        },
+    ]
+}
+
 /// Fan layers (95% band, 80% band, median), the deterministic line, and the max drawn.
 fn fan_layers(
     tables: &RunTables,
@@ -145,26 +196,7 @@ fn fan_layers(
             scaled(&fan.p97_5, unit, factor),
         );
         max = max.max(finite_max(p97.iter().copied()));
-        layers.push(Layer::Band {
-            x: x.clone(),
-            lower: p2,
-            upper: p97,
-            color,
-            opacity: 0.18,
-        });
-        layers.push(Layer::Band {
-            x: x.clone(),
-            lower: p10,
-            upper: p90,
-            color,
-            opacity: 0.35,
-        });
-        layers.push(Layer::Line {
-            points: x.iter().copied().zip(p50).collect(),
-            color,
-            width: 3,
-            dashed: false,
-        });
+        layers.extend(fan_bands(&x, [p2, p10, p50, p90, p97], color));
     }
     if let Some(values) = tables.series(entity, variable) {
         let values = scaled(values, unit, factor);
@@ -186,6 +218,7 @@ fn fan_layers(
 
 fn fan_legend(tables: &RunTables, color: RGBColor, what: &str) -> Vec<LegendItem> {
     if tables.fans.is_some() {
+        let [band_80, band_95] = band_legend(color);
         vec![
             LegendItem {
                 label: format!("{what}, median"),
@@ -194,20 +227,8 @@ fn fan_legend(tables: &RunTables, color: RGBColor, what: &str) -> Vec<LegendItem
                     dashed: false,
                 },
             },
-            LegendItem {
-                label: "80% interval".into(),
-                key: LegendKey::Band {
-                    color,
-                    opacity: 0.35,
-                },
-            },
-            LegendItem {
-                label: "95% interval".into(),
-                key: LegendKey::Band {
-                    color,
-                    opacity: 0.18,
-                },
-            },
+            band_80,
+            band_95,
             LegendItem {
                 label: "deterministic".into(),
                 key: LegendKey::Line {

@@ -49,16 +49,20 @@ pub(crate) fn regions_note(shown: usize, total: usize) -> String {
     }
 }
 
-pub(crate) fn stock_chart(tables: &RunTables) -> Chart {
-    let world = tables.world().to_string();
-    let (entities, note) = panel_entities(tables);
-    let unit = persons_unit(finite_max(
+/// The unit of persons that fits the World's deterministic stock.
+fn world_stock_unit(tables: &RunTables) -> Unit {
+    persons_unit(finite_max(
         tables
-            .series(&world, "stock")
+            .series(tables.world(), "stock")
             .into_iter()
             .flatten()
             .copied(),
-    ));
+    ))
+}
+
+pub(crate) fn stock_chart(tables: &RunTables) -> Chart {
+    let (entities, note) = panel_entities(tables);
+    let unit = world_stock_unit(tables);
     let mut any_calibration = false;
     let mut any_observed = false;
     let panels: Vec<Panel> = entities
@@ -143,13 +147,7 @@ pub(crate) fn regions_chart(tables: &RunTables) -> Option<Chart> {
     if !others.is_empty() {
         regions.push(other_label.clone());
     }
-    let unit = persons_unit(finite_max(
-        tables
-            .series(&world, "stock")
-            .into_iter()
-            .flatten()
-            .copied(),
-    ));
+    let unit = world_stock_unit(tables);
     let series: Vec<(Vec<f64>, RGBColor)> = regions
         .iter()
         .enumerate()
