@@ -101,7 +101,7 @@ fn main() {
             let started = Instant::now();
             let run = run_deterministic(&scenario).unwrap();
             let deterministic = started.elapsed().as_secs_f64();
-            let mc = run_monte_carlo_on(&scenario, &run, &scenario.uncertainty, &|| {}, engine);
+            let mc = run_monte_carlo_on(&run, &scenario.uncertainty, &|| {}, engine);
             let trajectories = started.elapsed().as_secs_f64() - deterministic;
             black_box(summary_csv(&scenario, &mc).unwrap().len());
             let summaries = started.elapsed().as_secs_f64() - deterministic - trajectories;

@@ -9,7 +9,7 @@ use crate::model::remittance::effective_remitters;
 use crate::model::state::{total, Cohorts};
 use crate::model::step::{step_region, StepRates};
 use crate::model::{MAX_AGE, N_AGES, N_SEXES};
-use crate::scenario::Scenario;
+use crate::scenario::{Growth, Pooling, Scenario};
 use crate::simulate::project::{arrivals_path, project_region};
 
 /// Steps of history behind the initial state.
@@ -56,10 +56,15 @@ pub struct Calibration {
     pub regions: Vec<RegionCalibration>,
     /// One per origin group (one without `[origins]`), MODEL.md sections 7 and 12.
     pub remittances: Vec<RemittanceCalibration>,
-    /// `gbar` of MODEL.md section 6: the calibrated growths pooled with weights
-    /// `w[r] = I_base[r] exp(g_hat[r] (calibration_year - base_year))`, each stream's trend
-    /// arrivals in the calibration year.
+    /// `gbar` of MODEL.md section 6: with `arrivals.pooling = "world"` (revision 3) the
+    /// growth calibrated for the world as one stream ([`world_growth`]); with `"arrivals"`
+    /// (revision 2) the streams' growths weighted by their calibration-year trend arrivals
+    /// ([`pooled_growth`]).
     pub pooled_growth: f64,
+    /// `gbar_m` of MODEL.md section 7 (revision 3): the amount's growth calibrated for every
+    /// modelled origin group together (their received figures and remitters summed); `None`
+    /// when no group's remittances are modelled.
+    pub pooled_remittance_growth: Option<f64>,
 }
 
 /// `gbar = sum_r w[r] g_hat[r] / sum_r w[r]`, `w[r] = I_base[r] exp(g_hat[r] years)`; with
@@ -82,6 +87,88 @@ pub fn pooled_growth(regions: &[RegionCalibration], years: usize) -> f64 {
     }
 }
 
+/// The world as one stream (MODEL.md section 6, revision 3): one region whose two stocks are
+/// the sums over every stream, with the scenario's own rates and no per-region or per-origin
+/// overrides: departure changes that name a region or origin are dropped, and the arrivals'
+/// female share is the calibration-year stock-weighted mean of the streams' (exactly the
+/// common share when every stream has the same). Arrival changes and pulses start no earlier
+/// than the calibration year, so they do not touch the calibration; they are dropped too.
+pub fn world_stream(engine: &Scenario) -> Scenario {
+    let shares: Vec<f64> = engine
+        .regions
+        .iter()
+        .map(|r| r.female_share.unwrap_or(engine.arrivals.female_share))
+        .collect();
+    let female_share = if shares.iter().all(|&f| f == shares[0]) {
+        shares[0]
+    } else {
+        let weight: f64 = engine
+            .regions
+            .iter()
+            .map(|r| r.stock_calibration_persons)
+            .sum();
+        engine
+            .regions
+            .iter()
+            .zip(&shares)
+            .map(|(r, f)| r.stock_calibration_persons * f)
+            .sum::<f64>()
+            / weight
+    };
+    let mut world = engine.clone();
+    world.origins = Vec::new();
+    world.regions = vec![crate::scenario::Region {
+        name: "World".into(),
+        stock_base_persons: engine.regions.iter().map(|r| r.stock_base_persons).sum(),
+        stock_calibration_persons: engine
+            .regions
+            .iter()
+            .map(|r| r.stock_calibration_persons)
+            .sum(),
+        female_share: (female_share != engine.arrivals.female_share).then_some(female_share),
+        observed: Vec::new(),
+        stock_by_origin: Vec::new(),
+    }];
+    world
+        .departure
+        .changes
+        .retain(|c| c.region.is_none() && c.origin.is_none());
+    world.arrivals.changes.clear();
+    world.arrivals.pulses.clear();
+    world.spans.region_stock = engine.spans.region_stock.iter().take(1).cloned().collect();
+    world
+}
+
+/// `gbar` of revision 3: `g_hat` of [`world_stream`], calibrated as section 7 calibrates a
+/// region. With one stream, that stream's own `g_hat` (the same calibration).
+pub fn world_growth(
+    engine: &Scenario,
+    regions: &[RegionCalibration],
+) -> Result<f64, CalibrationError> {
+    if regions.len() == 1 {
+        return Ok(regions[0].arrival_growth);
+    }
+    let world = world_stream(engine);
+    let rates = Rates::new(&world);
+    let region = &world.regions[0];
+    let totals = CohortTotals::new(&rates, 0);
+    let relative_gap = |g: f64| {
+        totals.calibration_stock(&rates, 0, g, region.stock_base_persons)
+            / region.stock_calibration_persons
+            - 1.0
+    };
+    let (lo, hi) = GROWTH_BRACKET;
+    let (f_lo, f_hi) = (relative_gap(lo), relative_gap(hi));
+    if !(f_lo <= 0.0 && f_hi >= 0.0 && f_lo.is_finite() && f_hi.is_finite()) {
+        return Err(CalibrationError::WorldUnreachable {
+            target: region.stock_calibration_persons,
+            lowest: (f_lo + 1.0) * region.stock_calibration_persons,
+            highest: (f_hi + 1.0) * region.stock_calibration_persons,
+        });
+    }
+    Ok(brent(relative_gap, lo, hi, f_lo, f_hi, 1e-15))
+}
+
 /// Why a calibration failed, with what the user needs to fix it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CalibrationError {
@@ -90,6 +177,13 @@ pub enum CalibrationError {
         region: usize,
         /// The origin group, with `[origins]`.
         origin: Option<usize>,
+        target: f64,
+        lowest: f64,
+        highest: f64,
+    },
+    /// The world as one stream (the common trend of `arrivals.pooling = "world"`) cannot
+    /// reach the sum of the calibration-year stocks.
+    WorldUnreachable {
         target: f64,
         lowest: f64,
         highest: f64,
@@ -434,6 +528,8 @@ pub fn calibrate(
         .collect::<Result<_, _>>()?;
     let cal = rates.calibration_index;
     let mut remittances = Vec::with_capacity(groups.len());
+    // Received figures and remitters summed over the modelled groups, for `gbar_m`.
+    let mut pooled = (0.0, 0.0, 0.0, 0.0);
     for group in groups {
         let mut remitters_base = 0.0;
         let mut remitters_calibration = 0.0;
@@ -486,6 +582,10 @@ pub fn calibrate(
             if growth.is_nan() || growth.abs() > REMITTANCE_GROWTH_LIMIT {
                 return Err(CalibrationError::RemittanceGrowth { growth });
             }
+            pooled.0 += r_base;
+            pooled.1 += r_cal;
+            pooled.2 += remitters_base;
+            pooled.3 += remitters_calibration;
             RemittanceCalibration {
                 amount_base_usd: amount_base,
                 amount_calibration_usd: amount_cal,
@@ -496,11 +596,31 @@ pub fn calibrate(
         };
         remittances.push(calibration);
     }
-    let pooled_growth = pooled_growth(&regions, cal);
+    // gbar_m: section 7's equations on the sums; with one modelled group, its own growth.
+    let modelled: Vec<&RemittanceCalibration> = remittances
+        .iter()
+        .filter(|r| r.amount_base_usd > 0.0)
+        .collect();
+    let pooled_remittance_growth = match modelled.len() {
+        0 => None,
+        1 => Some(modelled[0].growth),
+        _ => {
+            let (r_base, r_cal, e_base, e_cal) = pooled;
+            let amount_base = r_base / ((1.0 - rates.cost[0]) * e_base);
+            let amount_cal = r_cal / ((1.0 - rates.cost[cal]) * e_cal);
+            Some((amount_cal / amount_base).ln() / cal as f64)
+        }
+    };
+    // With `arrivals.growth` a number, gbar is not used (every stream grows at that number).
+    let pooled_growth = match (scenario.arrivals.pooling, scenario.arrivals.growth) {
+        (Pooling::World, Growth::Calibrated) => world_growth(scenario, &regions)?,
+        _ => pooled_growth(&regions, cal),
+    };
     Ok(Calibration {
         regions,
         remittances,
         pooled_growth,
+        pooled_remittance_growth,
     })
 }
 

@@ -151,6 +151,10 @@ pub struct EstimateArgs {
     /// World remittance receipts: CSV with columns year,usd (and optionally series)
     #[arg(long, value_name = "R.csv")]
     pub remittances: Option<PathBuf>,
+    /// Receipts by receiving country: CSV with columns iso3 (or country), year, usd; estimates
+    /// `remittances.growth_damping` (psi) from the persistence of countries' deviations
+    #[arg(long, value_name = "R.csv")]
+    pub country_remittances: Option<PathBuf>,
     /// The series of the remittance file to use, when it has a `series` column
     #[arg(long, default_value = "World", value_name = "NAME")]
     pub remittance_series: String,

@@ -187,9 +187,9 @@ pub fn pairing(a: &Compared, b: &Compared) -> std::result::Result<(), String> {
             u.departure_ramp,
             u.remittance_growth_sd,
             u.remittance_shock_sd,
-            u.world_df,
-            u.region_df,
-            u.remittance_df,
+            u.world_sd_rel_se,
+            u.region_sd_rel_se,
+            u.remittance_sd_rel_se,
         ]
     };
     if settings(ua) != settings(ub) {

@@ -23,11 +23,11 @@ fn hindcast_coverage_is_nominal_for_model_draws_and_low_for_biased_ones() {
     let mut scenario = loaded.scenario.clone();
     scenario.uncertainty.trajectories = 2000;
     let run = run_deterministic(&scenario).unwrap();
-    let projection = run_monte_carlo(&scenario, &run, &scenario.uncertainty, &|| {});
+    let projection = run_monte_carlo(&run, &scenario.uncertainty, &|| {});
     let mut truth_settings = scenario.uncertainty.clone();
     truth_settings.seed += 1;
     truth_settings.trajectories = 600;
-    let truth = run_monte_carlo(&scenario, &run, &truth_settings, &|| {});
+    let truth = run_monte_carlo(&run, &truth_settings, &|| {});
 
     let entities = entity_names(&scenario);
     let cal = (scenario.calibration_year - scenario.base_year) as usize;

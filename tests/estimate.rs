@@ -11,13 +11,15 @@ use migproj::estimate::{
 use migproj::scenario::defaults as d;
 
 /// The command of docs/model.md, "Estimated defaults".
-const DOCUMENTED: [&str; 6] = [
+const DOCUMENTED: [&str; 8] = [
     "data/history/migrant_stock_area_1960_2000.csv",
     "data/history/migrant_stock_area_ims2020_1990_2000.csv",
     "--remittances",
     "data/history/remittances_received_1970_2000.csv",
     "--remittances-from",
     "1980",
+    "--country-remittances",
+    "data/history/remittances_received_country_1970_2000.csv",
 ];
 
 fn read_estimates(csv: &str) -> Vec<(String, f64)> {
@@ -47,13 +49,14 @@ fn defaults_are_the_estimate_from_the_shipped_history() {
         ("uncertainty.world_shock_sd", d::WORLD_SHOCK_SD),
         ("uncertainty.region_ar1", d::REGION_AR1),
         ("uncertainty.region_shock_sd", d::REGION_SHOCK_SD),
-        ("uncertainty.world_df", d::WORLD_DF),
-        ("uncertainty.region_df", d::REGION_DF),
+        ("uncertainty.world_sd_rel_se", d::WORLD_SD_REL_SE),
+        ("uncertainty.region_sd_rel_se", d::REGION_SD_REL_SE),
         ("uncertainty.departure_sd", d::DEPARTURE_SD),
         ("uncertainty.departure_ramp", d::DEPARTURE_RAMP),
         ("uncertainty.remittance_growth_sd", d::REMITTANCE_GROWTH_SD),
         ("uncertainty.remittance_shock_sd", d::REMITTANCE_SHOCK_SD),
-        ("uncertainty.remittance_df", d::REMITTANCE_DF),
+        ("uncertainty.remittance_sd_rel_se", d::REMITTANCE_SD_REL_SE),
+        ("remittances.growth_damping", d::GROWTH_DAMPING),
     ];
     assert_eq!(estimates.len(), defaults.len(), "{csv}");
     for (key, default) in defaults {
@@ -70,6 +73,7 @@ fn defaults_are_the_estimate_from_the_shipped_history() {
     let fragment = std::fs::read_to_string(out.join("estimate/estimate.toml")).unwrap();
     let table: toml::Table = fragment.parse().unwrap();
     assert!(table["uncertainty"].get("region_shock_sd").is_some());
+    assert!(table["remittances"].get("growth_damping").is_some());
     let statement = std::fs::read_to_string(out.join("estimate/estimate.md")).unwrap();
     assert!(statement.contains("cannot identify"));
     for chart in ["estimate.png", "estimate.svg"] {

@@ -36,9 +36,9 @@ fn only(keys: &[(&str, f64)], trajectories: usize, seed: u64) -> String {
         "departure_sd",
         "remittance_growth_sd",
         "remittance_shock_sd",
-        "world_df",
-        "region_df",
-        "remittance_df",
+        "world_sd_rel_se",
+        "region_sd_rel_se",
+        "remittance_sd_rel_se",
     ];
     let mut text = format!("[uncertainty]\ntrajectories = {trajectories}\nseed = {seed}\n");
     for key in all {
@@ -67,7 +67,7 @@ fn every_sd_at_zero_gives_exactly_the_deterministic_run() {
             scenario.arrivals.trend_damping = phi;
         }
         let run = run_deterministic(&scenario).unwrap();
-        let mc = run_monte_carlo(&scenario, &run, &scenario.uncertainty, &|| {});
+        let mc = run_monte_carlo(&run, &scenario.uncertainty, &|| {});
         for k in 0..mc.n_trajectories() {
             for (entity, variables) in run.derived.iter().enumerate() {
                 for (v, series) in variables.iter().enumerate() {
@@ -88,9 +88,9 @@ fn every_sd_at_zero_gives_exactly_the_deterministic_run() {
 fn draws_depend_on_seed_and_index_only() {
     let scenario = scenario_with_uncertainty("[uncertainty]\ntrajectories = 4\n");
     let run = run_deterministic(&scenario).unwrap();
-    let a = draw_trajectory(&scenario, &run, &scenario.uncertainty, 3);
-    let b = draw_trajectory(&scenario, &run, &scenario.uncertainty, 3);
-    let c = draw_trajectory(&scenario, &run, &scenario.uncertainty, 4);
+    let a = draw_trajectory(&run, &scenario.uncertainty, 3);
+    let b = draw_trajectory(&run, &scenario.uncertainty, 3);
+    let c = draw_trajectory(&run, &scenario.uncertainty, 4);
     assert_eq!(a, b);
     assert_ne!(a, c);
     // The calibration period is shared history.
@@ -155,7 +155,7 @@ fn written_trajectories_recover_the_world_terms() {
         ),
     );
     let run = run_deterministic(&scenario).unwrap();
-    let mc = run_monte_carlo(&scenario, &run, &scenario.uncertainty, &|| {});
+    let mc = run_monte_carlo(&run, &scenario.uncertainty, &|| {});
     let cal = run.rates.calibration_index;
     let det = |r: usize, t: usize| (run.derived[r][1][t + 1] / run.derived[r][1][t]).ln();
     let dev = |r: usize, t: usize| -> Vec<f64> {
@@ -194,7 +194,7 @@ fn written_trajectories_recover_the_region_terms() {
         ),
     );
     let run = run_deterministic(&scenario).unwrap();
-    let mc = run_monte_carlo(&scenario, &run, &scenario.uncertainty, &|| {});
+    let mc = run_monte_carlo(&run, &scenario.uncertainty, &|| {});
     let cal = run.rates.calibration_index;
     let det = |r: usize, t: usize| (run.derived[r][1][t + 1] / run.derived[r][1][t]).ln();
     let dev = |r: usize, t: usize| -> Vec<f64> {
@@ -216,13 +216,15 @@ fn written_trajectories_recover_the_region_terms() {
     );
 }
 
-/// The Student-t predictive: with `world_df = 5`, the long-run growth has sd
-/// `world_growth_sd sqrt(df / (df - 2))` (a t with 5 degrees of freedom).
+/// Revision 3's bounded parameter uncertainty: with `world_sd_rel_se = 0.5`, the long-run
+/// growth is `s world_growth_sd z` with `s` lognormal of mean 1 and coefficient of variation
+/// 0.5, independent of z: its sd is `world_growth_sd sqrt(1 + 0.5^2)`, and no draw is far
+/// out (the largest |deviation| of 40,000 stays within 8 sds, where a t(3) gives some 20).
 #[test]
-fn degrees_of_freedom_widen_the_fan_as_a_student_t() {
-    let (growth_sd, df) = (0.004, 5.0);
+fn relative_standard_error_widens_the_fan_as_a_lognormal_scale() {
+    let (growth_sd, rel_se) = (0.004, 0.5);
     let scenario = scenario_with_uncertainty(&only(
-        &[("world_growth_sd", growth_sd), ("world_df", df)],
+        &[("world_growth_sd", growth_sd), ("world_sd_rel_se", rel_se)],
         40000,
         8,
     ));
@@ -230,17 +232,55 @@ fn degrees_of_freedom_widen_the_fan_as_a_student_t() {
     let g_det = run.calibration.regions[0].arrival_growth;
     let deviations: Vec<f64> = (0..scenario.uncertainty.trajectories as u64)
         .map(|k| {
-            draw_trajectory(&scenario, &run, &scenario.uncertainty, k).arrival_growth[0]
+            draw_trajectory(&run, &scenario.uncertainty, k).arrival_growth[0]
                 [run.rates.calibration_index]
                 - g_det
         })
         .collect();
     let sd = standard_deviation(&deviations);
-    let expected = growth_sd * (df / (df - 2.0)).sqrt();
+    let expected = growth_sd * (1.0 + rel_se * rel_se).sqrt();
     assert!(
-        (sd / expected - 1.0).abs() < 0.04,
-        "sd {sd}, t(5) {expected}"
+        (sd / expected - 1.0).abs() < 0.03,
+        "sd {sd}, expected {expected}"
     );
+    let largest = deviations.iter().fold(0.0f64, |m, d| m.max(d.abs()));
+    assert!(largest < 8.0 * growth_sd, "largest deviation {largest}");
+    // The scale alone: mean 1 and sd rel_se (MODEL.md section 9: a lognormal with the
+    // estimate's mean and standard error).
+    use migproj::simulate::monte_carlo::sd_scale;
+    let scales: Vec<f64> = (0..200_000)
+        .map(|i| {
+            // Standard normal quantiles of an even grid: a deterministic sample.
+            let p = (i as f64 + 0.5) / 200_000.0;
+            sd_scale(rel_se, normal_quantile(p))
+        })
+        .collect();
+    let mean = scales.iter().sum::<f64>() / scales.len() as f64;
+    assert!((mean - 1.0).abs() < 1e-3, "mean scale {mean}");
+    assert!((standard_deviation(&scales) / rel_se - 1.0).abs() < 1e-2);
+    assert_eq!(sd_scale(0.0, 3.0), 1.0);
+}
+
+/// The standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9).
+fn normal_quantile(p: f64) -> f64 {
+    let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383_577_518_672_69e2, -3.066479806614716e+01, 2.506628277459239e+00];
+    let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01];
+    let c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00];
+    let d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00];
+    let tail = |q: f64| {
+        (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
+            / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0)
+    };
+    if p < 0.02425 {
+        tail((-2.0 * p.ln()).sqrt())
+    } else if p > 1.0 - 0.02425 {
+        -tail((-2.0 * (1.0 - p).ln()).sqrt())
+    } else {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
+            / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0)
+    }
 }
 
 /// Departure multiplier and remittance terms, from the draws: the log multiplier reaches
@@ -261,7 +301,7 @@ fn departure_ramp_and_remittance_terms_are_recovered() {
     let run = run_deterministic(&scenario).unwrap();
     let cal = run.rates.calibration_index;
     let draws: Vec<_> = (0..scenario.uncertainty.trajectories as u64)
-        .map(|k| draw_trajectory(&scenario, &run, &scenario.uncertainty, k))
+        .map(|k| draw_trajectory(&run, &scenario.uncertainty, k))
         .collect();
     let ln_m = |t: usize| -> Vec<f64> {
         draws
@@ -315,7 +355,7 @@ fn no_band_jumps_at_the_calibration_year() {
         "[uncertainty]\ntrajectories = 2000\n",
     );
     let run = run_deterministic(&scenario).unwrap();
-    let mc = run_monte_carlo(&scenario, &run, &scenario.uncertainty, &|| {});
+    let mc = run_monte_carlo(&run, &scenario.uncertainty, &|| {});
     let cal = run.rates.calibration_index;
     let world = mc.n_entities() - 1;
     for variable in 0..mc.n_variables() {
@@ -391,7 +431,7 @@ fn results_are_bit_identical_across_instruction_sets_batch_sizes_and_threads() {
             .num_threads(threads)
             .build()
             .unwrap()
-            .install(|| run_monte_carlo_on(&scenario, &run, &scenario.uncertainty, &|| {}, engine))
+            .install(|| run_monte_carlo_on(&run, &scenario.uncertainty, &|| {}, engine))
             .values
     };
     let reference = on(

@@ -66,6 +66,8 @@ def interp_loglin(points, t):
 # The default of `arrivals.trend_damping` (src/scenario/defaults.rs, estimated by
 # `migproj estimate` from data/history; docs/model.md).
 DEFAULT_TREND_DAMPING = 0.0
+# The default of `remittances.growth_damping` (psi, MODEL.md revision 3, sections 7 and 13).
+DEFAULT_GROWTH_DAMPING = 0.7863
 
 
 def main(path, projection_csv):
@@ -119,8 +121,9 @@ def main(path, projection_csv):
         phi = regions[r].get("female_share", arr.get("female_share", 0.49))
         return np.stack([phi * m / m.sum(), (1 - phi) * m / m.sum()])
 
-    def step(N, t, k, I, hh=None):
+    def step(N, t, k, I, hh=None, ff=None):
         hh = h(t, k) if hh is None else hh
+        ff = f(k) if ff is None else ff
         qq = q[t][:, :, None]
         deaths = (N * qq).sum()
         surv = N * (1 - qq)
@@ -132,7 +135,7 @@ def main(path, projection_csv):
         new[:, A, 1:] += stay[:, A, :D]
         new[:, 1:, D] += stay[:, :A, D]
         new[:, A, D] += stay[:, A, D]
-        new[:, :, 0] = I * f(k)
+        new[:, :, 0] = I * ff
         return new, deaths, departures
 
     def seed(k, g):
@@ -207,10 +210,53 @@ def main(path, projection_csv):
                 hi = mid
         g_hat[k] = (lo + hi) / 2
         print(f"stream {k} {streams[k]}: g_hat = {g_hat[k]:.12f}", file=sys.stderr)
-    # The damped trend (MODEL.md revision 2, section 6): pooled growth gbar weighted by each
-    # stream's trend arrivals in the calibration year, I_base exp(g_hat (cal - base)).
-    weights = {k: base_state(k, g_hat[k])[1] * math.exp(g_hat[k] * (cal - base)) for k in g_hat}
-    gbar = sum(weights[k] * g_hat[k] for k in g_hat) / sum(weights.values())
+    # The common trend gbar (MODEL.md section 6). Revision 3, pooling = "world" (default):
+    # the growth calibrated for the world as one stream: the sums of every stream's two
+    # figures, departure changes that name no region or origin, the arrivals' female share
+    # the calibration-year stock-weighted mean of the streams'. Revision 2, "arrivals": the
+    # streams' g_hat weighted by their trend arrivals in the calibration year.
+    pooling = arr.get("pooling", "world")
+    if len(streams) == 1:
+        gbar = g_hat[0]
+    elif pooling == "world":
+        S0w = sum(stock_figure(k, base) for k in range(len(streams)))
+        S1w = sum(stock_figure(k, cal) for k in range(len(streams)))
+        shares = [regions[streams[k][0]].get("female_share", arr.get("female_share", 0.49)) for k in range(len(streams))]
+        if all(x == shares[0] for x in shares):
+            phi_w = shares[0]
+        else:
+            phi_w = sum(stock_figure(k, cal) * shares[k] for k in range(len(streams))) / S1w
+        f_w = np.stack([phi_w * m / m.sum(), (1 - phi_w) * m / m.sum()])
+
+        def h_w(t):
+            mm = 1.0
+            for c in dep.get("change", []):
+                if c["from"] <= t and "region" not in c and "origin" not in c:
+                    mm *= c["multiplier"]
+            return np.minimum(h0 * mm, 1.0)
+
+        def world_S_cal(g):
+            N = np.zeros((2, A + 1, D + 1))
+            for j in range(200):
+                N, _, _ = step(N, base, 0, math.exp(g * j), h_w(base), f_w)
+            c = S0w / N.sum()
+            N, Ib = c * N, c * math.exp(g * 200)
+            for i, t in enumerate(range(base, cal)):
+                N, _, _ = step(N, t, 0, Ib * math.exp(g * i), h_w(t), f_w)
+            return N.sum()
+
+        lo, hi = -0.5, 0.5
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            if world_S_cal(mid) < S1w:
+                lo = mid
+            else:
+                hi = mid
+        gbar = (lo + hi) / 2
+    else:
+        weights = {k: base_state(k, g_hat[k])[1] * math.exp(g_hat[k] * (cal - base)) for k in g_hat}
+        gbar = sum(weights[k] * g_hat[k] for k in g_hat) / sum(weights.values())
+    print(f"gbar ({pooling}) = {gbar:.12f}", file=sys.stderr)
     phi = arr.get("trend_damping", DEFAULT_TREND_DAMPING)
     shift = arr.get("growth_shift", 0.0)
     ga = arr.get("growth", "calibrated")
@@ -227,20 +273,37 @@ def main(path, projection_csv):
     rec = sc["remittances"]["received"]
     # One amount per remitter per origin group, calibrated to that group's receipts.
     rg = sc["remittances"].get("growth", "calibrated")
-    amounts = []
+    psi = sc["remittances"].get("growth_damping", DEFAULT_GROWTH_DAMPING)
+    fitted = []  # (group, mb, mc, gm, Rb, Rc, Eb, Ec) of each modelled group
     for o in range(G):
         of_group = [k for k in range(len(streams)) if streams[k][1] == o]
         figures = (rec.get(groups[o]) if groups else rec)
         if not figures or (figures[str(base)] == 0 and figures[str(cal)] == 0):
-            amounts.append(lambda t: 0.0)
             continue
         Eb = sum(E(results[k][0][1]) for k in of_group)
         Ec = sum(E(results[k][cal - base][1]) for k in of_group)
         mb = figures[str(base)] / ((1 - cost(base)) * Eb)
         mc = figures[str(cal)] / ((1 - cost(cal)) * Ec)
         gm = math.log(mc / mb) / (cal - base)
-        gr = gm if rg == "calibrated" else rg
-        amounts.append(lambda t, mb=mb, mc=mc, gm=gm, gr=gr: mb * math.exp(gm * (t - base)) if t <= cal else mc * math.exp(gr * (t - cal)))
+        fitted.append((o, mb, mc, gm, figures[str(base)], figures[str(cal)], Eb, Ec))
+    # Revision 3, section 7: gbar_m, the amount's growth calibrated for every modelled group
+    # together (summed receipts and remitters); each group's growth after the calibration
+    # year is gbar_m + (g_m_hat - gbar_m) psi^j.
+    if len(fitted) == 1:
+        gbar_m = fitted[0][3]
+    elif fitted:
+        mb_all = sum(x[4] for x in fitted) / ((1 - cost(base)) * sum(x[6] for x in fitted))
+        mc_all = sum(x[5] for x in fitted) / ((1 - cost(cal)) * sum(x[7] for x in fitted))
+        gbar_m = math.log(mc_all / mb_all) / (cal - base)
+    amounts = [lambda t: 0.0] * G
+    for (o, mb, mc, gm, *_rest) in fitted:
+        def amount(t, mb=mb, mc=mc, gm=gm):
+            if t <= cal:
+                return mb * math.exp(gm * (t - base))
+            if rg != "calibrated":
+                return mc * math.exp(rg * (t - cal))
+            return mc * math.exp(sum(gbar_m + (gm - gbar_m) * psi ** j for j in range(t - cal)))
+        amounts[o] = amount
     comparison = sc.get("comparison", {})
 
     def series(name, t):

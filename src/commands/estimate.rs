@@ -28,6 +28,13 @@ pub fn estimate(args: &crate::cli::EstimateArgs) -> Result<()> {
         )?),
         None => None,
     };
+    let country_receipts = match &args.country_remittances {
+        Some(path) => Some(crate::estimate::damping::read_country_receipts(
+            &read_text(path, "receipts by country")?,
+            args.until,
+        )?),
+        None => None,
+    };
     let scenario = match &args.scenario {
         Some(path) => load_scenario(path)?.scenario,
         None => crate::scenario::check_scenario_text(
@@ -52,7 +59,11 @@ pub fn estimate(args: &crate::cli::EstimateArgs) -> Result<()> {
         "estimate: fit and bootstrap",
     );
     let started = Instant::now();
-    let result = crate::estimate::estimate(panels, remittances, &kernel, options, &|| bar.inc(1));
+    let mut result =
+        crate::estimate::estimate(panels, remittances, &kernel, options, &|| bar.inc(1));
+    if let Some(receipts) = country_receipts {
+        result = result.with_damping(receipts);
+    }
     bar.finish_and_clear();
     let command = estimate_command_line(args);
     let folder = OutputFolder::create(&args.out, &args.name)?;
@@ -96,6 +107,9 @@ pub(crate) fn estimate_command_line(args: &crate::cli::EstimateArgs) -> String {
         if args.remittance_series != "World" {
             parts.push(format!("--remittance-series {:?}", args.remittance_series));
         }
+    }
+    if let Some(r) = &args.country_remittances {
+        parts.push(format!("--country-remittances {}", r.display()));
     }
     if args.until != 2000 {
         parts.push(format!("--until {}", args.until));

@@ -201,6 +201,25 @@ pub fn calibration_error(loaded: &LoadedScenario, err: CalibrationError) -> Erro
                 }),
             )
         }
+        CalibrationError::WorldUnreachable {
+            target,
+            lowest,
+            highest,
+        } => {
+            let span = scenario.spans.region_stock.first().cloned().unwrap_or(0..0);
+            loaded.error_at(
+                Diagnostic::at(span, format!(
+                    "the common trend of `arrivals.pooling = \"world\"` calibrates the world as one stream, and no arrival growth in -0.5..=0.5 per year takes it from {} in {} to {} in {} (the sums of every region's figures): the model reaches {} to {}",
+                    crate::output::number(scenario.regions.iter().map(|r| r.stock_base_persons).sum::<f64>()),
+                    scenario.base_year,
+                    crate::output::number(target),
+                    scenario.calibration_year,
+                    crate::output::number(lowest.round()),
+                    crate::output::number(highest.round()),
+                ))
+                .with_help("check the regions' figures, or set `arrivals.pooling = \"arrivals\"` (revision 2's weighting of the regions' own growths)"),
+            )
+        }
         CalibrationError::NoRemitters { year } => {
             let span = remitting_span(scenario);
             loaded.error_at(Diagnostic::at(span, format!(

@@ -327,11 +327,42 @@ pub(crate) fn monte_carlo(
             bar.inc(1);
         }
     };
-    let mc = pool.install(|| run_monte_carlo(scenario, run, &uncertainty, &tick));
+    let mc = pool.install(|| run_monte_carlo(run, &uncertainty, &tick));
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
     let seconds = started.elapsed().as_secs_f64();
+    // MODEL.md section 9 (revision 3): no trajectory above the world's population; a scenario
+    // whose trajectories pass it is stopped, never clipped.
+    let above = mc.above_world_population(&run.rates.world_population);
+    if !above.is_empty() {
+        let lines: Vec<String> = above
+            .iter()
+            .take(8)
+            .map(|&(entity, count, first)| {
+                let e = &run.structure.entities[entity];
+                format!(
+                    "  {}{}: {count} of {} trajectories, from {}",
+                    e.region,
+                    if e.origin == crate::scenario::ALL_ORIGINS {
+                        String::new()
+                    } else {
+                        format!(" (origin {})", e.origin)
+                    },
+                    uncertainty.trajectories,
+                    run.rates.year(first)
+                )
+            })
+            .collect();
+        return Err(Error::InputPlain(format!(
+            "error: {}: in {} of its {} series, some trajectories of the migrant stock exceed the world's population (MODEL.md section 9: never clipped), so nothing was written:\n{}{}\nhelp: the uncertainty settings are too wide for this horizon: lower `uncertainty.world_growth_sd`, `world_shock_sd`, `region_shock_sd` or their `*_sd_rel_se`, or end the projection earlier",
+            scenario.name,
+            above.len(),
+            run.structure.entities.len(),
+            lines.join("\n"),
+            if above.len() > 8 { format!("\n  ... and {} more", above.len() - 8) } else { String::new() },
+        )));
+    }
     if !args.quiet {
         eprintln!(
             "{}: {} trajectories (seed {}) in {:.2} s on {} thread{}",

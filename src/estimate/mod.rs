@@ -21,6 +21,7 @@
 //! [`estimate_remittances`]. Standard errors come from a parametric bootstrap: new histories
 //! (new regions' and periods' draws) simulated from the fitted model, each estimated again.
 
+pub mod damping;
 pub mod history;
 pub mod optimize;
 pub mod output;
@@ -475,6 +476,8 @@ pub struct Estimate {
     pub panels: Vec<StockPanel>,
     pub fit: GrowthFit,
     pub remittances: Option<(RemittanceHistory, RemittanceFit)>,
+    /// psi from receipts by receiving country, when given.
+    pub damping: Option<(damping::CountryReceipts, damping::DampingFit)>,
     pub parameters: Vec<Parameter>,
     /// Bootstrap replicates that were used (some may fail to be finite and are dropped).
     pub bootstrap_used: usize,
@@ -506,6 +509,17 @@ fn standard_deviation(values: &[f64]) -> f64 {
     (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
 }
 
+/// The relative standard error `se / sd` of an sd estimate (MODEL.md section 9, revision 3),
+/// to four significant digits, in 0..=10: 0 when the sd is 0 (nothing to widen) or its se is
+/// not finite.
+pub fn relative_standard_error(sd: f64, se: f64) -> f64 {
+    let sd = significant(sd);
+    if sd == 0.0 || !se.is_finite() || se <= 0.0 {
+        return 0.0;
+    }
+    significant(se / sd).min(10.0)
+}
+
 /// Degrees of freedom of an sd estimate from its standard error: for a chi-square variance
 /// estimate, `se(s) = s / sqrt(2 df)`, so `df = s^2 / (2 se^2)`; rounded to 0.1, in 1..=1000.
 pub fn degrees_of_freedom(sd: f64, se: f64) -> f64 {
@@ -528,6 +542,29 @@ pub fn significant(x: f64) -> f64 {
     let digits = 3 - x.abs().log10().floor() as i32;
     let factor = 10f64.powi(digits);
     (x * factor).round() / factor
+}
+
+impl Estimate {
+    /// Adds `remittances.growth_damping` (psi) estimated from receipts by receiving country
+    /// (MODEL.md section 13, revision 3; see [`damping`]).
+    pub fn with_damping(mut self, receipts: damping::CountryReceipts) -> Self {
+        let fit = damping::estimate_damping(&receipts, 500, self.options.seed);
+        self.parameters.push(Parameter {
+            key: "remittances.growth_damping",
+            value: significant(fit.psi),
+            standard_error: Some(fit.standard_error),
+            status: "estimated",
+            basis: format!(
+                "persistence of a receiving country's deviation of decade receipt growth from its panel's: weighted slope {} over {} country pairs of decades ({} countries; unweighted {})",
+                significant(fit.slope),
+                fit.pairs,
+                fit.countries,
+                significant(fit.unweighted_slope)
+            ),
+        });
+        self.damping = Some((receipts, fit));
+        self
+    }
 }
 
 /// Runs the whole estimate.
@@ -623,18 +660,18 @@ pub fn estimate(
             basis: "spread of the regions' period growth around the world's".into(),
         },
         Parameter {
-            key: "uncertainty.world_df",
-            value: degrees_of_freedom(p.world_shock_sd, world_sd_se),
+            key: "uncertainty.world_sd_rel_se",
+            value: relative_standard_error(p.world_shock_sd, world_sd_se),
             standard_error: None,
             status: "derived",
-            basis: "world_shock_sd^2 / (2 se^2): the effective observations behind it (0 when the sd is 0)".into(),
+            basis: "se / estimate of world_shock_sd (0 when the sd is 0: nothing to widen)".into(),
         },
         Parameter {
-            key: "uncertainty.region_df",
-            value: degrees_of_freedom(p.region_shock_sd, region_sd_se),
+            key: "uncertainty.region_sd_rel_se",
+            value: relative_standard_error(p.region_shock_sd, region_sd_se),
             standard_error: None,
             status: "derived",
-            basis: "region_shock_sd^2 / (2 se^2)".into(),
+            basis: "se / estimate of region_shock_sd".into(),
         },
         Parameter {
             key: "uncertainty.departure_sd",
@@ -668,11 +705,11 @@ pub fn estimate(
             basis: format!("sd of the yearly log growth of receipts, {} years", r.n),
         });
         parameters.push(Parameter {
-            key: "uncertainty.remittance_df",
-            value: r.df,
+            key: "uncertainty.remittance_sd_rel_se",
+            value: relative_standard_error(r.shock_sd, r.shock_sd_se),
             standard_error: None,
             status: "derived",
-            basis: "yearly growths - 1".into(),
+            basis: "se / estimate of remittance_shock_sd".into(),
         });
         (history, r)
     });
@@ -680,6 +717,7 @@ pub fn estimate(
         panels,
         fit,
         remittances,
+        damping: None,
         parameters,
         bootstrap_used: replicates.len(),
         options,

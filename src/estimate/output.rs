@@ -192,7 +192,7 @@ persistence.\n\
 arrivals; both are assumptions (docs/model.md gives the reasons).\n\
 - The long-run level of growth: a history of {world_periods} periods says where growth has been, \
 not where it will go; `world_growth_sd` is the spread of a decade's mean around the long run \
-under the fitted process, and `world_df` carries how uncertain that spread itself is.\n"
+under the fitted process, and `world_sd_rel_se` carries how uncertain that spread itself is.\n"
     );
     if let Some((_, r)) = &estimate.remittances {
         md += &format!(
@@ -200,6 +200,22 @@ under the fitted process, and `world_df` carries how uncertain that spread itsel
 improves; the history cannot separate that from growth of the money sent. The lag-1 \
 autocorrelation of yearly growth is {:.2} (the model assumes 0).\n",
             r.autocorrelation
+        );
+    }
+    if let Some((receipts, fit)) = &estimate.damping {
+        md += &format!(
+            "- The damping of the amount's growth (`remittances.growth_damping`, psi {}): from {} \
+receiving countries of {} reporting in both end years of two consecutive decades ({} pairs), \
+weighted by receipts; the decade-to-decade slope {} is that of an AR(1) with yearly \
+persistence psi. Unweighted, the slope is {}: small economies whose receipts multiplied from \
+almost nothing revert hardest. The standard error ({}) resamples countries.\n",
+            super::significant(fit.psi),
+            fit.countries,
+            receipts.name,
+            fit.pairs,
+            super::significant(fit.slope),
+            super::significant(fit.unweighted_slope),
+            super::significant(fit.standard_error),
         );
     }
     md

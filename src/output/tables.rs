@@ -1001,8 +1001,8 @@ pub fn assumptions_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
         row(
             "uncertainty",
             format!(
-                "world: long-run growth sd {}, AR(1) {}, shock sd {}, df {}; regions: AR(1) {}, shock sd {}, df {}; departure sd {} reached over {} years; remittances: growth sd {}, shock sd {}, df {}",
-                u.world_growth_sd, u.world_ar1, u.world_shock_sd, u.world_df, u.region_ar1, u.region_shock_sd, u.region_df, u.departure_sd, u.departure_ramp, u.remittance_growth_sd, u.remittance_shock_sd, u.remittance_df
+                "world: long-run growth sd {}, AR(1) {}, shock sd {}, relative se of these sds {}; regions: AR(1) {}, shock sd {}, relative se {}; departure sd {} reached over {} years; remittances: growth sd {}, shock sd {}, relative se {}",
+                u.world_growth_sd, u.world_ar1, u.world_shock_sd, u.world_sd_rel_se, u.region_ar1, u.region_shock_sd, u.region_sd_rel_se, u.departure_sd, u.departure_ramp, u.remittance_growth_sd, u.remittance_shock_sd, u.remittance_sd_rel_se
             ),
             "",
         )?;

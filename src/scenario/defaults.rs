@@ -24,7 +24,9 @@ pub const DEPARTURE_RAMP: f64 = 10.0;
 pub const REMITTANCE_GROWTH_SD: f64 = 0.01197;
 /// `uncertainty.remittance_shock_sd`: estimated.
 pub const REMITTANCE_SHOCK_SD: f64 = 0.06644;
-/// Degrees of freedom written by the estimate.
-pub const WORLD_DF: f64 = 0.0;
-pub const REGION_DF: f64 = 3.0;
-pub const REMITTANCE_DF: f64 = 19.0;
+/// `remittances.growth_damping` (psi): estimated from receipts by receiving country.
+pub const GROWTH_DAMPING: f64 = 0.7863;
+/// Relative standard errors of the sds (revision 3), written by the estimate.
+pub const WORLD_SD_REL_SE: f64 = 0.0;
+pub const REGION_SD_REL_SE: f64 = 0.4088;
+pub const REMITTANCE_SD_REL_SE: f64 = 0.1622;

@@ -103,10 +103,30 @@ pub struct Pulse {
     pub origin: Option<usize>,
 }
 
+/// How the common trend `gbar` of MODEL.md section 6 is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pooling {
+    /// Revision 3 (the default): the growth calibrated for the world as one stream.
+    World,
+    /// Revision 2: the streams' `g_hat` weighted by their calibration-year trend arrivals.
+    Arrivals,
+}
+
+impl Pooling {
+    pub fn key(self) -> &'static str {
+        match self {
+            Pooling::World => "world",
+            Pooling::Arrivals => "arrivals",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Arrivals {
     pub female_share: f64,
     pub growth: Growth,
+    /// `arrivals.pooling`: how `gbar` is found (MODEL.md section 6, revision 3).
+    pub pooling: Pooling,
     /// Added to the growth after the calibration year (high and low variants: +/- 0.01).
     pub growth_shift: f64,
     /// `phi` of MODEL.md section 6: how much of a region's own calibrated trend survives each
@@ -144,6 +164,10 @@ pub struct Remittances {
     /// Cost points `(year, share of the amount sent)`, sorted by year; empty means no cost.
     pub cost: Vec<(f64, f64)>,
     pub growth: Growth,
+    /// `psi` of MODEL.md section 7 (revision 3): how much of an origin group's own calibrated
+    /// amount growth survives each year after the calibration year (1 keeps it for ever, 0
+    /// moves every group to the amount growth calibrated for all groups together).
+    pub growth_damping: f64,
     /// With `[origins]`: each group's two receipt figures, or `None` for a group whose
     /// remittances are not modelled (MODEL.md section 12); empty without. The totals above
     /// are then the sums over the modelled groups.
@@ -200,10 +224,12 @@ pub struct Uncertainty {
     pub departure_ramp: f64,
     pub remittance_growth_sd: f64,
     pub remittance_shock_sd: f64,
-    /// Degrees of freedom of the Student-t predictive (0: the sds are taken as known).
-    pub world_df: f64,
-    pub region_df: f64,
-    pub remittance_df: f64,
+    /// Relative standard errors `se / sd` of each group of sds (world, stream, remittance):
+    /// each trajectory draws the group's scale from a lognormal with mean 1 and this
+    /// coefficient of variation (MODEL.md section 9, revision 3); 0: the sds are taken as known.
+    pub world_sd_rel_se: f64,
+    pub region_sd_rel_se: f64,
+    pub remittance_sd_rel_se: f64,
     pub events: Vec<Event>,
 }
 

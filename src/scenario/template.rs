@@ -15,9 +15,9 @@ pub fn template(name: &str) -> String {
         ("{departure_ramp}", d::DEPARTURE_RAMP),
         ("{remittance_growth_sd}", d::REMITTANCE_GROWTH_SD),
         ("{remittance_shock_sd}", d::REMITTANCE_SHOCK_SD),
-        ("{world_df}", d::WORLD_DF),
-        ("{region_df}", d::REGION_DF),
-        ("{remittance_df}", d::REMITTANCE_DF),
+        ("{world_sd_rel_se}", d::WORLD_SD_REL_SE),
+        ("{region_sd_rel_se}", d::REGION_SD_REL_SE),
+        ("{remittance_sd_rel_se}", d::REMITTANCE_SD_REL_SE),
     ] {
         text = text.replace(key, &format!("{value:?}"));
     }
@@ -101,7 +101,7 @@ departure_sd = {departure_sd}            # sd of the log departure multiplier (a
 departure_ramp = {departure_ramp}         # years over which that multiplier is phased in
 remittance_growth_sd = {remittance_growth_sd}    # sd of the long-run growth of the amount per remitter
 remittance_shock_sd = {remittance_shock_sd}     # sd of the yearly log shock to that amount
-world_df = {world_df}                # Student-t degrees of freedom of the world sds (0: known)
-region_df = {region_df}
-remittance_df = {remittance_df}
+world_sd_rel_se = {world_sd_rel_se}         # relative standard error of the world sds (0: known)
+region_sd_rel_se = {region_sd_rel_se}        # the same for each region's own sds
+remittance_sd_rel_se = {remittance_sd_rel_se}    # the same for the remittance sds
 "#;

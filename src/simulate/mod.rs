@@ -204,28 +204,71 @@ fn sum_series(regions: &[&CoreSeries], n_years: usize) -> CoreSeries {
     }
 }
 
-/// Amount per remitter `m_t[group]`: `m_base exp(g_m (t - base))` through the calibration
-/// year, then growing at `remittances.growth` (or the group's calibrated rate) from `m_cal`.
-pub fn deterministic_amounts(
+/// The amount's growth `g_m,u[group]` in year index `u >= cal` (MODEL.md section 7, revision
+/// 3): with `remittances.growth = "calibrated"`, the damped trend
+/// `gbar_m + (g_m_hat[group] - gbar_m) psi^j`, `j = u - cal`, toward the growth calibrated
+/// for every modelled group together; a number: that number for every group.
+pub fn amount_growth_after(
+    scenario: &Scenario,
+    calibration: &Calibration,
+    group: usize,
+    j: usize,
+) -> f64 {
+    let own = calibration.remittances[group].growth;
+    match scenario.remittances.growth {
+        Growth::Calibrated => match calibration.pooled_remittance_growth {
+            Some(gbar_m) => {
+                gbar_m + (own - gbar_m) * scenario.remittances.growth_damping.powi(j as i32)
+            }
+            None => own,
+        },
+        Growth::Fixed(g) => g,
+    }
+}
+
+/// `L_t[group] = sum_{u=cal..t-1} g_m,u[group]` for every year index (0 through the
+/// calibration year): the amount per remitter after the calibration year is
+/// `m_cal exp(L_t)`; the Monte Carlo adds its deviations to `L_t`.
+pub fn amount_log_growth(
     scenario: &Scenario,
     rates: &Rates,
     calibration: &Calibration,
 ) -> Vec<Vec<f64>> {
     let cal = rates.calibration_index;
+    (0..calibration.remittances.len())
+        .map(|group| {
+            let mut sum = 0.0;
+            (0..rates.n_years)
+                .map(|t| {
+                    if t > cal {
+                        sum += amount_growth_after(scenario, calibration, group, t - 1 - cal);
+                    }
+                    sum
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Amount per remitter `m_t[group]`: `m_base exp(g_m_hat (t - base))` through the calibration
+/// year, then `m_cal exp(L_t)` (see [`amount_log_growth`]).
+pub fn deterministic_amounts(
+    rates: &Rates,
+    calibration: &Calibration,
+    log_growth: &[Vec<f64>],
+) -> Vec<Vec<f64>> {
+    let cal = rates.calibration_index;
     calibration
         .remittances
         .iter()
-        .map(|remittance| {
-            let growth_after = match scenario.remittances.growth {
-                Growth::Calibrated => remittance.growth,
-                Growth::Fixed(g) => g,
-            };
+        .zip(log_growth)
+        .map(|(remittance, log_growth)| {
             (0..rates.n_years)
                 .map(|t| {
                     if t <= cal {
                         remittance.amount_base_usd * (remittance.growth * t as f64).exp()
                     } else {
-                        remittance.amount_calibration_usd * (growth_after * (t - cal) as f64).exp()
+                        remittance.amount_calibration_usd * log_growth[t].exp()
                     }
                 })
                 .collect()
@@ -313,6 +356,8 @@ pub struct DeterministicRun {
     pub detail: Vec<RegionDetail>,
     /// Amount per remitter `[origin group][year]`.
     pub amount_usd: Vec<Vec<f64>>,
+    /// `L_t[origin group][year]` of [`amount_log_growth`].
+    pub amount_log_growth: Vec<Vec<f64>>,
     /// Arrival growth `g_u` of each stream `[stream][year]` (MODEL.md section 6).
     pub arrival_growth: Vec<Vec<f64>>,
     /// Derived variables `[entity][variable][year]` (see [`derive`]).
@@ -446,7 +491,8 @@ pub fn run_deterministic(scenario: &Scenario) -> Result<DeterministicRun, Calibr
         })
         .unzip();
     let detail = stream_detail;
-    let amount_usd = deterministic_amounts(scenario, &rates, &calibration);
+    let amount_log_growth = amount_log_growth(scenario, &rates, &calibration);
+    let amount_usd = deterministic_amounts(&rates, &calibration, &amount_log_growth);
     let structure = RunStructure::of(scenario);
     let derived = derive(&rates, &structure, &core, &amount_usd);
     let starts: Vec<_> = calibration
@@ -462,6 +508,7 @@ pub fn run_deterministic(scenario: &Scenario) -> Result<DeterministicRun, Calibr
         core,
         detail,
         amount_usd,
+        amount_log_growth,
         arrival_growth,
         derived,
         structure,

@@ -9,14 +9,15 @@
 //! Draw order within a trajectory (documented so that others can reproduce it), all standard
 //! normal (rand_distr's StandardNormal) from the generator (seed, stream k): `z_world`, the
 //! departure `z`, the remittance growth `z`; then for each year index t = cal+1 .. end:
-//! `eps_world`, one `eps[r]` per stream in order, `eps_remittance`. The chi-square draws of
-//! the Student-t predictive (world, then stream, then remittance, each only when its df is
-//! set) come from a second generator, seeded with `seed XOR DF_SEED_SALT` and set to stream k,
-//! so that setting a df does not move the normal draws.
+//! `eps_world`, one `eps[r]` per stream in order, `eps_remittance`. The scales of the sds
+//! (revision 3: `exp(r z - r^2 / 2)`, `r = sqrt(ln(1 + rel_se^2))`) take three standard normal
+//! draws, world then stream then remittance, always all three, from a second generator
+//! seeded with `seed XOR DF_SEED_SALT` and set to stream k, so that setting a relative
+//! standard error moves neither the normal draws nor the other scales.
 
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
-use rand_distr::{ChiSquared, Distribution, StandardNormal};
+use rand_distr::StandardNormal;
 use rayon::prelude::*;
 
 use ndarray::{Array2, Array4, ArrayView1, ArrayViewMut4, Axis};
@@ -27,9 +28,9 @@ use super::{derive, CoreSeries, DeterministicRun};
 use crate::model::simd::InstructionSet;
 use crate::model::state::{LANE, STREAM};
 use crate::model::step::{step_batch, LaneDepartures, StepRates, Workspace};
-use crate::scenario::{Growth, Scenario, Threshold, Uncertainty};
+use crate::scenario::{Threshold, Uncertainty};
 
-/// Salt of the generator of the chi-square draws (see the module documentation).
+/// Salt of the generator of the draws of the sds' scales (see the module documentation).
 pub const DF_SEED_SALT: u64 = 0x7374_7564_656e_7474; // "studentt"
 
 /// What one trajectory draws; its yearly paths follow from these.
@@ -44,18 +45,13 @@ pub struct TrajectoryDraws {
     pub amount_usd: Vec<Vec<f64>>,
 }
 
-/// The factor `sqrt(df / c)`, `c ~ chi-square(df)`, of the Student-t predictive; 1 when
-/// `df` is 0 (the sd taken as known).
-fn student_scale(df: f64, rng: &mut ChaCha8Rng) -> f64 {
-    if df > 0.0 {
-        let c: f64 = ChiSquared::new(df)
-            .expect("df is checked positive and finite")
-            .sample(rng);
-        if c > 0.0 {
-            (df / c).sqrt()
-        } else {
-            1.0
-        }
+/// The scale of a group of sds (MODEL.md section 9, revision 3): `exp(r z - r^2 / 2)` with
+/// `r = sqrt(ln(1 + rel_se^2))`, a lognormal with mean 1 and coefficient of variation
+/// `rel_se`; exactly 1 when `rel_se` is 0 (the sds taken as known).
+pub fn sd_scale(rel_se: f64, z: f64) -> f64 {
+    if rel_se > 0.0 {
+        let r = (rel_se * rel_se).ln_1p().sqrt();
+        (r * z - r * r / 2.0).exp()
     } else {
         1.0
     }
@@ -63,7 +59,6 @@ fn student_scale(df: f64, rng: &mut ChaCha8Rng) -> f64 {
 
 /// Draws trajectory `k` (MODEL.md section 9).
 pub fn draw_trajectory(
-    scenario: &Scenario,
     run: &DeterministicRun,
     uncertainty: &Uncertainty,
     k: u64,
@@ -72,9 +67,10 @@ pub fn draw_trajectory(
     rng.set_stream(k);
     let mut df_rng = ChaCha8Rng::seed_from_u64(uncertainty.seed ^ DF_SEED_SALT);
     df_rng.set_stream(k);
-    let world_scale = student_scale(uncertainty.world_df, &mut df_rng);
-    let region_scale = student_scale(uncertainty.region_df, &mut df_rng);
-    let remittance_scale = student_scale(uncertainty.remittance_df, &mut df_rng);
+    let mut scale_normal = || -> f64 { df_rng.sample(StandardNormal) };
+    let world_scale = sd_scale(uncertainty.world_sd_rel_se, scale_normal());
+    let region_scale = sd_scale(uncertainty.region_sd_rel_se, scale_normal());
+    let remittance_scale = sd_scale(uncertainty.remittance_sd_rel_se, scale_normal());
     let mut normal = || -> f64 { rng.sample(StandardNormal) };
     // Streams (regions without `[origins]`).
     let n_regions = run.rates.n_regions;
@@ -96,20 +92,9 @@ pub fn draw_trajectory(
         }
     }
     let mut amount_usd = run.amount_usd.clone();
-    // Every origin group shares the drawn deviation of the amount's growth and its shocks.
+    // Every origin group shares the drawn deviation of the amount's growth and its shocks,
+    // added to the group's deterministic log growth `L_t` (its damped trend).
     let growth_deviation = remittance_scale * u.remittance_growth_sd * z_remittance;
-    let groups: Vec<(f64, f64)> = run
-        .calibration
-        .remittances
-        .iter()
-        .map(|r| {
-            let g_m = match scenario.remittances.growth {
-                Growth::Calibrated => r.growth,
-                Growth::Fixed(g) => g,
-            };
-            (g_m + growth_deviation, r.amount_calibration_usd)
-        })
-        .collect();
     let mut w = 0.0;
     let mut v = vec![0.0; n_regions];
     let mut log_shock_sum = 0.0;
@@ -120,8 +105,13 @@ pub fn draw_trajectory(
             arrival_growth[r][t] = run.arrival_growth[r][t] + (level_deviation + w + v[r]);
         }
         log_shock_sum += remittance_scale * u.remittance_shock_sd * normal();
-        for (amounts, (remittance_growth, amount_cal)) in amount_usd.iter_mut().zip(&groups) {
-            amounts[t] = amount_cal * (remittance_growth * (t - cal) as f64 + log_shock_sum).exp();
+        for ((amounts, log_growth), group) in amount_usd
+            .iter_mut()
+            .zip(&run.amount_log_growth)
+            .zip(&run.calibration.remittances)
+        {
+            amounts[t] = group.amount_calibration_usd
+                * (log_growth[t] + (growth_deviation * (t - cal) as f64 + log_shock_sum)).exp();
         }
     }
 
@@ -286,6 +276,32 @@ impl MonteCarlo {
             .index_axis_move(Axis(ENTITY.index()), entity)
     }
 
+    /// Trajectories whose stock passes the world's population (MODEL.md section 9, revision
+    /// 3): for each entity with any, `(entity, trajectories, first year index)`, the first
+    /// year being the earliest in which any of them does. Variable 0 is the stock.
+    pub fn above_world_population(&self, world_population: &[f64]) -> Vec<(usize, usize, usize)> {
+        (0..self.n_entities())
+            .into_par_iter()
+            .filter_map(|entity| {
+                let stock = self.values.index_axis(ENTITY, entity);
+                let mut count = 0;
+                let mut first = usize::MAX;
+                for trajectory in stock.outer_iter() {
+                    let series = trajectory.index_axis_move(Axis(0), 0);
+                    if let Some(t) = series
+                        .iter()
+                        .zip(world_population)
+                        .position(|(s, w)| s > w || !s.is_finite())
+                    {
+                        count += 1;
+                        first = first.min(t);
+                    }
+                }
+                (count > 0).then_some((entity, count, first))
+            })
+            .collect()
+    }
+
     /// Mean and the seven quantiles for one entity, variable and year.
     pub fn summary(&self, entity: usize, variable: usize, year: usize) -> (f64, [f64; 7]) {
         let mut column = self.column(entity, variable, year).to_vec();
@@ -357,17 +373,15 @@ impl Default for Engine {
 /// Runs `n_trajectories` trajectories on the current rayon pool, on the default [`Engine`];
 /// `progress` is called once per finished trajectory (from any thread).
 pub fn run_monte_carlo(
-    scenario: &Scenario,
     run: &DeterministicRun,
     uncertainty: &Uncertainty,
     progress: &(dyn Fn() + Sync),
 ) -> MonteCarlo {
-    run_monte_carlo_on(scenario, run, uncertainty, progress, Engine::default())
+    run_monte_carlo_on(run, uncertainty, progress, Engine::default())
 }
 
 /// [`run_monte_carlo`] on a given engine.
 pub fn run_monte_carlo_on(
-    scenario: &Scenario,
     run: &DeterministicRun,
     uncertainty: &Uncertainty,
     progress: &(dyn Fn() + Sync),
@@ -389,7 +403,6 @@ pub fn run_monte_carlo_on(
         other => panic!("batch size {other} is not one of 1, 2, 4, 8, 16"),
     };
     fill(
-        scenario,
         run,
         uncertainty,
         progress,
@@ -402,7 +415,6 @@ pub fn run_monte_carlo_on(
 /// Fills `values` batch by batch in parallel. A last batch with fewer trajectories than
 /// lanes repeats its last trajectory in the spare lanes and keeps only its own.
 fn fill_batches<const B: usize>(
-    scenario: &Scenario,
     run: &DeterministicRun,
     uncertainty: &Uncertainty,
     progress: &(dyn Fn() + Sync),
@@ -417,7 +429,7 @@ fn fill_batches<const B: usize>(
             let first = i * B;
             let last = first + batch.len_of(TRAJECTORY) - 1;
             let draws: [TrajectoryDraws; B] = std::array::from_fn(|b| {
-                draw_trajectory(scenario, run, uncertainty, (first + b).min(last) as u64)
+                draw_trajectory(run, uncertainty, (first + b).min(last) as u64)
             });
             let cores = run_batch::<B>(run, &draws, instruction_set);
             for ((mut out, core), draws) in batch.outer_iter_mut().zip(&cores).zip(&draws) {

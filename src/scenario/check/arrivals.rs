@@ -106,6 +106,7 @@ pub(super) fn check_arrivals(
         &[
             "female_share",
             "growth",
+            "pooling",
             "growth_shift",
             "trend_damping",
             "age_schedule",
@@ -115,6 +116,16 @@ pub(super) fn check_arrivals(
     );
     let female_share = c.number(&t, "female_share", Some(0.49), Bound::Probability, "");
     let growth = c.growth(&t, "growth", -0.5, 0.5);
+    let pooling = match c.string(&t, "pooling", None) {
+        None if t.get("pooling").is_some() => None,
+        None => Some(Pooling::World),
+        Some((text, _)) if text == "world" => Some(Pooling::World),
+        Some((text, _)) if text == "arrivals" => Some(Pooling::Arrivals),
+        Some((text, span)) => {
+            c.error(span, format!("`arrivals.pooling` must be \"world\" (the growth calibrated for the world as one stream, the default) or \"arrivals\" (revision 2: streams' growths weighted by their arrivals), found \"{text}\""));
+            None
+        }
+    };
     let growth_shift = c.number(&t, "growth_shift", Some(0.0), Bound::Between(-0.5, 0.5), "");
     let trend_damping = c.number(
         &t,
@@ -227,6 +238,7 @@ pub(super) fn check_arrivals(
     Some(Arrivals {
         female_share: female_share?,
         growth: growth?,
+        pooling: pooling?,
         growth_shift: growth_shift?,
         trend_damping: trend_damping?,
         age_schedule: schedule?,

@@ -34,6 +34,7 @@ pub(super) fn check_remittances(
             "propensity",
             "cost",
             "growth",
+            "growth_damping",
             "observed",
         ],
     );
@@ -166,6 +167,13 @@ pub(super) fn check_remittances(
         }
     };
     let growth = c.growth(&t, "growth", -0.5, 0.5);
+    let growth_damping = c.number(
+        &t,
+        "growth_damping",
+        Some(defaults::GROWTH_DAMPING),
+        Bound::Probability,
+        "",
+    );
     let (received_base_usd, received_calibration_usd, span) = received?;
     Some((
         Remittances {
@@ -175,6 +183,7 @@ pub(super) fn check_remittances(
             propensity: propensity?,
             cost: cost?,
             growth: growth?,
+            growth_damping: growth_damping?,
             received_by_origin,
             observed_by_origin,
         },

@@ -11,6 +11,13 @@ pub(super) const REVISION_1_KEYS: [(&str, &str); 4] = [
     ("region_correlation", "regions now share `world_growth_sd`, `world_ar1` and `world_shock_sd` and deviate independently by `region_ar1` and `region_shock_sd`"),
 ];
 
+/// Revision 2's Student-t keys and what replaced each (MODEL.md section 9, revision 3).
+pub(super) const REVISION_2_KEYS: [(&str, &str); 3] = [
+    ("world_df", "the uncertainty of the world sds is now `world_sd_rel_se`, their relative standard error (a lognormal scale per trajectory instead of the chi-square's heavy tail)"),
+    ("region_df", "the uncertainty of the stream sds is now `region_sd_rel_se`, their relative standard error (a lognormal scale per trajectory instead of the chi-square's heavy tail)"),
+    ("remittance_df", "the uncertainty of the remittance sds is now `remittance_sd_rel_se`, their relative standard error (a lognormal scale per trajectory instead of the chi-square's heavy tail)"),
+];
+
 pub(super) fn check_uncertainty(
     c: &mut Checker<'_>,
     root: &Table<'_, '_>,
@@ -32,9 +39,9 @@ pub(super) fn check_uncertainty(
             departure_ramp: defaults::DEPARTURE_RAMP,
             remittance_growth_sd: 0.0,
             remittance_shock_sd: 0.0,
-            world_df: 0.0,
-            region_df: 0.0,
-            remittance_df: 0.0,
+            world_sd_rel_se: 0.0,
+            region_sd_rel_se: 0.0,
+            remittance_sd_rel_se: 0.0,
             events: Vec::new(),
         });
     };
@@ -50,6 +57,17 @@ pub(super) fn check_uncertainty(
             );
         }
     }
+    for (old, replacement) in REVISION_2_KEYS {
+        if let Some((key, _)) = t.entries.iter().find(|(k, _)| k.get_ref().as_ref() == old) {
+            c.diagnostics.push(
+                Diagnostic::at(
+                    key.span(),
+                    format!("`uncertainty.{old}` is a revision 2 key and no longer exists; {replacement}"),
+                )
+                .with_help("MODEL.md revision 3, section 9 (docs/MODEL.md); `migproj estimate` writes every key from a history file"),
+            );
+        }
+    }
     let allowed = [
         "trajectories",
         "seed",
@@ -62,17 +80,21 @@ pub(super) fn check_uncertainty(
         "departure_ramp",
         "remittance_growth_sd",
         "remittance_shock_sd",
-        "world_df",
-        "region_df",
-        "remittance_df",
+        "world_sd_rel_se",
+        "region_sd_rel_se",
+        "remittance_sd_rel_se",
         "event",
     ];
-    let revision_1: Vec<&str> = REVISION_1_KEYS.iter().map(|(k, _)| *k).collect();
+    let revision_1: Vec<&str> = REVISION_1_KEYS
+        .iter()
+        .chain(&REVISION_2_KEYS)
+        .map(|(k, _)| *k)
+        .collect();
     let known: Vec<&str> = allowed.iter().chain(&revision_1).copied().collect();
     c.unknown_keys_listing(&t, &known, &allowed);
     let sd = Bound::Between(0.0, 1.0);
     let persistence = Bound::Between(-0.999, 0.999);
-    let df = Bound::Between(0.0, 1e6);
+    let rel_se = Bound::Between(0.0, 10.0);
     let trajectories = c.integer(
         &t,
         "trajectories",
@@ -102,9 +124,13 @@ pub(super) fn check_uncertainty(
     );
     let remittance_growth_sd = optional("remittance_growth_sd", defaults::REMITTANCE_GROWTH_SD, sd);
     let remittance_shock_sd = optional("remittance_shock_sd", defaults::REMITTANCE_SHOCK_SD, sd);
-    let world_df = optional("world_df", defaults::WORLD_DF, df);
-    let region_df = optional("region_df", defaults::REGION_DF, df);
-    let remittance_df = optional("remittance_df", defaults::REMITTANCE_DF, df);
+    let world_sd_rel_se = optional("world_sd_rel_se", defaults::WORLD_SD_REL_SE, rel_se);
+    let region_sd_rel_se = optional("region_sd_rel_se", defaults::REGION_SD_REL_SE, rel_se);
+    let remittance_sd_rel_se = optional(
+        "remittance_sd_rel_se",
+        defaults::REMITTANCE_SD_REL_SE,
+        rel_se,
+    );
     let mut variables: Vec<String> = crate::simulate::CORE_VARIABLES
         .iter()
         .map(|s| s.to_string())
@@ -230,9 +256,9 @@ pub(super) fn check_uncertainty(
         departure_ramp: departure_ramp?,
         remittance_growth_sd: remittance_growth_sd?,
         remittance_shock_sd: remittance_shock_sd?,
-        world_df: world_df?,
-        region_df: region_df?,
-        remittance_df: remittance_df?,
+        world_sd_rel_se: world_sd_rel_se?,
+        region_sd_rel_se: region_sd_rel_se?,
+        remittance_sd_rel_se: remittance_sd_rel_se?,
         events: if ok { events } else { return None },
     })
 }
