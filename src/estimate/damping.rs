@@ -395,7 +395,7 @@ mod tests {
         // Countries whose log receipts follow a common trend plus an AR(1) deviation with a
         // known psi, observed 1950-2000 (four decade pairs), equal weights.
         use rand_distr::StandardNormal;
-        for psi in [0.5, 0.85] {
+        for psi in [0.5f64, 0.85] {
             let mut rng = ChaCha8Rng::seed_from_u64(7);
             let countries: Vec<(String, Vec<(i32, f64)>)> = (0..3000)
                 .map(|c| {
