@@ -51,6 +51,13 @@ fn error_revision_1_uncertainty_keys_name_their_replacements() {
     assert_pinned_error("revision1_uncertainty_keys");
 }
 
+/// MODEL.md section 9, revision 3: the Student-t degrees of freedom are refused, naming the
+/// relative standard errors that replace them.
+#[test]
+fn error_revision_2_uncertainty_keys_name_their_replacements() {
+    assert_pinned_error("revision2_uncertainty_keys");
+}
+
 #[test]
 fn error_wrong_type() {
     assert_pinned_error("wrong_type");
@@ -338,7 +345,7 @@ fn origin_group_errors_are_located() {
     let cases = [
         (
             base.replacen("origin = \"High income\"", "origin = \"Hi income\"", 1),
-            "`departure.change[0].origin` names no origin group of `[origins]`: \"Hi income\"; did you mean \"High income\"?",
+            "`departure.change[1].origin` names no origin group of `[origins]`: \"Hi income\"; did you mean \"High income\"?",
         ),
         (
             base.replacen(", \"Unknown\" = 1111614 }", " }", 1),
@@ -627,4 +634,38 @@ fn a_broken_region_is_not_reported_again_where_it_is_named() {
     );
     assert!(!message.contains("names no region"), "{message}");
     assert!(message.contains("1 problem;"), "{message}");
+}
+
+/// MODEL.md section 9, revision 3: a Monte Carlo whose trajectories pass the world's
+/// population is stopped (exit 2, nothing written) with the series, how many and from when;
+/// never clipped. (Baseline to 2100 with a long-run growth sd of 5 points a year.)
+#[test]
+fn trajectories_above_the_world_population_are_an_error() {
+    let dir = temp_dir("above-world");
+    let base = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml"),
+    )
+    .unwrap()
+    .replace("end_year = 2050", "end_year = 2100")
+    .replace("[uncertainty]", "[uncertainty]\nworld_growth_sd = 0.05");
+    let path = dir.join("wild.toml");
+    std::fs::write(&path, base).unwrap();
+    let out = dir.join("out");
+    let output = migproj(&[
+        "run",
+        path.to_str().unwrap(),
+        "--no-charts",
+        "--trajectories",
+        "200",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains("exceed the world's population") && message.contains("World: "),
+        "{message}"
+    );
+    assert!(message.contains(" of 200 trajectories, from 20"), "{message}");
+    assert!(!out.join("baseline").exists(), "nothing is written");
 }

@@ -456,11 +456,21 @@ fn extreme_but_valid_scenarios_run() {
     ];
     for (name, text) in cases {
         let (output, out) = run_text(name, &text, &["--trajectories", "20"]);
-        assert!(
-            output.status.success(),
-            "{name}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        let message = String::from_utf8_lossy(&output.stderr);
+        if name == "end-2300" && output.status.code() == Some(2) {
+            // 250 years of yearly shocks may carry a trajectory past the world's population:
+            // MODEL.md section 9 (revision 3) then stops the run, never clips. The
+            // deterministic run to 2300 must still work.
+            assert!(
+                message.contains("exceed the world's population"),
+                "{name}: {message}"
+            );
+            let (output, out) = run_text(name, &text, &["--deterministic"]);
+            assert!(output.status.success(), "{name}: {message}");
+            assert_all_numbers_finite(&out.join("baseline"));
+            continue;
+        }
+        assert!(output.status.success(), "{name}: {message}");
         assert_all_numbers_finite(&out.join("baseline"));
     }
     // A hundred regions.

@@ -401,7 +401,7 @@ pub fn derived_world_growth_sd(shock_sd: f64, phi: f64, span: usize) -> f64 {
 /// The model's amount per remitter is a random walk with drift in logs, so `y_t` is its drift
 /// plus a shock (plus the slow growth of remitters, which the history's stocks show to be
 /// nearly constant over a decade): `remittance_shock_sd` = the sample sd of `y`
-/// (`remittance_df` = n - 1); `remittance_growth_sd` = the sd of the mean growth over every
+/// (`remittance_sd_rel_se` = its se / sd); `remittance_growth_sd` = the sd of the mean growth over every
 /// `span`-year window of the history (the calibrated growth is such a mean; measured, not
 /// derived from the yearly sd, since yearly swings partly cancel within a decade), with a
 /// standard error from the `n / span` windows that do not overlap. The lag-1
