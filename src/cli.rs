@@ -128,6 +128,51 @@ pub enum Command {
         after_help = "Example (the shipped defaults):\n  migproj estimate data/history/migrant_stock_area_1960_2000.csv \\\n      data/history/migrant_stock_area_ims2020_1990_2000.csv \\\n      --remittances data/history/remittances_received_1970_2000.csv --remittances-from 1980"
     )]
     Estimate(EstimateArgs),
+    /// Backtest within the history (MODEL.md section 13, revision 3): calibrate on two census
+    /// years, estimate the uncertainty from the figures up to the calibration year only,
+    /// project to the history's last year with both poolings, and score the stocks of areas
+    /// or countries and the World. Writes OUT/NAME/ with backtest.csv and backtest.md
+    #[command(
+        after_help = "Example (the README's table):\n  migproj backtest data/history/migrant_stock_area_1960_2000.csv \\\n      data/history/migrant_stock_country_1960_2000.csv"
+    )]
+    Backtest {
+        /// Stock histories (region or country, year, stock), with census years such as 1960,
+        /// 1970, ..., 2000; regions with a zero stock or a missing year are left out (listed)
+        #[arg(required = true, value_name = "HISTORY.csv")]
+        histories: Vec<PathBuf>,
+        /// Calibration windows BASE:CAL, comma-separated
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "1970:1980,1980:1990",
+            value_name = "BASE:CAL"
+        )]
+        windows: Vec<String>,
+        /// Monte Carlo trajectories of each projection
+        #[arg(long, default_value_t = 1000, value_name = "N", value_parser = clap::value_parser!(u32).range(10..=100_000))]
+        trajectories: u32,
+        /// Simulated histories per panel of each estimate
+        #[arg(long, default_value_t = 20, value_name = "N", value_parser = clap::value_parser!(u32).range(10..=100_000))]
+        simulations: u32,
+        /// Bootstrap replicates of each estimate (the relative standard errors of the sds)
+        #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=100_000))]
+        bootstrap: u32,
+        /// Regions with fewer migrants than this in either calibration year are left out
+        #[arg(long, default_value_t = 1000.0, value_name = "PERSONS")]
+        min_stock: f64,
+        /// Random seed of the estimates and the projections
+        #[arg(long, default_value_t = 20030701, value_name = "SEED")]
+        seed: u64,
+        /// Folder that receives NAME/
+        #[arg(long, default_value = "output", value_name = "DIR")]
+        out: PathBuf,
+        /// Output folder name
+        #[arg(long, default_value = "backtest", value_name = "NAME")]
+        name: String,
+        /// No progress lines on stderr
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Write a commented scenario template NAME.toml that runs as it is
     New {
         /// Scenario name: a-z, 0-9, '-', '_' (also the file name and the output folder name)
@@ -151,6 +196,10 @@ pub struct EstimateArgs {
     /// World remittance receipts: CSV with columns year,usd (and optionally series)
     #[arg(long, value_name = "R.csv")]
     pub remittances: Option<PathBuf>,
+    /// Leave out of each stock panel the regions with a zero stock or a year missing (listed
+    /// in estimate.md) instead of refusing the file: for country panels
+    #[arg(long)]
+    pub drop_incomplete: bool,
     /// Receipts by receiving country: CSV with columns iso3 (or country), year, usd; estimates
     /// `remittances.growth_damping` (psi) from the persistence of countries' deviations
     #[arg(long, value_name = "R.csv")]

@@ -17,6 +17,7 @@
 //! per region and year; no negative cell; calibration targets met to 1e-9 relative; the same
 //! scenario and seed give the same bytes for any thread count.
 
+pub mod backtest;
 pub mod calibrate;
 pub mod cli;
 pub mod commands;

@@ -47,9 +47,7 @@ fn scenario_text(regions: &[(String, f64, f64)], pooling: &str) -> String {
          [remittances]\nreceived = {{ 1990 = 68440818634, 2000 = 121769727355 }}\n\n"
     );
     for (name, a, b) in regions {
-        text += &format!(
-            "[[region]]\nname = {name:?}\nstock = {{ 1990 = {a}, 2000 = {b} }}\n\n"
-        );
+        text += &format!("[[region]]\nname = {name:?}\nstock = {{ 1990 = {a}, 2000 = {b} }}\n\n");
     }
     text
 }
@@ -63,11 +61,16 @@ fn splits() -> [Vec<(String, f64, f64)>; 3] {
         e.0 += a;
         e.1 += b;
     }
-    let world = areas.values().fold((0.0, 0.0), |s, v| (s.0 + v.0, s.1 + v.1));
+    let world = areas
+        .values()
+        .fold((0.0, 0.0), |s, v| (s.0 + v.0, s.1 + v.1));
     [
         vec![("World".to_string(), world.0, world.1)],
         areas.into_iter().map(|(n, (a, b))| (n, a, b)).collect(),
-        countries.into_iter().map(|(c, _, a, b)| (c, a, b)).collect(),
+        countries
+            .into_iter()
+            .map(|(c, _, a, b)| (c, a, b))
+            .collect(),
     ]
 }
 
@@ -107,13 +110,27 @@ fn one_trend_whatever_the_split() {
     let many = project(&countries, "world");
     // The common trend is the world's own calibration, the same for every split (to the
     // precision of the calibration, 1e-9 relative on the stock).
-    assert!((six.gbar - one.gbar).abs() < 1e-9, "{} {}", six.gbar, one.gbar);
-    assert!((many.gbar - one.gbar).abs() < 1e-9, "{} {}", many.gbar, one.gbar);
+    assert!(
+        (six.gbar - one.gbar).abs() < 1e-9,
+        "{} {}",
+        six.gbar,
+        one.gbar
+    );
+    assert!(
+        (many.gbar - one.gbar).abs() < 1e-9,
+        "{} {}",
+        many.gbar,
+        one.gbar
+    );
     // With the default damping every stream is at gbar by 2050 (phi^49, or exactly with
     // phi = 0).
     for outcome in [&one, &six, &many] {
         for g in &outcome.growth_2050 {
-            assert!((g - one.gbar).abs() < 1e-6, "a stream at {g}, gbar {}", one.gbar);
+            assert!(
+                (g - one.gbar).abs() < 1e-6,
+                "a stream at {g}, gbar {}",
+                one.gbar
+            );
         }
     }
     // What remains: the calibration-year arrival levels. The 2050 World stocks of the three

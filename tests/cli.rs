@@ -666,6 +666,9 @@ fn trajectories_above_the_world_population_are_an_error() {
         message.contains("exceed the world's population") && message.contains("World: "),
         "{message}"
     );
-    assert!(message.contains(" of 200 trajectories, from 20"), "{message}");
+    assert!(
+        message.contains(" of 200 trajectories, from 20"),
+        "{message}"
+    );
     assert!(!out.join("baseline").exists(), "nothing is written");
 }

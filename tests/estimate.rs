@@ -81,6 +81,54 @@ fn defaults_are_the_estimate_from_the_shipped_history() {
     }
 }
 
+/// data/estimates/countries.toml is what its own first line's command writes (the country
+/// panel's estimates, MODEL.md section 13 revision 3). About 25 s: slow suite only.
+#[test]
+fn country_estimates_fragment_is_reproduced() {
+    if std::env::var_os("MIGPROJ_SLOW_TESTS").is_none() {
+        return;
+    }
+    let shipped = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/estimates/countries.toml"),
+    )
+    .unwrap();
+    let command = shipped
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("# Written by `migproj "))
+        .and_then(|l| l.strip_suffix('`'))
+        .expect("the first line names the command");
+    let out = temp_dir("estimate-countries");
+    let mut args: Vec<&str> = command.split(' ').collect();
+    args.extend([
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+        "--name",
+        "countries",
+    ]);
+    let output = migproj(&args);
+    assert_success(&output);
+    let fresh = std::fs::read_to_string(out.join("countries/estimate.toml")).unwrap();
+    let values = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(|l| l.split('#').next().unwrap().trim().to_string())
+            .collect()
+    };
+    assert_eq!(
+        values(&shipped),
+        values(&fresh),
+        "data/estimates/countries.toml drifted from `migproj {command}`"
+    );
+    let table: toml::Table = shipped.parse().unwrap();
+    let region_sd = table["uncertainty"]["region_shock_sd"].as_float().unwrap();
+    assert!(
+        region_sd > 2.0 * d::REGION_SHOCK_SD,
+        "countries vary more than areas"
+    );
+}
+
 /// Rows after `--until` are left out: adding later figures changes nothing.
 #[test]
 fn figures_after_the_calibration_year_are_never_read() {
@@ -195,6 +243,7 @@ fn simulated_histories_give_back_their_parameters() {
         stocks: vec![vec![1e6; years.len()]; regions.len()],
         world: vec![30e6; years.len()],
         dropped_after_until: 0,
+        left_out: Vec::new(),
     };
     let history_seed: u64 = std::env::var("MIGPROJ_HISTORY_SEED")
         .ok()

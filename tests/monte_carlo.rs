@@ -260,10 +260,35 @@ fn relative_standard_error_widens_the_fan_as_a_lognormal_scale() {
 
 /// The standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9).
 fn normal_quantile(p: f64) -> f64 {
-    let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383_577_518_672_69e2, -3.066479806614716e+01, 2.506628277459239e+00];
-    let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01];
-    let c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00];
-    let d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00];
+    let a = [
+        -3.969683028665376e+01,
+        2.209460984245205e+02,
+        -2.759285104469687e+02,
+        1.383_577_518_672_69e2,
+        -3.066479806614716e+01,
+        2.506628277459239e+00,
+    ];
+    let b = [
+        -5.447609879822406e+01,
+        1.615858368580409e+02,
+        -1.556989798598866e+02,
+        6.680131188771972e+01,
+        -1.328068155288572e+01,
+    ];
+    let c = [
+        -7.784894002430293e-03,
+        -3.223964580411365e-01,
+        -2.400758277161838e+00,
+        -2.549732539343734e+00,
+        4.374664141464968e+00,
+        2.938163982698783e+00,
+    ];
+    let d = [
+        7.784695709041462e-03,
+        3.224671290700398e-01,
+        2.445134137142996e+00,
+        3.754408661907416e+00,
+    ];
     let tail = |q: f64| {
         (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
             / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0)
@@ -385,8 +410,12 @@ fn the_common_trend_is_the_world_calibrated_as_one_stream() {
     let run = run_deterministic(&scenario).unwrap();
     let world = world_stream(&scenario);
     assert_eq!(world.regions.len(), 1);
-    let sum = |f: fn(&migproj::scenario::Region) -> f64| scenario.regions.iter().map(f).sum::<f64>();
-    assert_eq!(world.regions[0].stock_base_persons, sum(|r| r.stock_base_persons));
+    let sum =
+        |f: fn(&migproj::scenario::Region) -> f64| scenario.regions.iter().map(f).sum::<f64>();
+    assert_eq!(
+        world.regions[0].stock_base_persons,
+        sum(|r| r.stock_base_persons)
+    );
     let rates = Rates::new(&world);
     let own = calibrate_region(
         &rates,
@@ -397,7 +426,10 @@ fn the_common_trend_is_the_world_calibrated_as_one_stream() {
     .unwrap();
     assert!((own.arrival_growth - run.calibration.pooled_growth).abs() < 1e-12);
     // The world stream meets the summed target.
-    assert!((own.achieved_calibration_stock / world.regions[0].stock_calibration_persons - 1.0).abs() < 1e-9);
+    assert!(
+        (own.achieved_calibration_stock / world.regions[0].stock_calibration_persons - 1.0).abs()
+            < 1e-9
+    );
     // After the calibration year every region is at gbar (default damping 0).
     let cal = run.rates.calibration_index;
     for growth in &run.arrival_growth {

@@ -5,7 +5,7 @@ use super::*;
 
 /// `migproj estimate` (MODEL.md section 13).
 pub fn estimate(args: &crate::cli::EstimateArgs) -> Result<()> {
-    use crate::estimate::{output as out, read_remittance_history, read_stock_history};
+    use crate::estimate::{output as out, read_remittance_history};
     if !valid_name(&args.name) {
         return Err(Error::InputPlain(format!(
             "error: --name must be 1 to 64 characters from a-z, 0-9, '-', '_' (it names the output folder), found \"{}\"",
@@ -14,9 +14,10 @@ pub fn estimate(args: &crate::cli::EstimateArgs) -> Result<()> {
     }
     let mut panels = Vec::new();
     for path in &args.histories {
-        panels.push(read_stock_history(
+        panels.push(crate::estimate::read_stock_history_with(
             &read_text(path, "stock history")?,
             args.until,
+            args.drop_incomplete,
         )?);
     }
     let remittances = match &args.remittances {
@@ -107,6 +108,9 @@ pub(crate) fn estimate_command_line(args: &crate::cli::EstimateArgs) -> String {
         if args.remittance_series != "World" {
             parts.push(format!("--remittance-series {:?}", args.remittance_series));
         }
+    }
+    if args.drop_incomplete {
+        parts.push("--drop-incomplete".into());
     }
     if let Some(r) = &args.country_remittances {
         parts.push(format!("--country-remittances {}", r.display()));

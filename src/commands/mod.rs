@@ -20,6 +20,7 @@ use crate::simulate::monte_carlo::{
 };
 use crate::simulate::{run_deterministic, DeterministicRun};
 
+mod backtest;
 mod compare;
 mod estimate;
 mod hindcast;
@@ -28,6 +29,7 @@ mod plot;
 mod report;
 mod run;
 
+pub use backtest::*;
 pub use compare::*;
 pub use estimate::*;
 pub use hindcast::*;
@@ -92,6 +94,27 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             report(&dirs, &out, force, &options)
         }
         Command::Estimate(args) => estimate(&args),
+        Command::Backtest {
+            histories,
+            windows,
+            trajectories,
+            simulations,
+            bootstrap,
+            min_stock,
+            seed,
+            out,
+            name,
+            quiet,
+        } => {
+            let settings = crate::backtest::Settings {
+                trajectories: trajectories as usize,
+                seed,
+                simulations: simulations as usize,
+                bootstrap: bootstrap as usize,
+                min_stock,
+            };
+            backtest(&histories, &windows, &settings, &out, &name, quiet)
+        }
         Command::Plot { dirs, chart_size } => {
             for dir in dirs {
                 plot(&dir, chart_size)?;

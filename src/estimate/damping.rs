@@ -239,7 +239,10 @@ impl CountryReceipts {
 /// The weighted slope of the second decade's deviation on the first's.
 pub fn weighted_slope(pairs: &[DecadePair]) -> f64 {
     let (cross, square) = pairs.iter().fold((0.0, 0.0), |(x, s), p| {
-        (x + p.weight * p.first * p.second, s + p.weight * p.first * p.first)
+        (
+            x + p.weight * p.first * p.second,
+            s + p.weight * p.first * p.first,
+        )
     });
     if square > 0.0 {
         cross / square
@@ -399,8 +402,8 @@ mod tests {
             let mut rng = ChaCha8Rng::seed_from_u64(7);
             let countries: Vec<(String, Vec<(i32, f64)>)> = (0..3000)
                 .map(|c| {
-                    let mut x: f64 = rng.sample::<f64, _>(StandardNormal) * 0.02
-                        / (1.0 - psi * psi).sqrt();
+                    let mut x: f64 =
+                        rng.sample::<f64, _>(StandardNormal) * 0.02 / (1.0 - psi * psi).sqrt();
                     let mut log_r = 0.0;
                     let mut points = Vec::new();
                     for year in 1900..=2000 {

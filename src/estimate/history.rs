@@ -19,6 +19,8 @@ pub struct StockPanel {
     pub world: Vec<f64>,
     /// Rows left out because they were after `until`.
     pub dropped_after_until: usize,
+    /// Regions left out of the panel (with `drop_incomplete`): a zero stock or a year missing.
+    pub left_out: Vec<String>,
 }
 
 /// World remittance receipts by year (current US dollars).
@@ -113,13 +115,26 @@ fn positive(
 /// after `until` are left out (the estimate uses only what was known then). Every region
 /// needs the same years, at least three of them; stocks must be positive.
 pub fn read_stock_history(file: &SourceFile, until: i32) -> Result<StockPanel> {
+    read_stock_history_with(file, until, false)
+}
+
+/// [`read_stock_history`]; the region may also be named by a `country` column (a country
+/// panel such as data/history/migrant_stock_country_1960_2000.csv). With `drop_incomplete`,
+/// a region with a zero stock or without a figure in one of the panel's years (those of the
+/// most complete regions) is left out of the panel and listed in `left_out`, instead of being
+/// an error.
+pub fn read_stock_history_with(
+    file: &SourceFile,
+    until: i32,
+    drop_incomplete: bool,
+) -> Result<StockPanel> {
     let rows = parse_csv(&file.text).map_err(|d| located(file, vec![d]))?;
-    let wanted = "region, year, stock";
+    let wanted = "region (or country), year, stock";
     let Some(header) = rows.first() else {
         return Err(header_error(file, &rows, wanted));
     };
     let (Some(c_region), Some(c_year), Some(c_stock)) = (
-        column(header, "region"),
+        column(header, "region").or(column(header, "country")),
         column(header, "year"),
         column(header, "stock"),
     ) else {
@@ -130,6 +145,7 @@ pub fn read_stock_history(file: &SourceFile, until: i32) -> Result<StockPanel> {
     let mut by_region: BTreeMap<String, BTreeMap<i32, f64>> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
     let mut dropped = 0;
+    let mut zero: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for row in rows.iter().skip(1) {
         if !has_width(row, width, &mut problems) {
             continue;
@@ -145,6 +161,16 @@ pub fn read_stock_history(file: &SourceFile, until: i32) -> Result<StockPanel> {
         let Some(year) = parse_year(row, c_year, &mut problems) else {
             continue;
         };
+        if drop_incomplete && matches!(csv_number(&row.fields[c_stock], "stock"), Ok(v) if v == 0.0)
+        {
+            if year <= until {
+                zero.insert(region.clone());
+                if !order.contains(&region) {
+                    order.push(region.clone());
+                }
+            }
+            continue;
+        }
         let Some(stock) = positive(
             row,
             c_stock,
@@ -179,6 +205,30 @@ pub fn read_stock_history(file: &SourceFile, until: i32) -> Result<StockPanel> {
     }
     let world_given = by_region.remove("World");
     order.retain(|r| r != "World");
+    let mut left_out = Vec::new();
+    if drop_incomplete {
+        // The panel's years: the most common set of years among the regions.
+        let mut counts: BTreeMap<Vec<i32>, usize> = BTreeMap::new();
+        for years in by_region.values() {
+            *counts.entry(years.keys().copied().collect()).or_default() += 1;
+        }
+        let panel_years = counts
+            .into_iter()
+            .max_by_key(|(years, n)| (*n, years.len()))
+            .map(|(years, _)| years)
+            .unwrap_or_default();
+        order.retain(|r| {
+            let complete = !zero.contains(r)
+                && by_region
+                    .get(r)
+                    .is_some_and(|m| m.keys().copied().eq(panel_years.iter().copied()));
+            if !complete {
+                left_out.push(r.clone());
+                by_region.remove(r);
+            }
+            complete
+        });
+    }
     if order.is_empty() {
         return Err(located(
             file,
@@ -232,6 +282,7 @@ pub fn read_stock_history(file: &SourceFile, until: i32) -> Result<StockPanel> {
         stocks,
         world,
         dropped_after_until: dropped,
+        left_out,
     })
 }
 

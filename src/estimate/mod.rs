@@ -34,7 +34,10 @@ use rayon::prelude::*;
 use crate::model::rates::Rates;
 use crate::model::step::{step_region, StepRates};
 use crate::scenario::Scenario;
-pub use history::{read_remittance_history, read_stock_history, RemittanceHistory, StockPanel};
+pub use history::{
+    read_remittance_history, read_stock_history, read_stock_history_with, RemittanceHistory,
+    StockPanel,
+};
 
 /// Years of cohort survival followed (the kernel is 0 to machine precision well before).
 pub const KERNEL_YEARS: usize = 100;

@@ -128,7 +128,7 @@ pub fn statement_md(estimate: &Estimate, command: &str) -> String {
     md += "Histories (only figures up to the calibration year were read):\n\n";
     for p in &estimate.panels {
         md += &format!(
-            "- {}: {} regions, years {}{}\n",
+            "- {}: {} regions, years {}{}{}\n",
             p.name,
             p.regions.len(),
             p.years
@@ -140,6 +140,15 @@ pub fn statement_md(estimate: &Estimate, command: &str) -> String {
                 format!(" ({} later rows left out)", p.dropped_after_until)
             } else {
                 String::new()
+            },
+            if p.left_out.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; {} regions left out (a zero stock or a year missing): {}",
+                    p.left_out.len(),
+                    p.left_out.join("; ")
+                )
             }
         );
     }
