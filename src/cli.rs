@@ -125,7 +125,7 @@ pub enum Command {
     /// history (MODEL.md section 13): writes OUT/NAME/ with estimate.csv, statistics.csv, a
     /// TOML fragment, estimate.md and a chart of fitted against observed statistics
     #[command(
-        after_help = "Example (the shipped defaults):\n  migproj estimate data/history/migrant_stock_area_1960_2000.csv \\\n      data/history/migrant_stock_area_ims2020_1990_2000.csv \\\n      --remittances data/history/remittances_received_1970_2000.csv --remittances-from 1980"
+        after_help = "Example (the shipped defaults):\n  migproj estimate data/history/migrant_stock_area_1960_2000.csv \\\n      data/history/migrant_stock_area_ims2020_1990_2000.csv \\\n      --remittances data/history/remittances_received_1970_2000.csv --remittances-from 1980 \\\n      --country-remittances data/history/remittances_received_country_1970_2000.csv"
     )]
     Estimate(EstimateArgs),
     /// Backtest within the history (MODEL.md section 13, revision 3): calibrate on two census
