@@ -434,3 +434,60 @@ fn origins_scenario_crosses_aid_in_1997() {
         .unwrap();
     assert_eq!(scenario.base_year + first as i32, 1997);
 }
+
+/// MODEL.md section 7, revision 3: in scenarios/origins.toml each origin group's amount per
+/// remitter grows after 2000 at `gbar_m + (g_m_hat - gbar_m) psi^j`, so the groups' growths
+/// converge to the growth calibrated for every modelled group together; with psi = 1 each
+/// keeps its own 1990s growth (revision 2), with psi = 0 all move to gbar_m at once.
+#[test]
+fn origin_groups_amounts_converge_to_the_pooled_amount_growth() {
+    let loaded = load_scenario(Path::new("scenarios/origins.toml")).unwrap();
+    for psi in [migproj::scenario::defaults::GROWTH_DAMPING, 1.0, 0.0] {
+        let mut scenario = loaded.scenario.clone();
+        scenario.remittances.growth_damping = psi;
+        let run = run_deterministic(&scenario).unwrap();
+        let cal = run.rates.calibration_index;
+        let calibration = &run.calibration;
+        // gbar_m by hand from the calibration's own figures: summed receipts over summed
+        // remitters, in both years.
+        let modelled: Vec<_> = calibration
+            .remittances
+            .iter()
+            .filter(|r| r.amount_base_usd > 0.0)
+            .collect();
+        assert!(modelled.len() >= 2, "origins.toml models two groups");
+        let received = |amount: f64, remitters: f64, t: usize| {
+            amount * remitters * (1.0 - run.rates.cost[t])
+        };
+        let (mut r_base, mut r_cal, mut e_base, mut e_cal) = (0.0, 0.0, 0.0, 0.0);
+        for r in &modelled {
+            r_base += received(r.amount_base_usd, r.remitters_base, 0);
+            r_cal += received(r.amount_calibration_usd, r.remitters_calibration, cal);
+            e_base += r.remitters_base;
+            e_cal += r.remitters_calibration;
+        }
+        let m_base = r_base / ((1.0 - run.rates.cost[0]) * e_base);
+        let m_cal = r_cal / ((1.0 - run.rates.cost[cal]) * e_cal);
+        let gbar_m = (m_cal / m_base).ln() / cal as f64;
+        assert!(relative(calibration.pooled_remittance_growth.unwrap(), gbar_m) < 1e-9);
+        for (group, r) in calibration.remittances.iter().enumerate() {
+            if r.amount_base_usd == 0.0 {
+                assert!(run.amount_usd[group].iter().all(|&m| m == 0.0));
+                continue;
+            }
+            for j in [0usize, 1, 5, 20, 40] {
+                let t = cal + j;
+                if t + 1 >= run.rates.n_years {
+                    continue;
+                }
+                let growth = (run.amount_usd[group][t + 1] / run.amount_usd[group][t]).ln();
+                let expected = gbar_m + (r.growth - gbar_m) * psi.powi(j as i32);
+                assert!(
+                    (growth - expected).abs() < 1e-12,
+                    "psi {psi}, group {group}, year {}: {growth} vs {expected}",
+                    run.rates.year(t)
+                );
+            }
+        }
+    }
+}
