@@ -772,6 +772,14 @@ pub fn assumptions_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
     // A region's assumption names the region after a comma ("migrant stock, Africa").
     let mut row = |key: &str, value: String, unit: &str| {
         let level = match key.rsplit_once(", ") {
+            // A stream: a region's migrants from one origin group.
+            Some((_, group)) if group.starts_with("migrants from ") => {
+                if scenario.regions.len() > 1 {
+                    "origin"
+                } else {
+                    "world"
+                }
+            }
             Some((_, region))
                 if scenario.regions.len() > 1
                     && scenario.regions.iter().any(|r| r.name == region) =>
@@ -792,7 +800,6 @@ pub fn assumptions_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
     )?;
     row("data revision", scenario.data_revision.clone(), "")?;
     for (r, region) in scenario.regions.iter().enumerate() {
-        let g_hat = run.calibration.regions[r].arrival_growth;
         row(
             &format!("migrant stock, {}", region.name),
             format!(
@@ -806,29 +813,73 @@ pub fn assumptions_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
         )?;
         let gbar = run.calibration.pooled_growth;
         let ten_after = scenario.calibration_year + 10;
+        // One row per stream: the region's own (without origin groups), or each of its
+        // origin groups' (streams are region-major, `r * groups + o`).
+        let groups = scenario.n_groups();
+        for o in 0..groups {
+            let stream = r * groups + o;
+            let g_hat = run.calibration.regions[stream].arrival_growth;
+            let label = if scenario.origins.is_empty() {
+                format!("arrival growth, {}", region.name)
+            } else {
+                format!(
+                    "arrival growth, {}, migrants from {}",
+                    region.name, scenario.origins[o]
+                )
+            };
+            row(
+                &label,
+                format!(
+                    "{:.4} calibrated to {}; {:.4} in {}, {:.4} in {} (damped trend)",
+                    g_hat,
+                    scenario.calibration_year,
+                    scenario.arrival_growth_after(g_hat, gbar, scenario.calibration_year + 1),
+                    scenario.calibration_year + 1,
+                    scenario.arrival_growth_after(g_hat, gbar, ten_after),
+                    ten_after,
+                ),
+                "per year",
+            )?;
+        }
+    }
+    let streams = scenario.regions.len() * scenario.n_groups();
+    if streams > 1 && matches!(scenario.arrivals.growth, Growth::Calibrated) {
         row(
-            &format!("arrival growth, {}", region.name),
+            "arrival growth, common trend",
             format!(
-                "{:.4} calibrated to {}; {:.4} in {}, {:.4} in {} (damped trend)",
-                g_hat,
-                scenario.calibration_year,
-                scenario.arrival_growth_after(g_hat, gbar, scenario.calibration_year + 1),
-                scenario.calibration_year + 1,
-                scenario.arrival_growth_after(g_hat, gbar, ten_after),
-                ten_after,
+                "{:.4} ({}); each stream's own trend kept at {} a year (trend_damping)",
+                run.calibration.pooled_growth,
+                match scenario.arrivals.pooling {
+                    crate::scenario::Pooling::World =>
+                        "the world calibrated as one stream, pooling = \"world\"",
+                    crate::scenario::Pooling::Arrivals =>
+                        "the streams' growths weighted by their arrivals, pooling = \"arrivals\"",
+                },
+                scenario.arrivals.trend_damping
             ),
             "per year",
         )?;
     }
-    if scenario.regions.len() > 1 && matches!(scenario.arrivals.growth, Growth::Calibrated) {
-        row(
-            "arrival growth, pooled trend",
-            format!(
-                "{:.4}; each region's own trend kept at {} a year (trend_damping)",
-                run.calibration.pooled_growth, scenario.arrivals.trend_damping
-            ),
-            "per year",
-        )?;
+    if let (Some(gbar_m), Growth::Calibrated) = (
+        run.calibration.pooled_remittance_growth,
+        scenario.remittances.growth,
+    ) {
+        let modelled = run
+            .calibration
+            .remittances
+            .iter()
+            .filter(|r| r.amount_base_usd > 0.0)
+            .count();
+        if modelled > 1 {
+            row(
+                "amount per remitter, common growth",
+                format!(
+                    "{:.4} (every origin group together); each group's own growth kept at {} a year (growth_damping)",
+                    gbar_m, scenario.remittances.growth_damping
+                ),
+                "per year",
+            )?;
+        }
     }
     match &scenario.mortality {
         Mortality::GompertzMakeham {
