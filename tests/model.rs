@@ -456,9 +456,8 @@ fn origin_groups_amounts_converge_to_the_pooled_amount_growth() {
             .filter(|r| r.amount_base_usd > 0.0)
             .collect();
         assert!(modelled.len() >= 2, "origins.toml models two groups");
-        let received = |amount: f64, remitters: f64, t: usize| {
-            amount * remitters * (1.0 - run.rates.cost[t])
-        };
+        let received =
+            |amount: f64, remitters: f64, t: usize| amount * remitters * (1.0 - run.rates.cost[t]);
         let (mut r_base, mut r_cal, mut e_base, mut e_cal) = (0.0, 0.0, 0.0, 0.0);
         for r in &modelled {
             r_base += received(r.amount_base_usd, r.remitters_base, 0);

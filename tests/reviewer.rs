@@ -38,7 +38,10 @@ fn assumptions_state_each_streams_own_arrival_growth() {
     let calibration = read_csv(&out.join("origins/calibration.csv"));
     let assumptions = read_csv(&out.join("origins/assumptions.csv"));
     let mut checked = 0;
-    for row in calibration.iter().filter(|r| r["parameter"] == "arrival_growth") {
+    for row in calibration
+        .iter()
+        .filter(|r| r["parameter"] == "arrival_growth")
+    {
         let key = format!(
             "arrival growth, {}, migrants from {}",
             row["region"], row["origin"]
@@ -62,4 +65,112 @@ fn assumptions_state_each_streams_own_arrival_growth() {
         .iter()
         .any(|a| a["assumption"] == "arrival growth, common trend"
             && a["value"].contains("pooling = \"world\"")));
+}
+
+fn run_into(out: &std::path::Path, scenario: &std::path::Path) -> std::process::Output {
+    migproj(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--deterministic",
+        "--no-charts",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+}
+
+/// Item 17: `run` replaced any OUT/NAME, and a scenario named `scenarios` run with `--out .`
+/// deleted the user's folder. Only a folder migproj wrote for the same kind of output (or an
+/// empty one) is replaced; anything else is refused with exit 2 and left as it was.
+#[test]
+fn only_folders_migproj_wrote_are_replaced() {
+    let dir = temp_dir("reviewer-replace");
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml"),
+    )
+    .unwrap()
+    .replace("name = \"baseline\"", "name = \"notes\"");
+    let scenario = dir.join("notes.toml");
+    std::fs::write(&scenario, text).unwrap();
+    // A user's folder of the same name.
+    std::fs::create_dir_all(dir.join("notes")).unwrap();
+    std::fs::write(dir.join("notes/thesis.txt"), "years of work").unwrap();
+    let output = run_into(&dir, &scenario);
+    assert_eq!(output.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(message.contains("was not written by migproj"), "{message}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("notes/thesis.txt")).unwrap(),
+        "years of work"
+    );
+    // A regular file of that name: refused, not hidden away.
+    std::fs::remove_dir_all(dir.join("notes")).unwrap();
+    std::fs::write(dir.join("notes"), "a file").unwrap();
+    let output = run_into(&dir, &scenario);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("notes")).unwrap(),
+        "a file"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    // An empty folder, and then the run's own folder, are replaced.
+    std::fs::remove_file(dir.join("notes")).unwrap();
+    std::fs::create_dir_all(dir.join("notes")).unwrap();
+    assert_success(&run_into(&dir, &scenario));
+    assert_success(&run_into(&dir, &scenario));
+    // Another kind of migproj output is not replaced: estimate --name notes.
+    let output = migproj(&[
+        "estimate",
+        "data/history/migrant_stock_area_1960_2000.csv",
+        "--simulations",
+        "10",
+        "--bootstrap",
+        "2",
+        "--quiet",
+        "--name",
+        "notes",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("holds a run folder"));
+    assert!(dir.join("notes/run.json").exists());
+}
+
+/// Items 18 and 19: a symbolic link or FIFO planted as the lock is refused (no spin, no file
+/// created at the link's target); a FIFO as the old run.json does not hang the run.
+#[test]
+fn planted_locks_and_fifos_are_refused_without_hanging() {
+    let dir = temp_dir("reviewer-lock");
+    let scenario = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
+    let target = dir.join("created-by-the-link");
+    std::os::unix::fs::symlink(&target, dir.join(".baseline.lock")).unwrap();
+    let output = run_into(&dir, &scenario);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("is not a regular file"));
+    assert!(!target.exists(), "the link was followed");
+    std::fs::remove_file(dir.join(".baseline.lock")).unwrap();
+    // A FIFO as the previous run.json: the run must finish (refused, as the folder is not
+    // one migproj wrote), never wait on the FIFO.
+    std::fs::create_dir_all(dir.join("baseline")).unwrap();
+    let fifo = dir.join("baseline/run.json");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (d, s) = (dir.clone(), scenario.clone());
+    std::thread::spawn(move || {
+        let _ = tx.send(run_into(&d, &s));
+    });
+    let output = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the run hung on a FIFO");
+    assert_eq!(output.status.code(), Some(2));
 }

@@ -73,7 +73,7 @@ projected too low).\n\n{table}\n",
             n.history, n.base_year, n.calibration_year, n.text
         );
     }
-    let folder = OutputFolder::create(out, name)?;
+    let folder = OutputFolder::create(out, name, crate::output::folder::Kind::Backtest)?;
     folder.write("backtest.csv", &rows_csv(&rows)?)?;
     folder.write("backtest.md", md.as_bytes())?;
     let target = folder.commit()?;

@@ -125,7 +125,7 @@ pub fn compare(
             )));
         }
     }
-    let folder = OutputFolder::create(out, "compare")?;
+    let folder = OutputFolder::create(out, "compare", crate::output::folder::Kind::Compare)?;
     let mut runs = Vec::new();
     for ((member, _), name) in members.into_iter().zip(&names) {
         let compared = match member {

@@ -67,7 +67,8 @@ pub fn estimate(args: &crate::cli::EstimateArgs) -> Result<()> {
     }
     bar.finish_and_clear();
     let command = estimate_command_line(args);
-    let folder = OutputFolder::create(&args.out, &args.name)?;
+    let folder =
+        OutputFolder::create(&args.out, &args.name, crate::output::folder::Kind::Estimate)?;
     folder.write("estimate.csv", &out::parameters_csv(&result)?)?;
     folder.write("statistics.csv", &out::statistics_csv(&result)?)?;
     let fragment = out::fragment_toml(&result, &command);

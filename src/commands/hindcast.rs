@@ -30,7 +30,11 @@ pub fn hindcast(
     };
     let observations = read_observations(&file, &known)?;
     // The run is written inside NAME-hindcast/run/, never over OUT/NAME.
-    let folder = OutputFolder::create(out, &format!("{}-hindcast", s.name))?;
+    let folder = OutputFolder::create(
+        out,
+        &format!("{}-hindcast", s.name),
+        crate::output::folder::Kind::Hindcast,
+    )?;
     let args = default_run_args(&loaded.source.path, out, trajectories, seed, quiet);
     let built = build_run(&args, &loaded, Instant::now()).map_err(|e| in_scenario(&loaded, e))?;
     print_warnings(&loaded, &built.warnings);

@@ -10,7 +10,7 @@ pub fn plot(dir: &Path, size: (u32, u32)) -> Result<()> {
     let _lock = Lock::for_target(dir, WhenBusy::Wait)?;
     let run_tables = read_run_tables(dir)?;
     let files = render_all(&run_tables, size)?;
-    let folder = OutputFolder::create(dir, "charts")?;
+    let folder = OutputFolder::create(dir, "charts", crate::output::folder::Kind::Charts)?;
     for (name, bytes) in &files {
         folder.write(name, bytes)?;
     }

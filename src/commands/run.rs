@@ -152,7 +152,7 @@ pub fn run_loaded(args: &RunArgs, loaded: &LoadedScenario) -> Result<std::path::
     print_warnings(loaded, &built.warnings);
     let files = built.files;
     let scenario = &loaded.scenario;
-    let folder = OutputFolder::create(&args.out, &scenario.name)?;
+    let folder = OutputFolder::create(&args.out, &scenario.name, crate::output::folder::Kind::Run)?;
     for (name, bytes) in &files {
         folder.write(name, bytes)?;
     }
@@ -166,8 +166,8 @@ pub fn run_loaded(args: &RunArgs, loaded: &LoadedScenario) -> Result<std::path::
     }
     let wall = started.elapsed().as_secs_f64();
     let previous = folder.target().join("run.json");
-    let old = std::fs::read(&previous)
-        .ok()
+    // Only a bounded regular file is read (a FIFO or a link to a device never is).
+    let old = fs_regular(&previous)
         .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok());
     let new = files
         .iter()
@@ -375,4 +375,13 @@ pub(crate) fn monte_carlo(
         );
     }
     Ok(Some((mc, uncertainty, seconds, threads)))
+}
+
+/// The bytes of `path` when it is a regular file (not a link) of at most 16 MiB.
+fn fs_regular(path: &Path) -> Option<Vec<u8>> {
+    let metadata = std::fs::symlink_metadata(path).ok()?;
+    if !metadata.file_type().is_file() || metadata.len() > 16 << 20 {
+        return None;
+    }
+    crate::scenario::read_regular_file(path).ok()
 }

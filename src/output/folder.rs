@@ -74,13 +74,37 @@ impl Lock {
         use std::os::unix::fs::MetadataExt;
         let mut told = false;
         loop {
+            use std::os::unix::fs::OpenOptionsExt;
+            // A lock is never taken through a symbolic link (O_NOFOLLOW) and must be a regular
+            // file: a planted link or FIFO is an error, not something to follow or wait on.
+            let not_regular = || {
+                Error::InputPlain(format!(
+                    "error: the lock file `{}` is not a regular file (a symbolic link, folder, FIFO or device was put there); migproj never follows or waits on one: remove it and run again",
+                    path.display()
+                ))
+            };
+            if fs::symlink_metadata(path).is_ok_and(|m| !m.file_type().is_file()) {
+                return Err(not_regular());
+            }
             let file = fs::OpenOptions::new()
                 .read(true)
                 .write(true)
                 .create(true)
                 .truncate(false)
+                .custom_flags(
+                    (rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32,
+                )
                 .open(path)
-                .map_err(|e| Error::environment("cannot create the lock file", path, e))?;
+                .map_err(|e| {
+                    if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+                        not_regular()
+                    } else {
+                        Error::environment("cannot create the lock file", path, e)
+                    }
+                })?;
+            if !file.metadata().is_ok_and(|m| m.is_file()) {
+                return Err(not_regular());
+            }
             match file.try_lock() {
                 Ok(()) => {}
                 Err(fs::TryLockError::WouldBlock) => match when_busy {
@@ -130,6 +154,95 @@ impl Drop for Lock {
     }
 }
 
+/// What migproj writes into a folder of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A scenario's run (run.json and tables).
+    Run,
+    /// `compare` (differences.csv).
+    Compare,
+    /// `hindcast` (hindcast.csv).
+    Hindcast,
+    /// `estimate` (estimate.toml).
+    Estimate,
+    /// `backtest` (backtest.csv).
+    Backtest,
+    /// A run folder's charts/ (PNG and SVG files only), which `plot` redraws.
+    Charts,
+}
+
+impl Kind {
+    fn describe(self) -> &'static str {
+        match self {
+            Kind::Run => "a run folder (run.json and tables)",
+            Kind::Compare => "a compare folder (differences.csv)",
+            Kind::Hindcast => "a hindcast folder (hindcast.csv)",
+            Kind::Estimate => "an estimate folder (estimate.toml)",
+            Kind::Backtest => "a backtest folder (backtest.csv)",
+            Kind::Charts => "a charts folder (PNG and SVG files)",
+        }
+    }
+}
+
+/// The kind of migproj folder `dir` is, from the file that only that kind writes; `None`
+/// for a folder migproj did not write. (Only names are read: nothing in the folder is
+/// opened.)
+fn kind_of(dir: &Path) -> Option<Kind> {
+    let has =
+        |file: &str| fs::symlink_metadata(dir.join(file)).is_ok_and(|m| m.file_type().is_file());
+    if has("run.json") {
+        Some(Kind::Run)
+    } else if has("differences.csv") {
+        Some(Kind::Compare)
+    } else if has("hindcast.csv") {
+        Some(Kind::Hindcast)
+    } else if has("estimate.toml") {
+        Some(Kind::Estimate)
+    } else if has("backtest.csv") {
+        Some(Kind::Backtest)
+    } else {
+        let entries: Vec<fs::DirEntry> = fs::read_dir(dir).ok()?.flatten().take(10_000).collect();
+        let charts = !entries.is_empty()
+            && entries.iter().all(|e| {
+                e.file_type().is_ok_and(|t| t.is_file())
+                    && e.path()
+                        .extension()
+                        .is_some_and(|x| x == "png" || x == "svg")
+            });
+        charts.then_some(Kind::Charts)
+    }
+}
+
+/// Refuses to replace `target` unless it is absent, an empty folder, or a folder migproj
+/// wrote for the same kind of output.
+fn check_replaceable(target: &Path, kind: Kind) -> Result<()> {
+    let metadata = match fs::symlink_metadata(target) {
+        Err(_) => return Ok(()),
+        Ok(m) => m,
+    };
+    let refuse = |what: String| {
+        Err(Error::InputPlain(format!(
+            "error: `{}` {what}, so migproj will not replace it with {} (nothing was written); choose another --out or name, or move it away yourself",
+            target.display(),
+            kind.describe()
+        )))
+    };
+    if metadata.file_type().is_symlink() {
+        return refuse("is a symbolic link".into());
+    }
+    if !metadata.is_dir() {
+        return refuse("exists and is not a folder".into());
+    }
+    if fs::read_dir(target).is_ok_and(|mut d| d.next().is_none()) {
+        return Ok(());
+    }
+    match kind_of(target) {
+        Some(found) if found == kind => Ok(()),
+        Some(found) => refuse(format!("holds {}", found.describe())),
+        None => refuse("exists and was not written by migproj (it has none of run.json, differences.csv, hindcast.csv, estimate.toml, backtest.csv)".into()),
+    }
+}
+
 pub struct OutputFolder {
     target: PathBuf,
     staging: PathBuf,
@@ -141,13 +254,18 @@ impl OutputFolder {
     /// Prepares `parent/name`: takes the lock (refusing if another process holds it), puts
     /// back a previous folder that a process killed mid-replacement left aside, removes
     /// leftovers, and creates the staging folder.
-    pub fn create(parent: &Path, name: &str) -> Result<Self> {
+    ///
+    /// An existing `parent/name` is replaced only when it is a folder that migproj wrote for
+    /// the same `kind` of output (or an empty folder): anything else is refused with exit 2,
+    /// naming what is there, and left as it is.
+    pub fn create(parent: &Path, name: &str, kind: Kind) -> Result<Self> {
         fs::create_dir_all(parent)
             .map_err(|e| Error::environment("cannot create the output folder", parent, e))?;
         let target = parent.join(name);
         let lock = Lock::for_target(&target, WhenBusy::Refuse)?;
         failpoint("lock taken");
         recover_and_clean(parent, name)?;
+        check_replaceable(&target, kind)?;
         let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
         failpoint("create staging");
         fs::create_dir_all(&staging)
