@@ -117,6 +117,7 @@ pub fn world_stream(engine: &Scenario) -> Scenario {
     };
     let mut world = engine.clone();
     world.origins = Vec::new();
+    world.areas = Vec::new();
     world.regions = vec![crate::scenario::Region {
         name: "World".into(),
         stock_base_persons: engine.regions.iter().map(|r| r.stock_base_persons).sum(),
@@ -128,6 +129,7 @@ pub fn world_stream(engine: &Scenario) -> Scenario {
         female_share: (female_share != engine.arrivals.female_share).then_some(female_share),
         observed: Vec::new(),
         stock_by_origin: Vec::new(),
+        area: None,
     }];
     world
         .departure

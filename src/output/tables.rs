@@ -67,6 +67,9 @@ impl CsvBuffer {
 /// The `level` of a row of a scenario's region (by name; the World or the only region is
 /// `world`) and origin group.
 pub fn level_of_region(scenario: &Scenario, region: &str, origin: &str) -> &'static str {
+    if scenario.areas.iter().any(|a| a == region) {
+        return "area";
+    }
     let world = region == "World" || scenario.regions.len() == 1;
     crate::simulate::streams::level_of(world, (origin != crate::scenario::ALL_ORIGINS).then_some(0))
 }

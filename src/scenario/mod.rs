@@ -35,6 +35,9 @@ pub struct Region {
     /// With `[origins]`: the two stock figures `(base, calibration)` of each origin group, in
     /// the order of `Scenario::origins` (MODEL.md section 12); empty without.
     pub stock_by_origin: Vec<(f64, f64)>,
+    /// With `[areas]`: the index of the region's area in `Scenario::areas` (MODEL.md section
+    /// 14); `None` without.
+    pub area: Option<usize>,
 }
 
 /// Mortality: Gompertz-Makeham solved to life expectancy (MODEL.md section 2), or a table.
@@ -198,7 +201,8 @@ pub enum Threshold {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     pub variable: String,
-    /// `None` is the World (the sum over regions).
+    /// `None` is the World (the sum over regions); an index past the regions' is an area
+    /// (`region - regions.len()` into `Scenario::areas`).
     pub region: Option<usize>,
     /// `None`: every origin group (the region's total).
     pub origin: Option<usize>,
@@ -277,6 +281,9 @@ pub struct Scenario {
     pub name: String,
     /// Origin groups (`[origins] groups`), in output order; empty: one implicit group.
     pub origins: Vec<String>,
+    /// Areas (`[areas] names`, MODEL.md section 14), in output order; empty: none. Each area
+    /// is the sum of the regions that name it.
+    pub areas: Vec<String>,
     pub title: String,
     pub base_year: i32,
     pub calibration_year: i32,

@@ -67,9 +67,11 @@ pub fn variable_names(scenario: &Scenario) -> Vec<String> {
         .collect()
 }
 
-/// Entities of the output tables: the regions, then `World` when there are several.
+/// Entities of the output tables: the regions, the areas, then `World` when there are several
+/// regions.
 pub fn entity_names(scenario: &Scenario) -> Vec<String> {
     let mut names: Vec<String> = scenario.regions.iter().map(|r| r.name.clone()).collect();
+    names.extend(scenario.areas.iter().cloned());
     if names.len() > 1 {
         names.push("World".to_string());
     }

@@ -50,8 +50,9 @@ pub struct Entity {
     pub group: Option<usize>,
     pub streams: Vec<usize>,
     /// The `level` column of every table: `world` (the world total, or the only region, for
-    /// any origin), `region` (a region, all origins) or `origin` (a region and origin group).
-    /// Summing the `region` rows, or the `origin` rows by origin, gives the `world` rows.
+    /// any origin), `area` (an area of MODEL.md section 14, any origin), `region` (a region,
+    /// all origins) or `origin` (a region and origin group). Summing the `region` rows, or the
+    /// `origin` rows by origin, gives the `world` rows; so does summing the `area` rows.
     pub level: &'static str,
 }
 
@@ -80,6 +81,25 @@ pub fn entities(scenario: &Scenario) -> Vec<Entity> {
             level: level_of(!world, None),
         });
     }
+    // Areas (MODEL.md section 14): each the sum of its regions' streams, between the
+    // regions and the World.
+    let area_regions = |a: usize| -> Vec<usize> {
+        (0..layout.n_regions)
+            .filter(|&r| scenario.regions[r].area == Some(a))
+            .collect()
+    };
+    for (a, area) in scenario.areas.iter().enumerate() {
+        out.push(Entity {
+            region: area.clone(),
+            origin: ALL_ORIGINS.into(),
+            group: None,
+            streams: area_regions(a)
+                .into_iter()
+                .flat_map(|r| (0..layout.n_groups).map(move |o| layout.stream(r, o)))
+                .collect(),
+            level: "area",
+        });
+    }
     if world {
         out.push(Entity {
             region: "World".into(),
@@ -98,6 +118,20 @@ pub fn entities(scenario: &Scenario) -> Vec<Entity> {
                     group: Some(o),
                     streams: vec![layout.stream(r, o)],
                     level: level_of(!world, Some(o)),
+                });
+            }
+        }
+        for (a, area) in scenario.areas.iter().enumerate() {
+            for (o, origin) in scenario.origins.iter().enumerate() {
+                out.push(Entity {
+                    region: area.clone(),
+                    origin: origin.clone(),
+                    group: Some(o),
+                    streams: area_regions(a)
+                        .into_iter()
+                        .map(|r| layout.stream(r, o))
+                        .collect(),
+                    level: "area",
                 });
             }
         }
@@ -125,6 +159,9 @@ pub fn entity_index(
 ) -> Option<usize> {
     let entities = entities(scenario);
     let region_name = match region {
+        Some(r) if r >= scenario.regions.len() => {
+            scenario.areas[r - scenario.regions.len()].clone()
+        }
         Some(r) => scenario.regions[r].name.clone(),
         None if scenario.regions.len() > 1 => "World".to_string(),
         None => scenario.regions[0].name.clone(),
@@ -208,6 +245,7 @@ pub fn engine_scenario(scenario: &Scenario) -> Scenario {
     }
     let mut engine = scenario.clone();
     engine.origins = Vec::new();
+    engine.areas = Vec::new();
     engine.regions = scenario
         .regions
         .iter()
@@ -220,6 +258,7 @@ pub fn engine_scenario(scenario: &Scenario) -> Scenario {
                     female_share: region.female_share,
                     observed: Vec::new(),
                     stock_by_origin: Vec::new(),
+                    area: None,
                 },
             )
         })

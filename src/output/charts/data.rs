@@ -59,6 +59,9 @@ pub struct RunTables {
     pub markers: Vec<Marker>,
     /// comparison.csv: series name -> value by year.
     pub comparison: Vec<(String, Vec<f64>)>,
+    /// Areas (MODEL.md section 14): the entities whose rows have `level = "area"`, in file
+    /// order; empty without `[areas]`.
+    pub areas: Vec<String>,
     /// With origin groups: `(key, region, origin)` of each group's rows in projection.csv, in
     /// file order; `key` ([`group_key`]) is the entity name under which `series` and `fan`
     /// find them.
@@ -102,6 +105,9 @@ impl RunTables {
 
     /// The `level` column of a row of `region` and `origin` (see `streams::Entity::level`).
     pub fn level(&self, region: &str, origin: &str) -> &'static str {
+        if self.areas.iter().any(|a| a == region) {
+            return "area";
+        }
         crate::simulate::streams::level_of(
             region == self.world(),
             (origin != crate::scenario::ALL_ORIGINS).then_some(0),
@@ -287,6 +293,7 @@ pub fn load_tables(read: &Reader<'_>) -> Result<RunTables> {
                 let field = |c: usize| row.fields.get(c).map(|f| f.text.as_str());
                 let wanted = match field(level) {
                     Some("world") => true,
+                    Some("area") => field(region).is_some_and(|r| shown.iter().any(|s| s == r)),
                     Some("region") => field(region).is_some_and(|r| shown.iter().any(|s| s == r)),
                     Some(_) => false,
                     None => true,
@@ -365,9 +372,18 @@ fn load_projection(read: &Reader<'_>, tables: &mut RunTables) -> Result<()> {
                         .contains(&table.header[c].as_str())
             })
             .collect();
+        let level = table.header.iter().position(|h| h == "level");
         for row in &table.rows {
             let (entity, origin) = row_entity(&table, row, region)?;
             let y = table.year(row, year)?;
+            if let Some(level) = level {
+                if origin.is_none()
+                    && table.field(row, level)? == "area"
+                    && !tables.areas.contains(&entity)
+                {
+                    tables.areas.push(entity.clone());
+                }
+            }
             match origin {
                 None if !tables.entities.contains(&entity) => tables.entities.push(entity.clone()),
                 Some(origin) if !tables.origin_entities.iter().any(|e| e.0 == entity) => {

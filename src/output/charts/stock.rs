@@ -11,12 +11,17 @@ pub(crate) const MAX_CHART_REGIONS: usize = 7;
 /// Returns them and the number of regions in all.
 pub(crate) fn chart_regions(tables: &RunTables) -> (Vec<String>, usize) {
     let world = tables.world().to_string();
-    let regions: Vec<String> = tables
-        .entities
-        .iter()
-        .filter(|e| **e != world)
-        .cloned()
-        .collect();
+    // With areas (MODEL.md section 14) the regional charts draw the areas.
+    let regions: Vec<String> = if tables.areas.is_empty() {
+        tables
+            .entities
+            .iter()
+            .filter(|e| **e != world)
+            .cloned()
+            .collect()
+    } else {
+        tables.areas.clone()
+    };
     let total = regions.len();
     if total <= MAX_CHART_REGIONS {
         return (regions, total);

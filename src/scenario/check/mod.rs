@@ -115,7 +115,7 @@ pub fn check_scenario(
     (sources, result)
 }
 
-const ROOT_KEYS: [&str; 11] = [
+const ROOT_KEYS: [&str; 12] = [
     "scenario",
     "region",
     "world_population",
@@ -127,6 +127,7 @@ const ROOT_KEYS: [&str; 11] = [
     "uncertainty",
     "warnings",
     "origins",
+    "areas",
 ];
 
 struct Years {
@@ -224,7 +225,16 @@ fn check_root(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Scenario> {
 
     // [origins] and [[region]]
     let origins = check_origins(c, root);
-    let regions = check_regions(c, root, years.as_ref(), &origins);
+    let areas = check_areas(c, root);
+    let regions = check_regions(c, root, years.as_ref(), &origins, &areas);
+    for (region, span) in &regions {
+        if areas.iter().any(|a| *a == region.name) {
+            c.error(
+                span.clone(),
+                format!("the region \"{}\" has the name of an area; areas and regions share the `region` column of every table, so give them different names", region.name),
+            );
+        }
+    }
     let region_names: Vec<String> = regions.iter().map(|(r, _)| r.name.clone()).collect();
 
     // [world_population]
@@ -256,14 +266,10 @@ fn check_root(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Scenario> {
     let arrivals = check_arrivals(c, root, years.as_ref(), &regions, &region_names, &origins);
     let remittances = check_remittances(c, root, years.as_ref(), &origins);
     let comparison = check_comparison(c, root, &origins);
-    let uncertainty = check_uncertainty(
-        c,
-        root,
-        years.as_ref(),
-        &region_names,
-        &origins,
-        &comparison,
-    );
+    // Events may name a region or an area (MODEL.md section 14): indices past the regions'
+    // are areas.
+    let places: Vec<String> = region_names.iter().chain(&areas).cloned().collect();
+    let uncertainty = check_uncertainty(c, root, years.as_ref(), &places, &origins, &comparison);
     let warnings = check_warnings(c, root);
 
     let years = years?;
@@ -310,6 +316,7 @@ fn check_root(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Scenario> {
     }
     Some(Scenario {
         origins,
+        areas,
         name: name.clone()?,
         title: title.or(name)?,
         base_year: years.base,

@@ -110,11 +110,81 @@ pub(super) fn check_origins(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Vec<St
     groups
 }
 
+/// `[areas] names = [...]` (MODEL.md section 14): the areas regions are summed into, or none.
+pub(super) fn check_areas(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Vec<String> {
+    let Some(t) = c.table(root, "areas", "areas", None) else {
+        return Vec::new();
+    };
+    c.unknown_keys(&t, &["names"]);
+    let Some(value) = t.get("names") else {
+        c.missing(
+            &t,
+            "names",
+            "the areas, like names = [\"Africa\", \"Asia\", \"Europe\"]",
+        );
+        return Vec::new();
+    };
+    let DeValue::Array(items) = value.get_ref() else {
+        c.error(
+            value.span(),
+            format!(
+                "`areas.names` must be an array of names, found {}",
+                describe(value.get_ref())
+            ),
+        );
+        return Vec::new();
+    };
+    if items.len() > MAX_REGIONS {
+        c.error(
+            value.span(),
+            format!(
+                "`areas.names` names at most {MAX_REGIONS} areas, found {}",
+                items.len()
+            ),
+        );
+        return Vec::new();
+    }
+    let mut areas: Vec<String> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("areas.names[{i}]");
+        let Some(name) = c.string_value(&path, item) else {
+            continue;
+        };
+        if name.trim().is_empty() || name.len() > 100 || name.contains(['\n', '\r']) {
+            c.error(
+                item.span(),
+                format!(
+                    "`{path}` must be a name of 1 to 100 characters on one line, found \"{name}\""
+                ),
+            );
+        } else if name.eq_ignore_ascii_case("world") {
+            c.error(
+                item.span(),
+                format!(
+                    "`{path}`: \"{name}\" is the sum over every region; name the area otherwise"
+                ),
+            );
+        } else if areas.contains(&name) {
+            c.error(
+                item.span(),
+                format!("`{path}`: the area \"{name}\" is named twice"),
+            );
+        } else {
+            areas.push(name);
+        }
+    }
+    if items.is_empty() {
+        c.error(value.span(), "`areas.names` needs at least one area");
+    }
+    areas
+}
+
 pub(super) fn check_regions(
     c: &mut Checker<'_>,
     root: &Table<'_, '_>,
     years: Option<&Years>,
     origins: &[String],
+    areas: &[String],
 ) -> Vec<(Region, Range<usize>)> {
     if root.get("region").is_none() {
         c.missing(root, "region", "at least one [[region]] with `name` and `stock = { base_year = persons, calibration_year = persons }`");
@@ -155,7 +225,47 @@ pub(super) fn check_regions(
             entries,
             span: (span.start, span.end),
         };
-        c.unknown_keys(&t, &["name", "stock", "female_share", "observed"]);
+        c.unknown_keys(&t, &["name", "stock", "female_share", "observed", "area"]);
+        // MODEL.md section 14: every region names an area when [areas] is present, and only then.
+        let area = match (t.get("area"), areas.is_empty()) {
+            (None, true) => Some(None),
+            (Some(v), true) => {
+                c.diagnostics.push(
+                    Diagnostic::at(
+                        v.span(),
+                        format!("`{path}.area` names an area, but the scenario has no `[areas]`"),
+                    )
+                    .with_help("list the areas first: [areas] names = [\"Africa\", ...]"),
+                );
+                None
+            }
+            (None, false) => {
+                c.missing(
+                    &t,
+                    "area",
+                    "the area the region belongs to (one of `[areas] names`)",
+                );
+                None
+            }
+            (Some(v), false) => match c.string_value(&t.key_path("area"), v) {
+                Some(name) => match areas.iter().position(|a| *a == name) {
+                    Some(i) => Some(Some(i)),
+                    None => {
+                        let mut d = Diagnostic::at(
+                            v.span(),
+                            format!("`{path}.area` names no area of `[areas]`: \"{name}\""),
+                        );
+                        let names: Vec<&str> = areas.iter().map(String::as_str).collect();
+                        if let Some(close) = suggest(&name, &names) {
+                            d = d.with_help(format!("did you mean \"{close}\"?"));
+                        }
+                        c.diagnostics.push(d);
+                        None
+                    }
+                },
+                None => None,
+            },
+        };
         let name = c.string(&t, "name", Some("the region's name"));
         if let Some((name, _)) = &name {
             c.declared_regions.push(name.clone());
@@ -232,7 +342,8 @@ pub(super) fn check_regions(
             Some((base, calibration, stock_span)),
             Some(female_share),
             Some(observed),
-        ) = (name_ok, stock, female_share, observed)
+            Some(area),
+        ) = (name_ok, stock, female_share, observed, area)
         {
             regions.push((
                 Region {
@@ -242,6 +353,7 @@ pub(super) fn check_regions(
                     female_share,
                     observed,
                     stock_by_origin,
+                    area,
                 },
                 stock_span,
             ));
