@@ -173,6 +173,63 @@ pub enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Import a scenario of destination countries, with areas, from the official files in
+    /// their publishers' layouts: UN DESA's International Migrant Stock 2020 workbook, UNSD's
+    /// M49 list and the World Bank's WDI remittances download with its country metadata
+    #[command(
+        after_help = "Example (the shipped scenarios/countries.toml):\n  migproj import --official data/official --name countries --out scenarios/countries.toml"
+    )]
+    Import {
+        /// A folder holding the official files under their download names (the UN workbook
+        /// undesa_pd_2020_ims_stock_by_sex_and_destination*.xlsx, UNSD-M49*.csv,
+        /// API_BX.TRF.PWKR.CD.DT*.csv and Metadata_Country_API_BX.TRF.PWKR.CD.DT*.csv);
+        /// each may instead be named by its own option
+        #[arg(long, value_name = "DIR")]
+        official: Option<PathBuf>,
+        /// The UN DESA workbook (International Migrant Stock 2020, by destination and sex)
+        #[arg(long, value_name = "FILE.xlsx")]
+        stock: Option<PathBuf>,
+        /// The UNSD M49 CSV
+        #[arg(long, value_name = "FILE.csv")]
+        m49: Option<PathBuf>,
+        /// The WDI bulk CSV of BX.TRF.PWKR.CD.DT (personal remittances received)
+        #[arg(long, value_name = "FILE.csv")]
+        wdi: Option<PathBuf>,
+        /// The WDI country metadata of the same download
+        #[arg(long, value_name = "FILE.csv")]
+        wdi_metadata: Option<PathBuf>,
+        /// The base and calibration years
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "1990,2000",
+            value_name = "BASE,CAL"
+        )]
+        years: Vec<i32>,
+        /// The last year projected
+        #[arg(long, default_value_t = 2050, value_name = "YEAR")]
+        end_year: i32,
+        /// Countries with fewer migrants than this in the calibration year are merged into
+        /// "Other <area>" (listed in the file's header)
+        #[arg(long, default_value_t = 0.0, value_name = "PERSONS")]
+        min_stock: f64,
+        /// The scenario's name (a-z, 0-9, '-', '_')
+        #[arg(long, default_value = "countries", value_name = "NAME")]
+        name: String,
+        /// Monte Carlo trajectories of the scenario
+        #[arg(long, default_value_t = 1000, value_name = "N")]
+        trajectories: usize,
+        /// Write the uncertainty estimated from the destination-country panel
+        /// (data/estimates/countries.toml) instead of the defaults (the areas')
+        #[arg(long)]
+        country_estimates: bool,
+        /// The scenario file to write
+        #[arg(long, value_name = "FILE.toml")]
+        out: PathBuf,
+        /// Replace FILE.toml if it exists
+        #[arg(long)]
+        force: bool,
+    },
     /// Write a commented scenario template NAME.toml that runs as it is
     New {
         /// Scenario name: a-z, 0-9, '-', '_' (also the file name and the output folder name)

@@ -25,6 +25,7 @@ pub mod compare;
 pub mod error;
 pub mod estimate;
 pub mod hindcast;
+pub mod import;
 pub mod model;
 pub mod output;
 pub mod plausibility;

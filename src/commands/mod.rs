@@ -24,6 +24,7 @@ mod backtest;
 mod compare;
 mod estimate;
 mod hindcast;
+mod import;
 mod new;
 mod plot;
 mod report;
@@ -33,6 +34,7 @@ pub use backtest::*;
 pub use compare::*;
 pub use estimate::*;
 pub use hindcast::*;
+pub use import::*;
 pub use new::*;
 pub use plot::*;
 pub use report::*;
@@ -94,6 +96,35 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             report(&dirs, &out, force, &options)
         }
         Command::Estimate(args) => estimate(&args),
+        Command::Import {
+            official,
+            stock,
+            m49,
+            wdi,
+            wdi_metadata,
+            years,
+            end_year,
+            min_stock,
+            name,
+            trajectories,
+            country_estimates,
+            out,
+            force,
+        } => {
+            let files = ImportFiles {
+                official,
+                stock,
+                m49,
+                wdi,
+                wdi_metadata,
+            };
+            let options = ImportOptions {
+                min_stock,
+                trajectories,
+                country_estimates,
+            };
+            import(&files, &years, end_year, &name, &options, &out, force)
+        }
         Command::Backtest {
             histories,
             windows,

@@ -254,7 +254,7 @@ pub fn weighted_slope(pairs: &[DecadePair]) -> f64 {
 /// The slope of the next decade's mean of a stationary AR(1) on this decade's, for yearly
 /// persistence `psi`.
 pub fn decade_slope(psi: f64) -> f64 {
-    let n = DECADE as i32;
+    let n = DECADE;
     let (mut cross, mut within) = (0.0, 0.0);
     for i in 0..n {
         for j in 0..n {
@@ -267,7 +267,7 @@ pub fn decade_slope(psi: f64) -> f64 {
 
 /// The yearly psi whose decade slope is `slope` (0 for a slope of 0 or below, 1 at 1 or above).
 pub fn psi_of_slope(slope: f64) -> f64 {
-    if !(slope > 0.0) {
+    if slope.is_nan() || slope <= 0.0 {
         return 0.0;
     }
     if slope >= 1.0 {
@@ -352,7 +352,7 @@ mod tests {
         // direct sum written out differently: cov of means / var of mean.
         let psi: f64 = 0.8;
         let within: f64 = (0..10)
-            .flat_map(|i| (0..10).map(move |j| psi.powi((i as i32 - j as i32).abs())))
+            .flat_map(|i: i32| (0..10).map(move |j: i32| psi.powi((i - j).abs())))
             .sum();
         let cross: f64 = (0..10)
             .flat_map(|i| (10..20).map(move |j| psi.powi(j - i)))

@@ -776,13 +776,12 @@ pub fn assumptions_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
     let mut row = |key: &str, value: String, unit: &str| {
         let level = match key.rsplit_once(", ") {
             // A stream: a region's migrants from one origin group.
-            Some((_, group)) if group.starts_with("migrants from ") => {
-                if scenario.regions.len() > 1 {
-                    "origin"
-                } else {
-                    "world"
-                }
+            Some((_, group))
+                if group.starts_with("migrants from ") && scenario.regions.len() > 1 =>
+            {
+                "origin"
             }
+            Some((_, group)) if group.starts_with("migrants from ") => "world",
             Some((_, region))
                 if scenario.regions.len() > 1
                     && scenario.regions.iter().any(|r| r.name == region) =>

@@ -135,12 +135,25 @@ pub(crate) fn regions_chart(tables: &RunTables) -> Option<Chart> {
     let (shown, n_regions) = chart_regions(tables);
     // The regions not shown are stacked together as one.
     let mut regions: Vec<String> = shown.clone();
-    let others: Vec<&String> = tables
-        .entities
-        .iter()
-        .filter(|e| **e != world && !shown.contains(e))
+    // With areas the candidates are the areas (they add up to the World); else the regions.
+    let candidates: Vec<&String> = if tables.areas.is_empty() {
+        tables.entities.iter().filter(|e| **e != world).collect()
+    } else {
+        tables.areas.iter().collect()
+    };
+    let others: Vec<&String> = candidates
+        .into_iter()
+        .filter(|e| !shown.contains(e))
         .collect();
-    let other_label = format!("{} other regions", others.len());
+    let other_label = format!(
+        "{} other {}",
+        others.len(),
+        if tables.areas.is_empty() {
+            "regions"
+        } else {
+            "areas"
+        }
+    );
     let mut other_sum = vec![0.0; tables.years.len()];
     for r in &others {
         if let Some(v) = tables.series(r, "stock") {

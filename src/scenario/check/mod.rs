@@ -228,7 +228,7 @@ fn check_root(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Scenario> {
     let areas = check_areas(c, root);
     let regions = check_regions(c, root, years.as_ref(), &origins, &areas);
     for (region, span) in &regions {
-        if areas.iter().any(|a| *a == region.name) {
+        if areas.contains(&region.name) {
             c.error(
                 span.clone(),
                 format!("the region \"{}\" has the name of an area; areas and regions share the `region` column of every table, so give them different names", region.name),
