@@ -174,3 +174,49 @@ fn planted_locks_and_fifos_are_refused_without_hanging() {
         .expect("the run hung on a FIFO");
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// Item 27: a remittance year at 1e-300 wrote NaN into estimate.csv and an invalid TOML
+/// fragment (exit 0). Such a figure is refused at its cell, exit 2, nothing written.
+#[test]
+fn a_remittance_figure_off_by_orders_of_magnitude_is_refused() {
+    let dir = temp_dir("reviewer-nan");
+    let history = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("data/history/remittances_received_1970_2000.csv"),
+    )
+    .unwrap();
+    let mut lines: Vec<String> = history.lines().map(str::to_string).collect();
+    let row = lines
+        .iter()
+        .position(|l| l.starts_with("World,1985,"))
+        .unwrap();
+    let fields: Vec<&str> = lines[row].splitn(4, ',').collect();
+    lines[row] = format!("World,1985,1e-300,{}", fields[3]);
+    let path = dir.join("receipts.csv");
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let out = dir.join("out");
+    let output = migproj(&[
+        "estimate",
+        "data/history/migrant_stock_area_1960_2000.csv",
+        "--remittances",
+        path.to_str().unwrap(),
+        "--simulations",
+        "10",
+        "--bootstrap",
+        "2",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("1985's figure (1e-300) looks like a unit or typing error"),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("receipts.csv:{}:12", row + 1)),
+        "{message}"
+    );
+    assert!(!out.join("estimate").exists());
+}

@@ -314,6 +314,7 @@ pub fn read_remittance_history(
     let width = header.fields.len();
     let mut problems = Vec::new();
     let mut points: BTreeMap<i32, f64> = BTreeMap::new();
+    let mut spans: BTreeMap<i32, std::ops::Range<usize>> = BTreeMap::new();
     let mut seen_series: Vec<String> = Vec::new();
     let mut dropped = 0;
     for row in rows.iter().skip(1) {
@@ -343,6 +344,29 @@ pub fn read_remittance_history(
             problems.push(Diagnostic::at(
                 row.fields[c_year].span.clone(),
                 format!("a second figure for {year}"),
+            ));
+        }
+        spans.insert(year, row.fields[c_usd].span.clone());
+    }
+    // A change by more than a factor of 100 from one year to the next is a unit or typing
+    // error, not remittances (their largest recorded yearly change is about a factor of 5,
+    // when new economies began to report); such a figure would make every statistic
+    // meaningless (issue 22 item 27: 1e-300 gave NaN estimates).
+    let figures: Vec<(i32, f64)> = points.iter().map(|(y, v)| (*y, *v)).collect();
+    let mut blamed = std::collections::BTreeSet::new();
+    for pair in figures.windows(2) {
+        let ((y0, v0), (y1, v1)) = (pair[0], pair[1]);
+        let ratio = v1 / v0;
+        if !(ratio.is_finite() && (0.01..=100.0).contains(&ratio)) {
+            let (year, value) = if ratio > 1.0 { (y0, v0) } else { (y1, v1) };
+            if !blamed.insert(year) {
+                continue;
+            }
+            problems.push(Diagnostic::at(
+                spans[&year].clone(),
+                format!(
+                    "receipts change from {v0:.4e} in {y0} to {v1:.4e} in {y1}, by a factor of more than 100 in a year: {year}'s figure ({value:e}) looks like a unit or typing error"
+                ),
             ));
         }
     }
