@@ -12,9 +12,11 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The workbook's Table 1, read independently: M49 code -> (1990, 2000) both sexes, and
-/// the WORLD row.
-fn workbook() -> (HashMap<u32, (String, Option<f64>, Option<f64>)>, (f64, f64)) {
+/// A country's name and its 1990 and 2000 figures (both sexes).
+type Figures = (String, Option<f64>, Option<f64>);
+
+/// The workbook's Table 1, read independently: M49 code -> figures, and the WORLD row.
+fn workbook() -> (HashMap<u32, Figures>, (f64, f64)) {
     use calamine::{Data, Reader, Xlsx};
     let path =
         root().join("data/official/undesa_pd_2020_ims_stock_by_sex_and_destination_to2000.xlsx");
@@ -64,7 +66,7 @@ fn the_shipped_country_scenario_is_the_import_of_the_official_files() {
     // Every region's figures are the workbook's cells; the World is the WORLD row.
     let scenario = migproj::scenario::load_scenario(&path).unwrap().scenario;
     let (countries, world) = workbook();
-    let by_name: HashMap<&str, &(String, Option<f64>, Option<f64>)> = countries
+    let by_name: HashMap<&str, &Figures> = countries
         .values()
         .map(|c| (c.0.trim_end_matches('*').trim(), c))
         .collect();
