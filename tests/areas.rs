@@ -3,7 +3,7 @@
 //! tables and in every trajectory; areas are accepted by events and scored by hindcast.
 
 mod common;
-use common::{assert_success, migproj, temp_dir};
+use common::{assert_success, migproj, read_csv, temp_dir};
 
 use std::collections::HashMap;
 
@@ -16,22 +16,6 @@ const ADDITIVE: [&str; 7] = [
     "remittances_received",
     "fees",
 ];
-
-fn read_csv(path: &std::path::Path) -> Vec<HashMap<String, String>> {
-    let mut reader = csv::Reader::from_path(path).unwrap();
-    let headers = reader.headers().unwrap().clone();
-    reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            headers
-                .iter()
-                .zip(r.iter())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect()
-}
 
 /// region -> area of the fixture (from its `area =` lines).
 fn areas_of(text: &str) -> HashMap<String, String> {

@@ -2,23 +2,7 @@
 //! before its fix.
 
 mod common;
-use common::{assert_success, migproj, temp_dir};
-
-fn read_csv(path: &std::path::Path) -> Vec<std::collections::HashMap<String, String>> {
-    let mut reader = csv::Reader::from_path(path).unwrap();
-    let headers = reader.headers().unwrap().clone();
-    reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            headers
-                .iter()
-                .zip(r.iter())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect()
-}
+use common::{assert_success, migproj, read_csv, temp_dir};
 
 /// Item 1: with `[origins]`, assumptions.csv gave each region another stream's arrival
 /// growth. Every stream's row now states its own calibrated growth, as calibration.csv does.

@@ -227,6 +227,12 @@ fn check_root(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Scenario> {
     let origins = check_origins(c, root);
     let areas = check_areas(c, root);
     let regions = check_regions(c, root, years.as_ref(), &origins, &areas);
+    if !areas.is_empty() && regions.len() == 1 {
+        c.error(
+            regions[0].1.clone(),
+            "`[areas]` needs two regions or more: with one region, that region is the World",
+        );
+    }
     for (region, span) in &regions {
         if areas.contains(&region.name) {
             c.error(
