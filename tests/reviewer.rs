@@ -204,3 +204,40 @@ fn a_remittance_figure_off_by_orders_of_magnitude_is_refused() {
     );
     assert!(!out.join("estimate").exists());
 }
+
+/// Item 3: an aid series continued at 2% a year was listed as "flat outside", and one female
+/// share was shown where regions set their own. assumptions.csv (and so the report's Table 1)
+/// now states each.
+#[test]
+fn assumptions_state_how_series_continue_and_whose_female_share() {
+    let out = temp_dir("reviewer-series");
+    let output = migproj(&[
+        "run",
+        "tests/fixtures/origins/three_by_three.toml",
+        "--deterministic",
+        "--no-charts",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_success(&output);
+    let assumptions = read_csv(&out.join("three-by-three/assumptions.csv"));
+    let value = |key: &str| {
+        assumptions
+            .iter()
+            .find(|a| a["assumption"] == key)
+            .map(|a| a["value"].clone())
+            .unwrap_or_else(|| panic!("no {key}"))
+    };
+    let oda = value("comparison series `oda`");
+    assert!(oda.contains("growing 2% a year after 2000"), "{oda}");
+    assert!(oda.contains("receipts of Low and middle income"), "{oda}");
+    let all_aid = value("comparison series `all_aid`");
+    assert!(all_aid.contains("held flat after 2000"), "{all_aid}");
+    assert!(all_aid.contains("every origin"), "{all_aid}");
+    let women = value("women among arrivals");
+    assert!(
+        women.contains("0.49 (one region sets its own: Northern America 0.51)"),
+        "{women}"
+    );
+}

@@ -926,7 +926,47 @@ pub fn assumptions_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
         )?;
     }
     let a = &scenario.arrivals;
-    row("women among arrivals", number(a.female_share), "share")?;
+    // The scenario's share, unless every region sets its own (issue 22 item 3).
+    let own: Vec<&crate::scenario::Region> = scenario
+        .regions
+        .iter()
+        .filter(|r| r.female_share.is_some())
+        .collect();
+    if matches!(a.age_schedule, AgeSchedule::Table { .. }) {
+        // The table gives weights by sex: no share applies.
+    } else if own.len() == scenario.regions.len() {
+        row(
+            "women among arrivals",
+            format!(
+                "each region's own: {}",
+                own.iter()
+                    .map(|r| format!("{} {}", r.name, number(r.female_share.unwrap_or(0.0))))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "share",
+        )?;
+    } else if own.is_empty() {
+        row("women among arrivals", number(a.female_share), "share")?;
+    } else {
+        row(
+            "women among arrivals",
+            format!(
+                "{} ({}: {})",
+                number(a.female_share),
+                if own.len() == 1 {
+                    "one region sets its own"
+                } else {
+                    "some regions set their own"
+                },
+                own.iter()
+                    .map(|r| format!("{} {}", r.name, number(r.female_share.unwrap_or(0.0))))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "share",
+        )?;
+    }
     row(
         "arrival age schedule",
         match &a.age_schedule {
@@ -1043,10 +1083,20 @@ pub fn assumptions_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
             .map(|(y, v)| format!("{} ({y})", grouped(*v)))
             .collect::<Vec<_>>()
             .join(", ");
+        // How the series continues, and whose receipts it is compared with (issue 22 item 3).
+        let last = series.points.last().map(|p| p.0).unwrap_or(0.0);
+        let after = match series.after {
+            None => format!("held flat after {last}"),
+            Some(g) => format!("growing {}% a year after {last}", number(100.0 * g)),
+        };
+        let against = match series.origin {
+            Some(o) => format!("compared with the receipts of {}", scenario.origins[o]),
+            None => "compared with the receipts of every origin".to_string(),
+        };
         row(
             &format!("comparison series `{}`", series.name),
-            points,
-            "current US dollars, flat outside",
+            format!("{points}; linear between its points, {after}; {against}"),
+            "current US dollars",
         )?;
     }
     let u = &scenario.uncertainty;
