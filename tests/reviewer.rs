@@ -241,3 +241,37 @@ fn assumptions_state_how_series_continue_and_whose_female_share() {
         "{women}"
     );
 }
+
+/// Item 31: `run good.toml bad.toml` wrote the first, then exited 2 on the second's
+/// calibration without saying so. It now names what was written before the error.
+#[test]
+fn a_later_failure_names_the_folders_already_written() {
+    let dir = temp_dir("reviewer-partial");
+    let good = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
+    // Checks, but cannot be calibrated: the stock falls faster than deaths and departures allow.
+    let bad_text = std::fs::read_to_string(&good)
+        .unwrap()
+        .replace("name = \"baseline\"", "name = \"falling\"")
+        .replace("2000 = 175e6", "2000 = 15e6");
+    let bad = dir.join("falling.toml");
+    std::fs::write(&bad, bad_text).unwrap();
+    let out = dir.join("out");
+    let output = migproj(&[
+        "run",
+        good.to_str().unwrap(),
+        bad.to_str().unwrap(),
+        "--deterministic",
+        "--no-charts",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("note: 1 of the 2 scenarios ran and were written before this error"),
+        "{message}"
+    );
+    assert!(out.join("baseline/run.json").exists());
+    assert!(!out.join("falling").exists());
+}

@@ -139,8 +139,27 @@ pub fn run(args: &RunArgs) -> Result<()> {
             )));
         }
     }
+    // Every file was checked above; a scenario can still fail later (calibration, memory,
+    // the population bound). Then the folders already written are named (issue 22 item 31).
+    let mut written: Vec<std::path::PathBuf> = Vec::new();
     for loaded in &scenarios {
-        run_loaded(args, loaded)?;
+        match run_loaded(args, loaded) {
+            Ok(folder) => written.push(folder),
+            Err(err) if !written.is_empty() => {
+                eprintln!(
+                    "note: {} of the {} scenarios ran and were written before this error: {}; the others were not run",
+                    written.len(),
+                    scenarios.len(),
+                    written
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                return Err(err);
+            }
+            Err(err) => return Err(err),
+        }
     }
     Ok(())
 }
