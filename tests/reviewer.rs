@@ -275,3 +275,31 @@ fn a_later_failure_names_the_folders_already_written() {
     assert!(out.join("baseline/run.json").exists());
     assert!(!out.join("falling").exists());
 }
+
+/// Item 28: a scenario file whose name has control characters passed check and made run fail
+/// with exit 1 in the SVG writer; both now refuse it with exit 2.
+#[test]
+fn a_scenario_file_name_with_control_characters_is_refused() {
+    let dir = temp_dir("reviewer-control");
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml"),
+    )
+    .unwrap();
+    let path = dir.join("base\u{1b}[31mline\u{7}.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = dir.join("out");
+    let check = vec!["check", path.to_str().unwrap()];
+    let run = vec![
+        "run",
+        path.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    for args in [check, run] {
+        let output = migproj(&args);
+        assert_eq!(output.status.code(), Some(2), "{}", args[0]);
+        assert!(String::from_utf8_lossy(&output.stderr).contains("has control characters"));
+    }
+    assert!(!out.exists());
+}

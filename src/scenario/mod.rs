@@ -386,6 +386,15 @@ impl LoadedScenario {
 
 /// Reads and checks a scenario file. Every problem is reported at once.
 pub fn load_scenario(path: &Path) -> Result<LoadedScenario> {
+    // The file's name goes into every table, chart and report: control characters there
+    // (an escape sequence, a bell) are refused before anything runs (issue 22 item 28).
+    let shown = path.to_string_lossy();
+    if shown.chars().any(char::is_control) {
+        return Err(Error::InputPlain(format!(
+            "error: the scenario file's name {:?} has control characters; rename the file (its name is printed on every table and chart)",
+            shown
+        )));
+    }
     let bytes = read_input_file(path, "scenario file")?;
     load_scenario_bytes(path, bytes)
 }
