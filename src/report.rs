@@ -678,9 +678,17 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Text from a scenario or table in Markdown: no raw HTML, no table-breaking bars.
+/// Text from a scenario or table in Markdown: no raw HTML, no table-breaking bars, and no
+/// link or image (a `[` or `]` from a title, a region name or a comment is escaped, so
+/// `[a](javascript:...)` and `![x](http://...)` stay text: issue 22 item 24); quotes stay
+/// quotes (item 16: `&quot;` showed in report.md).
 fn md(text: &str) -> String {
-    escape(text).replace('|', "\\|")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('|', "\\|")
+        .replace('[', "\\[")
+        .replace(']', "\\]")
 }
 
 /// `to` relative to the folder `from` (both made absolute), with `/` separators, so that a

@@ -303,3 +303,49 @@ fn a_scenario_file_name_with_control_characters_is_refused() {
     }
     assert!(!out.exists());
 }
+
+/// Items 24 and 16: report.md passed `[a](javascript:...)` and remote images from a title,
+/// and wrote quotes as `&quot;`. Links and images from user text stay text.
+#[test]
+fn report_markdown_has_no_links_from_user_text() {
+    let dir = temp_dir("reviewer-markdown");
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml"),
+    )
+    .unwrap()
+    .replace(
+        "title = \"Continuation of 1990-2000 trends\"",
+        "title = 'Study [a](javascript:alert(7)) ![x](http://evil.example/x.png) \"quoted\"'",
+    );
+    assert!(text.contains("javascript"));
+    let scenario = dir.join("hostile.toml");
+    std::fs::write(&scenario, text).unwrap();
+    let out = dir.join("out");
+    assert_success(&migproj(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--deterministic",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let report = dir.join("report");
+    assert_success(&migproj(&[
+        "report",
+        out.join("baseline").to_str().unwrap(),
+        "--out",
+        report.to_str().unwrap(),
+    ]));
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(md.contains("javascript"), "the title is in the report");
+    // Escaped brackets (`\](`) are text; an unescaped `](` would make a link or image.
+    let unescaped = md.replace("\\](", "");
+    assert!(!unescaped.contains("](javascript"), "a link from the title");
+    assert!(
+        !unescaped.contains("](http"),
+        "a remote image from the title"
+    );
+    assert!(md.contains("\\[a\\](javascript:alert(7))"));
+    assert!(md.contains("\"quoted\""), "quotes stay quotes");
+    assert!(!md.contains("&quot;"));
+}
