@@ -128,6 +128,16 @@ pub fn backtest(
 ) -> Result<(Vec<Row>, Vec<Note>)> {
     let full = read_stock_history_with(file, 3000, true)?;
     let end = *full.years.last().expect("a panel has years");
+    // The cohort survival of the simulated histories: the same for every window.
+    let scenario_template = check_scenario_text(
+        &SourceFile::new(
+            "template.toml",
+            crate::scenario::template::template("backtest-kernel"),
+        ),
+        Path::new("."),
+    )
+    .map_err(|_| Error::Environment("the built-in template does not check".into()))?;
+    let kernel = estimate::cohort_kernel(&scenario_template);
     let mut rows = Vec::new();
     let mut notes = Vec::new();
     for &(base, cal) in windows {
@@ -141,15 +151,6 @@ pub fn backtest(
         // Parameters from the figures up to the calibration year only.
         let known = read_stock_history_with(file, cal, true)?;
         progress(&format!("{}: estimate up to {cal}", full.name));
-        let scenario_template = check_scenario_text(
-            &SourceFile::new(
-                "template.toml",
-                crate::scenario::template::template("backtest-kernel"),
-            ),
-            Path::new("."),
-        )
-        .map_err(|_| Error::Environment("the built-in template does not check".into()))?;
-        let kernel = estimate::cohort_kernel(&scenario_template);
         let options = estimate::Options {
             simulations: settings.simulations,
             bootstrap: settings.bootstrap,

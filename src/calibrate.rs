@@ -150,25 +150,29 @@ pub fn world_growth(
     if regions.len() == 1 {
         return Ok(regions[0].arrival_growth);
     }
+    // The same calibration as any region's (section 7), on the world stream's rates.
     let world = world_stream(engine);
-    let rates = Rates::new(&world);
     let region = &world.regions[0];
-    let totals = CohortTotals::new(&rates, 0);
-    let relative_gap = |g: f64| {
-        totals.calibration_stock(&rates, 0, g, region.stock_base_persons)
-            / region.stock_calibration_persons
-            - 1.0
-    };
-    let (lo, hi) = GROWTH_BRACKET;
-    let (f_lo, f_hi) = (relative_gap(lo), relative_gap(hi));
-    if !(f_lo <= 0.0 && f_hi >= 0.0 && f_lo.is_finite() && f_hi.is_finite()) {
-        return Err(CalibrationError::WorldUnreachable {
-            target: region.stock_calibration_persons,
-            lowest: (f_lo + 1.0) * region.stock_calibration_persons,
-            highest: (f_hi + 1.0) * region.stock_calibration_persons,
-        });
-    }
-    Ok(brent(relative_gap, lo, hi, f_lo, f_hi, 1e-15))
+    calibrate_region(
+        &Rates::new(&world),
+        0,
+        region.stock_base_persons,
+        region.stock_calibration_persons,
+    )
+    .map(|c| c.arrival_growth)
+    .map_err(|e| match e {
+        CalibrationError::Unreachable {
+            target,
+            lowest,
+            highest,
+            ..
+        } => CalibrationError::WorldUnreachable {
+            target,
+            lowest,
+            highest,
+        },
+        other => other,
+    })
 }
 
 /// Why a calibration failed, with what the user needs to fix it.
