@@ -474,6 +474,18 @@ pub fn calibrate_region(
     stock_base: f64,
     stock_target: f64,
 ) -> Result<RegionCalibration, CalibrationError> {
+    // An empty stream (no migrants in either year, MODEL.md section 12) stays empty: no state,
+    // no arrivals; its growth (0) multiplies nothing.
+    if stock_base == 0.0 && stock_target == 0.0 {
+        let empty: Cohorts = rates.dims.zeros();
+        return Ok(RegionCalibration {
+            arrival_growth: 0.0,
+            initial_state: empty.clone(),
+            arrivals_base: 0.0,
+            achieved_calibration_stock: 0.0,
+            state_at_calibration: empty,
+        });
+    }
     // The search uses the cohort decomposition (exact by linearity, and cheap); the state and
     // the achieved stock are then computed by the full step.
     let totals = CohortTotals::new(rates, region);

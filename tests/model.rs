@@ -490,3 +490,49 @@ fn origin_groups_amounts_converge_to_the_pooled_amount_growth() {
         }
     }
 }
+
+/// MODEL.md section 12: an origin group with no migrants in either year is an empty stream. It
+/// stays empty in every year and every trajectory, the other streams meet their targets, and
+/// a group with migrants in one year only is refused at its figures.
+#[test]
+fn an_empty_stream_stays_empty() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/origins/empty_stream.toml");
+    let loaded = load_scenario(&path).unwrap();
+    let scenario = &loaded.scenario;
+    let run = run_deterministic(scenario).unwrap();
+    assert_invariants(scenario, &run);
+    assert_no_negative_cell(scenario, &run);
+    // Streams are region-major: Africa (region 2) x Unknown (group 2).
+    let empty = 2 * scenario.n_groups() + 2;
+    assert_eq!(run.calibration.regions[empty].arrivals_base, 0.0);
+    let core = &run.core[empty];
+    assert!(core.stock.iter().chain(&core.arrivals).all(|&x| x == 0.0));
+    assert!(run.calibration.pooled_growth.is_finite());
+    // Every trajectory keeps it empty.
+    let mut uncertainty = scenario.uncertainty.clone();
+    uncertainty.trajectories = 50;
+    let mc = migproj::simulate::monte_carlo::run_monte_carlo(&run, &uncertainty, &|| {});
+    let entity = run
+        .structure
+        .entities
+        .iter()
+        .position(|e| e.region == "Africa" && e.origin == "Unknown")
+        .unwrap();
+    for k in 0..50 {
+        for t in 0..mc.n_years() {
+            assert_eq!(mc.value(k, entity, 0, t), 0.0);
+        }
+    }
+    // No migrants in one year only: refused at the region's stock, naming the group.
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replacen("\"Unknown\" = 0 }", "\"Unknown\" = 5 }", 1);
+    let error = check_scenario_text(&SourceFile::new("one-year.toml", text), Path::new("."))
+        .map(|_| ())
+        .unwrap_err();
+    let message = format!("{error:?}");
+    assert!(
+        message.contains("Unknown") && message.contains("one year only"),
+        "{message}"
+    );
+}

@@ -201,6 +201,11 @@ def main(path, projection_csv):
     g_hat = {}
     for k in range(len(streams)):
         target = stock_figure(k, cal)
+        if target == 0 and stock_figure(k, base) == 0:
+            # An empty stream (MODEL.md section 12): no state, no arrivals, growth 0.
+            g_hat[k] = 0.0
+            print(f"stream {k} {streams[k]}: empty", file=sys.stderr)
+            continue
         lo, hi = -0.5, 0.5
         for _ in range(60):
             mid = (lo + hi) / 2

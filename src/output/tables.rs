@@ -829,6 +829,17 @@ pub fn assumptions_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
                     region.name, scenario.origins[o]
                 )
             };
+            if run.calibration.regions[stream].arrivals_base == 0.0 {
+                row(
+                    &label,
+                    format!(
+                        "none: no migrants in {} or {} (an empty stream stays empty but for pulses)",
+                        scenario.base_year, scenario.calibration_year
+                    ),
+                    "per year",
+                )?;
+                continue;
+            }
             row(
                 &label,
                 format!(

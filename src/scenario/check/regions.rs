@@ -281,10 +281,12 @@ pub(super) fn check_regions(
                 "the migrant stock in the base and calibration years, persons",
             )
         } else {
+            // An origin group may have no migrants in either year (an empty stream, MODEL.md
+            // section 12), not in one year only (no growth takes 0 to a stock or back).
             c.year_group_table(
                 &t,
                 "stock",
-                Bound::Between(1e-300, 1e11),
+                Bound::Between(0.0, 1e11),
                 origins,
                 "the migrant stock of each origin group in the base and calibration years, persons",
             )
@@ -294,15 +296,33 @@ pub(super) fn check_regions(
                 for (g, points) in by_group.iter().enumerate() {
                     let group_path = format!("{path}.stock (group \"{}\")", origins[g]);
                     match base_and_calibration(c, points, &span, &group_path, years) {
+                        Some((base, calibration)) if (base == 0.0) != (calibration == 0.0) => {
+                            c.diagnostics.push(
+                                Diagnostic::at(
+                                    span.clone(),
+                                    format!(
+                                        "`{group_path}` is {base} in {} and {calibration} in {}: a stream with no migrants in one year only cannot be calibrated",
+                                        years.base, years.calibration
+                                    ),
+                                )
+                                .with_help("a group with no migrants in both years is an empty stream, which stays empty; merge this region's group into another, or this region into another region"),
+                            );
+                            ok = false;
+                        }
                         Some(pair) => stock_by_origin.push(pair),
                         None => ok = false,
                     }
                 }
-                ok.then(|| {
-                    let base = stock_by_origin.iter().map(|p| p.0).sum();
-                    let calibration = stock_by_origin.iter().map(|p| p.1).sum();
-                    (base, calibration, span)
-                })
+                let base: f64 = stock_by_origin.iter().map(|p| p.0).sum();
+                let calibration: f64 = stock_by_origin.iter().map(|p| p.1).sum();
+                if ok && (base == 0.0 || calibration == 0.0) {
+                    c.error(
+                        span.clone(),
+                        format!("`{path}.stock`: the region has no migrants of any group in {}", if base == 0.0 { years.base } else { years.calibration }),
+                    );
+                    ok = false;
+                }
+                ok.then_some((base, calibration, span))
             })
         };
         let female_share = match t.get("female_share") {
