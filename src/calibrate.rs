@@ -544,6 +544,17 @@ pub fn calibrate(
             )
         })
         .collect::<Result<_, _>>()?;
+    calibrate_with(scenario, rates, groups, regions)
+}
+
+/// [`calibrate`] with every stream's own calibration already made (by [`calibrate_region`]
+/// on the same rates and figures): the amounts per remitter and the common trends.
+pub fn calibrate_with(
+    scenario: &Scenario,
+    rates: &Rates,
+    groups: &[RemittanceGroup],
+    regions: Vec<RegionCalibration>,
+) -> Result<Calibration, CalibrationError> {
     let cal = rates.calibration_index;
     let mut remittances = Vec::with_capacity(groups.len());
     // Received figures and remitters summed over the modelled groups, for `gbar_m`.

@@ -173,11 +173,13 @@ pub enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
-    /// Import a scenario of destination countries, with areas, from the official files in
-    /// their publishers' layouts: UN DESA's International Migrant Stock 2020 workbook, UNSD's
-    /// M49 list and the World Bank's WDI remittances download with its country metadata
+    /// Import a scenario of destination countries (or their aggregates), with areas and
+    /// origin groups, from the official files in their publishers' layouts: UN DESA's
+    /// International Migrant Stock 2020 workbook and its file by destination and origin,
+    /// UNSD's M49 list, the World Bank's WDI remittances download with its country metadata
+    /// and its historical income classification (OGHIST)
     #[command(
-        after_help = "Example (the shipped scenarios/countries.toml):\n  migproj import --official data/official --name countries --out scenarios/countries.toml"
+        after_help = "Examples (the shipped scenarios):\n  migproj import --official data/official --oda data/seeds.csv --name countries --out scenarios/countries.toml\n  migproj import --official data/official --destinations areas --origins NPL --name nepal --out scenarios/nepal.toml"
     )]
     Import {
         /// A folder holding the official files under their download names (the UN workbook
@@ -198,6 +200,32 @@ pub enum Command {
         /// The WDI country metadata of the same download
         #[arg(long, value_name = "FILE.csv")]
         wdi_metadata: Option<PathBuf>,
+        /// IMS 2020 by destination, origin and sex (the long CSV: geo, t, from, sex, n);
+        /// needed with origin groups
+        #[arg(long, value_name = "FILE.csv")]
+        origin_file: Option<PathBuf>,
+        /// The World Bank's historical income classification (OGHIST.xlsx); needed with
+        /// --origins income
+        #[arg(long, value_name = "FILE.xlsx")]
+        oghist: Option<PathBuf>,
+        /// Official aid as a comparison series: a table in the layout of data/seeds.csv
+        /// (series oda_received; to "Low and middle income" with income groups, else "World")
+        #[arg(long, value_name = "FILE.csv")]
+        oda: Option<PathBuf>,
+        /// The regions: `countries` (every country or area, with the six areas),
+        /// `subregions` (M49 sub-regions, M49 regions as areas), `regions` (the five M49
+        /// regions), `areas` (UN DESA's six), or a list of countries (ISO3 codes or names,
+        /// comma-separated; the rest merged into "Other <area>")
+        #[arg(long, default_value = "countries", value_name = "WHICH")]
+        destinations: String,
+        /// Origin groups: `income` (the World Bank income group of the origin, as classified
+        /// for --income-year's data), `none`, or a list of origin countries (ISO3 codes or
+        /// names) against "Other origins"
+        #[arg(long, default_value = "income", value_name = "WHICH")]
+        origins: String,
+        /// The data year of the income classification [default: the calibration year]
+        #[arg(long, value_name = "YEAR")]
+        income_year: Option<i32>,
         /// The base and calibration years
         #[arg(
             long,

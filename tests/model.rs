@@ -496,7 +496,8 @@ fn origin_groups_amounts_converge_to_the_pooled_amount_growth() {
 /// a group with migrants in one year only is refused at its figures.
 #[test]
 fn an_empty_stream_stays_empty() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/origins/empty_stream.toml");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/origins/empty_stream.toml");
     let loaded = load_scenario(&path).unwrap();
     let scenario = &loaded.scenario;
     let run = run_deterministic(scenario).unwrap();
@@ -524,9 +525,11 @@ fn an_empty_stream_stays_empty() {
         }
     }
     // No migrants in one year only: refused at the region's stock, naming the group.
-    let text = std::fs::read_to_string(&path)
-        .unwrap()
-        .replacen("\"Unknown\" = 0 }", "\"Unknown\" = 5 }", 1);
+    let text = std::fs::read_to_string(&path).unwrap().replacen(
+        "\"Unknown\" = 0 }",
+        "\"Unknown\" = 5 }",
+        1,
+    );
     let error = check_scenario_text(&SourceFile::new("one-year.toml", text), Path::new("."))
         .map(|_| ())
         .unwrap_err();

@@ -12,6 +12,9 @@ pub struct ImportFiles {
     pub m49: Option<PathBuf>,
     pub wdi: Option<PathBuf>,
     pub wdi_metadata: Option<PathBuf>,
+    pub origin: Option<PathBuf>,
+    pub oghist: Option<PathBuf>,
+    pub oda: Option<PathBuf>,
 }
 
 /// The file of `folder` whose name starts with `prefix` and ends with `suffix` (the only one).
@@ -52,11 +55,71 @@ fn find_in(folder: &Path, prefix: &str, suffix: &str, what: &str) -> Result<Path
 }
 
 /// What the scenario gets besides the files' figures.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ImportOptions {
     pub min_stock: f64,
     pub trajectories: usize,
     pub country_estimates: bool,
+    /// `countries`, `subregions`, `regions`, `areas` or a list of countries.
+    pub destinations: String,
+    /// `income`, `none` or a list of origin countries.
+    pub origins: String,
+    pub income_year: Option<i32>,
+}
+
+/// Countries named by ISO3 code or name (comma-separated), as ISO3 codes; an unknown one is an
+/// error naming the option, with the closest name or code.
+fn resolve_countries(
+    list: &str,
+    option: &str,
+    countries: &std::collections::HashMap<u32, crate::import::M49Country>,
+) -> Result<Vec<(String, String)>> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut known: Vec<(&str, &str)> = countries
+        .values()
+        .filter(|c| !c.iso3.is_empty())
+        .map(|c| (c.iso3.as_str(), c.name.as_str()))
+        .collect();
+    known.push(("TWN", "Taiwan Province of China"));
+    known.push(("CHI", "Channel Islands"));
+    known.sort();
+    for word in list.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+        let found = known.iter().find(|(code, name)| {
+            code.eq_ignore_ascii_case(word) || name.eq_ignore_ascii_case(word)
+        });
+        match found {
+            Some((code, name)) => {
+                if !out.iter().any(|(c, _)| c == code) {
+                    out.push((code.to_string(), name.to_string()));
+                }
+            }
+            None => {
+                let lower: Vec<String> = known
+                    .iter()
+                    .flat_map(|(c, n)| [c.to_lowercase(), n.to_lowercase()])
+                    .collect();
+                let candidates: Vec<&str> = lower.iter().map(String::as_str).collect();
+                let hint = crate::error::suggest(word, &candidates)
+                    .and_then(|close| {
+                        known
+                            .iter()
+                            .find(|(c, n)| c.to_lowercase() == close || n.to_lowercase() == close)
+                    })
+                    .map(|(c, n)| format!("; did you mean {c} ({n})?"))
+                    .unwrap_or_default();
+                return Err(Error::InputPlain(format!(
+                    "error: {option}: \"{}\" is neither an ISO3 code nor a country name of the M49 list{hint}",
+                    crate::error::clip(word, 60)
+                )));
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::InputPlain(format!(
+            "error: {option} names no country"
+        )));
+    }
+    Ok(out)
 }
 
 /// `migproj import`.
@@ -73,8 +136,11 @@ pub fn import(
         min_stock,
         trajectories,
         country_estimates,
+        ..
     } = *options;
-    use crate::import::{import_countries, read_input, Settings};
+    use crate::import::{
+        import_scenario, parse_inputs, read_input, Destinations, Inputs, Origins, Settings,
+    };
     if !valid_name(name) {
         return Err(Error::InputPlain(format!(
             "error: --name must be 1 to 64 characters from a-z, 0-9, '-', '_', found \"{name}\""
@@ -146,6 +212,92 @@ pub fn import(
         )?,
         "WDI country metadata",
     )?;
+    let wants_groups = options.origins != "none";
+    let origin = if wants_groups {
+        Some(read_input(
+            &pick(
+                &files.origin,
+                "ims2020_destination_origin_sex",
+                ".csv",
+                "IMS 2020 file by destination and origin",
+            )?,
+            "IMS 2020 file by destination and origin",
+        )?)
+    } else {
+        None
+    };
+    let oghist = if options.origins == "income" {
+        Some(read_input(
+            &pick(
+                &files.oghist,
+                "OGHIST",
+                ".xlsx",
+                "World Bank income classification",
+            )?,
+            "World Bank income classification (OGHIST)",
+        )?)
+    } else {
+        None
+    };
+    let oda = match &files.oda {
+        Some(path) => Some(read_input(path, "official aid table")?),
+        None => None,
+    };
+    let countries = crate::import::read_m49(&m49)?;
+    let destinations = match options.destinations.as_str() {
+        "countries" => Destinations::Countries,
+        "subregions" => Destinations::Subregions,
+        "regions" => Destinations::Regions,
+        "areas" => Destinations::Areas,
+        list => Destinations::List(
+            resolve_countries(list, "--destinations", &countries)?
+                .into_iter()
+                .map(|(c, _)| c)
+                .collect(),
+        ),
+    };
+    let origins = match options.origins.as_str() {
+        "none" => Origins::None,
+        "income" => {
+            let year = options.income_year.unwrap_or(years[1]);
+            if !(1987..=3000).contains(&year) {
+                return Err(Error::InputPlain(format!(
+                    "error: --income-year is the data year of the World Bank's classification (1987 on), found {year}"
+                )));
+            }
+            Origins::Income { year }
+        }
+        list => {
+            let chosen = resolve_countries(list, "--origins", &countries)?;
+            let label = match chosen.len() {
+                1 => chosen[0].1.clone(),
+                2 | 3 => chosen
+                    .iter()
+                    .map(|(_, n)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+                _ => "Selected origins".to_string(),
+            };
+            Origins::List {
+                iso3: chosen.into_iter().map(|(c, _)| c).collect(),
+                label,
+            }
+        }
+    };
+    if options.income_year.is_some() && !matches!(origins, Origins::Income { .. }) {
+        return Err(Error::InputPlain(
+            "error: --income-year applies to --origins income only".into(),
+        ));
+    }
+    let inputs = Inputs {
+        stock,
+        m49,
+        wdi,
+        wdi_meta: meta,
+        origin,
+        oghist,
+        oda,
+    };
     let settings = Settings {
         name: name.to_string(),
         years,
@@ -153,13 +305,24 @@ pub fn import(
         min_stock,
         trajectories,
         country_estimates,
+        destinations,
+        origins,
     };
     // Countries whose two figures no arrival growth reaches are merged into their area's
     // residual region, one at a time, until the scenario calibrates.
     let mut uncalibratable: Vec<String> = Vec::new();
+    let mut padding: Vec<String> = Vec::new();
     let started = Instant::now();
+    let parsed = parse_inputs(&inputs, &settings)?;
+    // Streams already calibrated, by region name and figures: only merged regions change
+    // from one pass to the next (`None`: the stream cannot reach its calibration-year stock).
+    type Key = (String, u64, u64, Option<u64>);
+    let mut calibrated: std::collections::HashMap<
+        Key,
+        Option<crate::calibrate::RegionCalibration>,
+    > = std::collections::HashMap::new();
     let (imported, scenario) = loop {
-        let imported = import_countries(&stock, &m49, &wdi, &meta, &settings, &uncalibratable)?;
+        let imported = import_scenario(&inputs, &parsed, &settings, &uncalibratable, &padding)?;
         let file = SourceFile::new(out, imported.toml.clone());
         let scenario =
             crate::scenario::check_scenario_text(&file, Path::new(".")).map_err(|d| {
@@ -169,16 +332,117 @@ pub fn import(
                     "the imported scenario does not check; nothing was written",
                 )
             })?;
-        match crate::calibrate::calibrate(
-            &scenario,
-            &crate::model::rates::Rates::new(&scenario),
-            &crate::simulate::streams::remittance_groups(&scenario),
-        ) {
+        let engine = crate::simulate::streams::engine_scenario(&scenario);
+        let rates = crate::model::rates::Rates::new(&engine);
+        // Every stream that cannot reach its calibration-year stock, at once.
+        let groups = scenario.origins.len().max(1);
+        let key = |s: usize| {
+            let stream = &engine.regions[s];
+            (
+                scenario.regions[s / groups].name.clone(),
+                stream.stock_base_persons.to_bits(),
+                stream.stock_calibration_persons.to_bits(),
+                stream.female_share.map(f64::to_bits),
+            )
+        };
+        let unknown: Vec<usize> = (0..engine.regions.len())
+            .filter(|&s| !calibrated.contains_key(&key(s)))
+            .collect();
+        let outcomes: Vec<Option<crate::calibrate::RegionCalibration>> = {
+            use rayon::prelude::*;
+            unknown
+                .par_iter()
+                .map(|&s| {
+                    let stream = &engine.regions[s];
+                    crate::calibrate::calibrate_region(
+                        &rates,
+                        s,
+                        stream.stock_base_persons,
+                        stream.stock_calibration_persons,
+                    )
+                    .ok()
+                })
+                .collect()
+        };
+        for (&s, outcome) in unknown.iter().zip(outcomes) {
+            calibrated.insert(key(s), outcome);
+        }
+        let mut failing: Vec<usize> = (0..engine.regions.len())
+            .filter(|&s| calibrated[&key(s)].is_none())
+            .map(|s| s / groups)
+            .collect();
+        failing.dedup();
+        let countries: Vec<String> = failing
+            .iter()
+            .map(|&r| scenario.regions[r].name.clone())
+            .filter(|n| !n.starts_with("Other "))
+            .collect();
+        if !countries.is_empty() {
+            uncalibratable.extend(countries);
+            continue;
+        }
+        // A residual region that can take another country: the padding rule below; otherwise
+        // the full calibration (world stream, remittances) gives the error, located.
+        let paddable = failing.iter().copied().find(|&r| {
+            let area = scenario.regions[r].area;
+            area.is_some()
+                && scenario
+                    .regions
+                    .iter()
+                    .any(|o| o.area == area && !o.name.starts_with("Other "))
+        });
+        let result = match paddable {
+            Some(region) => Err(CalibrationError::Unreachable {
+                region,
+                origin: None,
+                target: 0.0,
+                lowest: 0.0,
+                highest: 0.0,
+            }),
+            None => {
+                // Every stream calibrated: the amounts and common trends on top.
+                let regions = (0..engine.regions.len())
+                    .map(|s| calibrated[&key(s)].clone().expect("none failing"))
+                    .collect();
+                crate::simulate::name_stream(
+                    &scenario,
+                    crate::calibrate::calibrate_with(
+                        &engine,
+                        &rates,
+                        &crate::simulate::streams::remittance_groups(&scenario),
+                        regions,
+                    ),
+                )
+                .map(|_| ())
+            }
+        };
+        match result {
             Ok(_) => break (imported, scenario),
             Err(CalibrationError::Unreachable { region, .. })
                 if !scenario.regions[region].name.starts_with("Other ") =>
             {
                 uncalibratable.push(scenario.regions[region].name.clone());
+            }
+            // The residual region itself cannot be calibrated (a merged country's stock fell
+            // faster than deaths and departures allow: refugees going home): the area's
+            // smallest country (calibration-year stock) joins it, one at a time.
+            Err(CalibrationError::Unreachable { region, .. })
+                if scenario.regions[region].area.is_some()
+                    && scenario.regions.iter().any(|r| {
+                        r.area == scenario.regions[region].area && !r.name.starts_with("Other ")
+                    }) =>
+            {
+                let area = scenario.regions[region].area;
+                let smallest = scenario
+                    .regions
+                    .iter()
+                    .filter(|r| r.area == area && !r.name.starts_with("Other "))
+                    .min_by(|a, b| {
+                        a.stock_calibration_persons
+                            .total_cmp(&b.stock_calibration_persons)
+                    })
+                    .expect("checked above");
+                padding.push(smallest.name.clone());
             }
             Err(other) => {
                 let loaded = crate::scenario::load_scenario_bytes(out, imported.toml.into_bytes())?;
@@ -210,10 +474,11 @@ pub fn import(
         eprintln!("note: {note}");
     }
     eprintln!(
-        "wrote {} ({} regions in {} areas, {}-{}) in {:.2} s",
+        "wrote {} ({} regions in {} areas, {} origin groups, {}-{}) in {:.2} s",
         out.display(),
         imported.regions,
-        scenario.areas.len(),
+        imported.areas,
+        scenario.origins.len().max(1),
         years[0],
         years[1],
         started.elapsed().as_secs_f64()

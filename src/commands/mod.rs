@@ -102,6 +102,12 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             m49,
             wdi,
             wdi_metadata,
+            origin_file,
+            oghist,
+            oda,
+            destinations,
+            origins,
+            income_year,
             years,
             end_year,
             min_stock,
@@ -117,11 +123,17 @@ pub fn dispatch(cli: Cli) -> Result<()> {
                 m49,
                 wdi,
                 wdi_metadata,
+                origin: origin_file,
+                oghist,
+                oda,
             };
             let options = ImportOptions {
                 min_stock,
                 trajectories,
                 country_estimates,
+                destinations,
+                origins,
+                income_year,
             };
             import(&files, &years, end_year, &name, &options, &out, force)
         }

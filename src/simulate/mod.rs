@@ -414,29 +414,50 @@ pub fn group_structure(state: ArrayView3<'_, f64>, dims: Dims) -> Vec<f64> {
     out
 }
 
+/// Calibrates every stream of `scenario` (its `engine` scenario and rates), an unreachable
+/// stream's error naming its region and origin group.
+pub fn calibrate_streams(
+    scenario: &Scenario,
+    engine: &Scenario,
+    rates: &Rates,
+) -> Result<crate::calibrate::Calibration, CalibrationError> {
+    name_stream(
+        scenario,
+        calibrate(engine, rates, &remittance_groups(scenario)),
+    )
+}
+
+/// A calibration error naming a stream (an engine region) named by its region and origin.
+pub fn name_stream<T>(
+    scenario: &Scenario,
+    result: Result<T, CalibrationError>,
+) -> Result<T, CalibrationError> {
+    let layout = Layout::of(scenario);
+    result.map_err(|e| match e {
+        CalibrationError::Unreachable {
+            region,
+            target,
+            lowest,
+            highest,
+            ..
+        } => CalibrationError::Unreachable {
+            region: region / layout.n_groups,
+            origin: layout.origin_mode.then_some(layout.group_of(region)),
+            target,
+            lowest,
+            highest,
+        },
+        other => other,
+    })
+}
+
 /// Runs the deterministic projection: calibrate, then project every region from its base-year
 /// state through the step out of the end year.
 pub fn run_deterministic(scenario: &Scenario) -> Result<DeterministicRun, CalibrationError> {
     let layout = Layout::of(scenario);
     let engine = engine_scenario(scenario);
     let rates = Rates::new(&engine);
-    let calibration =
-        calibrate(&engine, &rates, &remittance_groups(scenario)).map_err(|e| match e {
-            CalibrationError::Unreachable {
-                region,
-                target,
-                lowest,
-                highest,
-                ..
-            } => CalibrationError::Unreachable {
-                region: region / layout.n_groups,
-                origin: layout.origin_mode.then_some(layout.group_of(region)),
-                target,
-                lowest,
-                highest,
-            },
-            other => other,
-        })?;
+    let calibration = calibrate_streams(scenario, &engine, &rates)?;
     // Each stream's arrival growth by year (section 6), computed once: the Monte Carlo adds
     // its deviations to it.
     let arrival_growth: Vec<Vec<f64>> = (0..layout.n_streams())
