@@ -301,18 +301,25 @@ fn count_line(n: usize, what: &str) -> String {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Levenshtein distance, for "did you mean" suggestions.
+/// Edit distance with adjacent transpositions (optimal string alignment), for "did you mean"
+/// suggestions: "Ugnada" is one edit from "Uganda", two from "Canada".
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
     let mut previous: Vec<usize> = (0..=b.len()).collect();
     let mut current = vec![0; b.len() + 1];
     for i in 1..=a.len() {
         current[0] = i;
         for j in 1..=b.len() {
             let substitution = previous[j - 1] + usize::from(a[i - 1] != b[j - 1]);
-            current[j] = substitution.min(previous[j] + 1).min(current[j - 1] + 1);
+            let mut best = substitution.min(previous[j] + 1).min(current[j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(before[j - 2] + 1);
+            }
+            current[j] = best;
         }
+        std::mem::swap(&mut before, &mut previous);
         std::mem::swap(&mut previous, &mut current);
     }
     previous[b.len()]
@@ -358,6 +365,8 @@ mod tests {
         assert_eq!(edit_distance("remitance", "remittances"), 2);
         assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(edit_distance("same", "same"), 0);
+        assert_eq!(edit_distance("ugnada", "uganda"), 1);
+        assert_eq!(edit_distance("ugnada", "canada"), 2);
     }
 
     #[test]
