@@ -406,6 +406,7 @@ pub fn charts(tables: &RunTables) -> Vec<Chart> {
         charts.push(ratio_chart(tables));
     }
     charts.extend(origin_charts(tables));
+    charts.extend(origin_groups_chart(tables));
     charts.extend([
         share_chart(tables),
         components_chart(tables),

@@ -273,6 +273,76 @@ pub(crate) fn ratio_chart(tables: &RunTables) -> Chart {
     }
 }
 
+/// Remittances received by each origin group whose receipts are modelled (two groups or
+/// more): one fan per group, with its calibration figures, for a corridor ("migrants from the
+/// Philippines against the rest") as for income groups.
+pub(crate) fn origin_groups_chart(tables: &RunTables) -> Option<Chart> {
+    let world = tables.world().to_string();
+    let groups: Vec<(String, String)> = tables
+        .origin_entities
+        .iter()
+        .filter(|(_, region, _)| *region == world)
+        .filter(|(key, _, _)| {
+            tables
+                .series(key, "remittances_received")
+                .is_some_and(|s| s.iter().any(|v| *v > 0.0))
+        })
+        .map(|(key, _, origin)| (key.clone(), origin.clone()))
+        .collect();
+    if groups.len() < 2 {
+        return None;
+    }
+    let panels: Vec<Panel> = groups
+        .iter()
+        .map(|(key, origin)| {
+            let mut max_raw = finite_max(
+                tables
+                    .series(key, "remittances_received")
+                    .into_iter()
+                    .flatten()
+                    .copied(),
+            );
+            if let Some(fan) = tables.fan(key, "remittances_received") {
+                max_raw = max_raw.max(finite_max(fan.p90.iter().copied()));
+            }
+            let unit = dollars_unit(max_raw);
+            let (mut layers, mut max) = fan_layers(
+                tables,
+                key,
+                "remittances_received",
+                unit,
+                1.0,
+                palette::BLUE,
+            );
+            let (markers, marker_max, _, _) =
+                marker_layers(tables, key, "remittances_received", unit);
+            layers.extend(markers);
+            max = max.max(marker_max);
+            time_panel(
+                tables,
+                Some(format!("from {origin}")),
+                unit.words.to_string(),
+                layers,
+                max,
+            )
+        })
+        .collect();
+    let mut legend = fan_legend(tables, palette::BLUE, "remittances received");
+    legend.extend(marker_legend(true, None));
+    Some(Chart {
+        file_stem: "remittances_origins".into(),
+        title: "Remittances received, by the migrants' origin".into(),
+        subtitle: subtitle(
+            tables,
+            "received by the countries of origin of each group, after transfer costs, current US dollars",
+        ),
+        footer: footer(tables),
+        columns: grid_columns(panels.len()),
+        panels,
+        legend,
+    })
+}
+
 /// Remittances sent from each destination region (several regions only): the regional view
 /// of the flows `remittances` shows for the world, as small multiples of fans.
 pub(crate) fn regional_remittances_chart(tables: &RunTables) -> Option<Chart> {
