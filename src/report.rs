@@ -775,6 +775,40 @@ pub fn markdown(
     out
 }
 
+/// The largest chart embedded in report.html (migproj's charts are 0.1 to 0.5 MB).
+pub const MAX_CHART_BYTES: u64 = 8 << 20;
+
+/// A chart to embed in report.html: a regular file (not a link, device or FIFO) of at most
+/// [`MAX_CHART_BYTES`] that is a PNG, else an error naming it (issue 22 item 25: a link to
+/// /etc/passwd was embedded, and nine 60 MB files of zeros made a 755 MB page).
+fn read_chart(path: &Path) -> Result<Vec<u8>> {
+    let refuse = |why: String| {
+        Error::InputPlain(format!(
+            "error: the chart `{}` {why}; nothing was written (redraw the charts with `migproj plot`)",
+            path.display()
+        ))
+    };
+    let metadata =
+        std::fs::symlink_metadata(path).map_err(|e| refuse(format!("cannot be read: {e}")))?;
+    if !metadata.file_type().is_file() {
+        return Err(refuse(
+            "is not a regular file (a link, directory, device or FIFO)".into(),
+        ));
+    }
+    if metadata.len() > MAX_CHART_BYTES {
+        return Err(refuse(format!(
+            "is {} bytes, more than a chart ({} MiB at most)",
+            metadata.len(),
+            MAX_CHART_BYTES >> 20
+        )));
+    }
+    let bytes = crate::scenario::read_input_file(path, "chart")?;
+    if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") || bytes.len() as u64 > MAX_CHART_BYTES {
+        return Err(refuse("is not a PNG image".into()));
+    }
+    Ok(bytes)
+}
+
 /// Standard base64 (RFC 4648), for images embedded in the HTML.
 fn base64(bytes: &[u8]) -> String {
     const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -867,7 +901,7 @@ pub fn html(
                 out.push_str("</table>\n");
             }
             Block::Figure { png, name, caption } => {
-                let bytes = crate::scenario::read_input_file(&png, "chart")?;
+                let bytes = read_chart(&png)?;
                 let _ = writeln!(
                     out,
                     "<figure>\n<img alt=\"{}\" src=\"data:image/png;base64,{}\">\n<figcaption>{}</figcaption>\n</figure>",

@@ -349,3 +349,96 @@ fn report_markdown_has_no_links_from_user_text() {
     assert!(md.contains("\"quoted\""), "quotes stay quotes");
     assert!(!md.contains("&quot;"));
 }
+
+/// Item 25: report embedded whatever charts/*.png was: a link to /etc/passwd went into
+/// report.html, files of zeros made a page of hundreds of MB. Only regular PNG files of at
+/// most 8 MiB are embedded; anything else is refused naming the chart, exit 2, no report.
+#[test]
+fn report_embeds_only_regular_png_charts() {
+    let dir = temp_dir("reviewer-charts");
+    let out = dir.join("out");
+    assert_success(&migproj(&[
+        "run",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/baseline.toml"),
+        "--deterministic",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let chart = out.join("baseline/charts/stock.png");
+    let original = std::fs::read(&chart).unwrap();
+    let report = |name: &str| {
+        let output = migproj(&[
+            "report",
+            out.join("baseline").to_str().unwrap(),
+            "--out",
+            dir.join(name).to_str().unwrap(),
+        ]);
+        (output, dir.join(format!("{name}.html")))
+    };
+    let secret = dir.join("secret.txt");
+    std::fs::write(&secret, "root:x:0:0\n").unwrap();
+    std::fs::remove_file(&chart).unwrap();
+    std::os::unix::fs::symlink(&secret, &chart).unwrap();
+    let (output, html) = report("linked");
+    assert_eq!(output.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("stock.png") && message.contains("not a regular file"),
+        "{message}"
+    );
+    assert!(!html.exists());
+    std::fs::remove_file(&chart).unwrap();
+    std::fs::write(&chart, vec![0u8; 1000]).unwrap();
+    let (output, html) = report("zeros");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("is not a PNG image"));
+    assert!(!html.exists());
+    std::fs::write(&chart, &original).unwrap();
+    let (output, html) = report("restored");
+    assert_success(&output);
+    assert!(std::fs::read_to_string(html)
+        .unwrap()
+        .contains("data:image/png;base64,"));
+}
+
+/// Item 33 in part: an absurd trajectory count was refused only after the deterministic run
+/// (10.8 s and 1.4 GB on the largest scenario). It is refused before any work: a scenario
+/// whose calibration would fail gets the memory error, not the calibration's.
+#[test]
+fn an_absurd_trajectory_count_is_refused_before_the_work() {
+    let dir = temp_dir("reviewer-absurd");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/baseline.toml"
+    ))
+    .unwrap()
+    .replacen("2000 = 175e6", "2000 = 1000", 1);
+    assert!(text.contains("2000 = 1000 }"), "the 2000 stock is replaced");
+    let scenario = dir.join("absurd.toml");
+    std::fs::write(&scenario, text).unwrap();
+    let run = |trajectories: &str| {
+        migproj(&[
+            "run",
+            scenario.to_str().unwrap(),
+            "--trajectories",
+            trajectories,
+            "--quiet",
+            "--out",
+            dir.join("out").to_str().unwrap(),
+        ])
+    };
+    let output = run("100000000");
+    assert_eq!(output.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("100000000 trajectories would need")
+            && message.contains("nothing was run"),
+        "{message}"
+    );
+    assert!(!dir.join("out").exists());
+    // With a count that fits, the calibration's own error comes first.
+    let output = run("10");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no arrival growth"));
+}

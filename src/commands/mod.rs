@@ -18,7 +18,7 @@ use crate::scenario::{load_scenario, LoadedScenario, Scenario, Uncertainty};
 use crate::simulate::monte_carlo::{
     batch_memory_bytes, run_monte_carlo, summary_memory_bytes, Engine, MonteCarlo,
 };
-use crate::simulate::{run_deterministic, DeterministicRun};
+use crate::simulate::DeterministicRun;
 
 mod backtest;
 mod compare;
@@ -193,7 +193,7 @@ fn load_all(paths: &[std::path::PathBuf]) -> Result<Vec<LoadedScenario>> {
 /// Checks scenarios, including that each can be calibrated; writes nothing.
 pub fn check(paths: &[std::path::PathBuf]) -> Result<()> {
     for loaded in load_all(paths)? {
-        let run = project(&loaded)?;
+        let run = project_series(&loaded)?;
         print_warnings(
             &loaded,
             &crate::plausibility::warnings(&loaded.scenario, &run, None),
@@ -328,12 +328,25 @@ pub fn project(loaded: &LoadedScenario) -> Result<DeterministicRun> {
     project_within(loaded, DEFAULT_MAX_MEMORY)
 }
 
+/// [`project`] without the sex, age and duration detail: what `check` needs.
+pub fn project_series(loaded: &LoadedScenario) -> Result<DeterministicRun> {
+    project_checked(loaded, DEFAULT_MAX_MEMORY, false)
+}
+
 /// The default of `--max-memory` (also the bound of `check`).
 pub const DEFAULT_MAX_MEMORY: u64 = 4 << 30;
 
 /// [`project`], refusing first a scenario whose deterministic run would need more than
 /// `max_memory` bytes.
 pub fn project_within(loaded: &LoadedScenario, max_memory: u64) -> Result<DeterministicRun> {
+    project_checked(loaded, max_memory, true)
+}
+
+fn project_checked(
+    loaded: &LoadedScenario,
+    max_memory: u64,
+    detail: bool,
+) -> Result<DeterministicRun> {
     let needed = crate::simulate::deterministic_memory_bytes(&loaded.scenario);
     if needed > u128::from(max_memory) {
         let s = &loaded.scenario;
@@ -350,7 +363,8 @@ pub fn project_within(loaded: &LoadedScenario, max_memory: u64) -> Result<Determ
             .with_help("use fewer regions or years, a lower `max_duration`, or raise --max-memory"),
         ));
     }
-    let run = run_deterministic(&loaded.scenario).map_err(|e| calibration_error(loaded, e))?;
+    let run = crate::simulate::run_deterministic_with(&loaded.scenario, detail)
+        .map_err(|e| calibration_error(loaded, e))?;
     // Impossible figures are errors: more migrants than people in some year.
     let world = crate::simulate::streams::entity_index(&loaded.scenario, None, None)
         .unwrap_or(run.derived.len() - 1);

@@ -29,6 +29,28 @@ pub struct BuiltRun {
 /// [`build_outputs`], keeping what the run computed.
 pub fn build_run(args: &RunArgs, loaded: &LoadedScenario, started: Instant) -> Result<BuiltRun> {
     let scenario = &loaded.scenario;
+    // A Monte Carlo whose summaries alone pass --max-memory is refused before any work (issue
+    // 22 item 33: it was refused only after the deterministic run); the scenario's shape
+    // gives their size.
+    let trajectories = args
+        .trajectories
+        .unwrap_or(scenario.uncertainty.trajectories);
+    if !args.deterministic && trajectories > 0 {
+        let entities = crate::simulate::RunStructure::of(scenario).entities.len();
+        let variables = crate::simulate::variable_names(scenario).len();
+        let years = (scenario.end_year - scenario.base_year + 1) as usize;
+        let summaries = summary_memory_bytes(trajectories, entities, variables, years);
+        if summaries > u128::from(args.max_memory) {
+            return Err(loaded.error_at(
+                crate::error::Diagnostic::whole_file(format!(
+                    "{trajectories} trajectories would need {} of memory for their summaries ({trajectories} trajectories x {entities} series x {variables} variables x {years} years x 8 bytes), more than --max-memory {}; nothing was run",
+                    human_bytes(summaries),
+                    human_bytes(u128::from(args.max_memory)),
+                ))
+                .with_help("use fewer trajectories (--trajectories), or raise --max-memory"),
+            ));
+        }
+    }
     let run = project_within(loaded, args.max_memory)?;
     let mut files: Vec<(String, Vec<u8>)> = vec![
         (
