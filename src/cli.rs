@@ -40,6 +40,10 @@ pub enum Command {
         /// Size of the PNG charts (and the SVG canvas) in pixels
         #[arg(long, default_value = "1600x1000", value_name = "WxH", value_parser = parse_chart_size)]
         chart_size: (u32, u32),
+        /// Also draw charts/stock_selected: the stock of these regions or areas (names as in
+        /// projection.csv, comma-separated: "Kenya,Uganda,Africa")
+        #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+        regions: Vec<String>,
     },
     /// Compare scenarios: each variant against the scenario it extends (paired differences
     /// with intervals), all side by side; writes OUT/compare/ with the runs inside it

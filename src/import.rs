@@ -83,6 +83,28 @@ fn layout_error(what: String) -> Error {
     ))
 }
 
+/// The column of a CSV header named `name` (a byte-order mark and spaces ignored).
+fn header_column(header: &crate::scenario::csv_table::Row, name: &str) -> Option<usize> {
+    header
+        .fields
+        .iter()
+        .position(|f| f.text.trim().trim_start_matches('\u{feff}') == name)
+}
+
+/// A CSV input parsed whole: its text (for located errors) and rows, the header first.
+fn parse_csv_input(input: &Input) -> Result<(SourceFile, Vec<crate::scenario::csv_table::Row>)> {
+    let file = SourceFile::new(
+        &input.path,
+        String::from_utf8_lossy(&input.bytes).replace('\r', ""),
+    );
+    let rows = parse_csv(&file.text)
+        .map_err(|d| Error::from_diagnostics(&file, &[d], "nothing was written"))?;
+    if rows.is_empty() {
+        return Err(layout_error(format!("`{}` is empty", input.path.display())));
+    }
+    Ok((file, rows))
+}
+
 /// The bytes and sha256 of an input file (a bounded regular file).
 pub struct Input {
     pub path: PathBuf,
@@ -322,21 +344,9 @@ pub fn area_of(region: &str, subregion: &str) -> String {
 
 /// Reads the UNSD M49 CSV by its headers: M49 code -> country.
 pub fn read_m49(input: &Input) -> Result<HashMap<u32, M49Country>> {
-    let file = SourceFile::new(
-        &input.path,
-        String::from_utf8_lossy(&input.bytes).into_owned(),
-    );
-    let rows = parse_csv(&file.text)
-        .map_err(|d| Error::from_diagnostics(&file, &[d], "nothing was written"))?;
-    let header = rows
-        .first()
-        .ok_or_else(|| layout_error(format!("`{}` is empty", input.path.display())))?;
-    let column = |name: &str| {
-        header
-            .fields
-            .iter()
-            .position(|f| f.text.trim().trim_start_matches('\u{feff}') == name)
-    };
+    let (file, rows) = parse_csv_input(input)?;
+    let header = &rows[0];
+    let column = |name: &str| header_column(header, name);
     let wanted = [
         "M49 Code",
         "ISO-alpha3 Code",
@@ -1007,11 +1017,15 @@ pub fn import_scenario(
     };
     text += &format!(
         "\n[scenario]\nname = {}\ntitle = {}\nbase_year = {y0}\ncalibration_year = {y1}\nend_year = {}\n\
-         data_revision = \"IMS 2020\"\n\n\
+         data_revision = {}\n\n\
          [world_population]   # IMS 2020 'Table 2', WORLD ({} and {})\npoints = {{ {y0} = {}, {y1} = {} }}\n\n",
         toml_string(&settings.name),
         toml_string(&title),
         settings.end_year,
+        toml_string(&match &receipts.updated {
+            Some(date) => format!("IMS 2020; WDI {date}"),
+            None => "IMS 2020; WDI".to_string(),
+        }),
         population.sheet.at(population.world_row, population.columns[0]),
         column_letters(population.columns[1]),
         world_population[0],
@@ -1180,18 +1194,9 @@ fn remittances_text(
 /// layout of data/seeds.csv (series `oda_received`): to low- and middle-income countries with
 /// income groups (compared with that group's receipts), to the World otherwise.
 fn oda_text(oda: &Input, settings: &Settings) -> Result<String> {
-    let file = SourceFile::new(&oda.path, String::from_utf8_lossy(&oda.bytes).into_owned());
-    let rows = parse_csv(&file.text)
-        .map_err(|d| Error::from_diagnostics(&file, &[d], "nothing was written"))?;
-    let header = rows
-        .first()
-        .ok_or_else(|| layout_error(format!("`{}` is empty", oda.path.display())))?;
-    let column = |name: &str| {
-        header
-            .fields
-            .iter()
-            .position(|f| f.text.trim().trim_start_matches('\u{feff}') == name)
-    };
+    let (file, rows) = parse_csv_input(oda)?;
+    let header = &rows[0];
+    let column = |name: &str| header_column(header, name);
     let (Some(series), Some(region), Some(year), Some(value)) = (
         column("series"),
         column("region"),
@@ -1316,12 +1321,7 @@ pub fn read_origin_file(
     // Only the rows of the two years are kept (the full file has every year since 1990).
     let mut year_column: Option<Option<usize>> = None;
     let rows = parse_csv_keeping(&file.text, &mut |header, row| {
-        let t = *year_column.get_or_insert_with(|| {
-            header
-                .fields
-                .iter()
-                .position(|f| f.text.trim().trim_start_matches('\u{feff}') == "t")
-        });
+        let t = *year_column.get_or_insert_with(|| header_column(header, "t"));
         match t {
             Some(t) => row
                 .fields
@@ -1340,11 +1340,7 @@ pub fn read_origin_file(
         .ok_or_else(|| layout_error(format!("`{}` is empty", input.path.display())))?;
     let wanted = ["geo", "t", "from", "n"];
     for (k, name) in wanted.iter().enumerate() {
-        match header
-            .fields
-            .iter()
-            .position(|f| f.text.trim().trim_start_matches('\u{feff}') == *name)
-        {
+        match header_column(header, name) {
             Some(c) => columns[k] = c,
             None => {
                 return Err(Error::from_diagnostics(
@@ -1501,6 +1497,8 @@ pub fn read_oghist(input: &Input, year: i32) -> Result<HashMap<String, String>> 
 /// WDI receipts of the two years: summed over the economies (metadata rows with a Region)
 /// that report a figure.
 pub struct Receipts {
+    /// The download's "Last Updated Date" (its edition), when its title lines give one.
+    pub updated: Option<String>,
     pub total: [f64; 2],
     pub reporting: [usize; 2],
     /// By economy (ISO3): the two figures where reported.
@@ -1533,12 +1531,7 @@ pub fn read_wdi(wdi: &Input, meta: &Input, years: [i32; 2]) -> Result<Receipts> 
     let rows = parse_csv(&file.text[start..])
         .map_err(|d| Error::from_diagnostics(&file, &[d], "nothing was written"))?;
     let header = &rows[0];
-    let column = |name: &str| {
-        header
-            .fields
-            .iter()
-            .position(|f| f.text.trim().trim_start_matches('\u{feff}') == name)
-    };
+    let column = |name: &str| header_column(header, name);
     let code = column("Country Code").ok_or_else(|| {
         layout_error(format!(
             "`{}`: no \"Country Code\" column",
@@ -1557,19 +1550,8 @@ pub fn read_wdi(wdi: &Input, meta: &Input, years: [i32; 2]) -> Result<Receipts> 
             })
         })
         .collect::<Result<_>>()?;
-    let meta_text = String::from_utf8_lossy(&meta.bytes).replace('\r', "");
-    let meta_file = SourceFile::new(&meta.path, meta_text);
-    let meta_rows = parse_csv(&meta_file.text)
-        .map_err(|d| Error::from_diagnostics(&meta_file, &[d], "nothing was written"))?;
-    let meta_header = meta_rows
-        .first()
-        .ok_or_else(|| layout_error(format!("`{}` is empty", meta.path.display())))?;
-    let meta_column = |name: &str| {
-        meta_header
-            .fields
-            .iter()
-            .position(|f| f.text.trim().trim_start_matches('\u{feff}') == name)
-    };
+    let (_, meta_rows) = parse_csv_input(meta)?;
+    let meta_column = |name: &str| header_column(&meta_rows[0], name);
     let (Some(meta_code), Some(meta_region)) = (meta_column("Country Code"), meta_column("Region"))
     else {
         return Err(layout_error(format!(
@@ -1593,7 +1575,18 @@ pub fn read_wdi(wdi: &Input, meta: &Input, years: [i32; 2]) -> Result<Receipts> 
             meta.path.display()
         )));
     }
+    let updated = file.text[..start].lines().find_map(|line| {
+        let fields: Vec<&str> = line
+            .split(',')
+            .map(|f| f.trim().trim_matches('"'))
+            .collect();
+        (fields.first() == Some(&"Last Updated Date"))
+            .then(|| fields.get(1).map(|d| d.to_string()))
+            .flatten()
+            .filter(|d| !d.is_empty() && d.len() <= 20)
+    });
     let mut receipts = Receipts {
+        updated,
         total: [0.0; 2],
         reporting: [0; 2],
         by_economy: BTreeMap::new(),

@@ -6,6 +6,7 @@ mod common;
 use common::{assert_success, migproj, read_csv, temp_dir};
 
 use std::collections::HashMap;
+use std::path::Path;
 
 const ADDITIVE: [&str; 7] = [
     "stock",
@@ -212,4 +213,56 @@ fn areas_are_checked() {
         let message = String::from_utf8_lossy(&output.stderr);
         assert!(message.contains(expected), "case {i}: {message}");
     }
+}
+
+/// MODEL.md section 14's charts: one chart per area of its largest regions (here every region
+/// of each area), named in run.json; `plot --regions` draws the named regions or areas, and a
+/// misspelt name is refused with the closest one, the charts left as they were.
+#[test]
+fn each_area_has_a_chart_of_its_regions_and_plot_draws_named_ones() {
+    let dir = temp_dir("areas-charts");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/areas/areas.toml");
+    assert_success(&migproj(&[
+        "run",
+        fixture.to_str().unwrap(),
+        "--trajectories",
+        "40",
+        "--quiet",
+        "--out",
+        dir.to_str().unwrap(),
+    ]));
+    let run = dir.join("areas");
+    let charts = run.join("charts");
+    for stem in [
+        "regions_africa",
+        "regions_europe",
+        "regions_northern-america",
+    ] {
+        assert!(charts.join(format!("{stem}.png")).is_file(), "{stem}");
+    }
+    let manifest = std::fs::read_to_string(run.join("run.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    assert_eq!(json["areas"][0]["name"], "Africa");
+    assert_eq!(
+        json["areas"][0]["regions"],
+        serde_json::json!(["Kenya", "Nigeria", "South Africa"])
+    );
+    assert!(!charts.join("stock_selected.png").exists());
+    assert_success(&migproj(&[
+        "plot",
+        run.to_str().unwrap(),
+        "--regions",
+        "Kenya,Europe",
+    ]));
+    assert!(charts.join("stock_selected.png").is_file());
+    let svg = std::fs::read_to_string(charts.join("stock_selected.svg")).unwrap();
+    assert!(svg.contains("Kenya") && svg.contains("Europe"));
+    let output = migproj(&["plot", run.to_str().unwrap(), "--regions", "Kenia"]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(message.contains("did you mean \"Kenya\"?"), "{message}");
+    assert!(
+        charts.join("stock_selected.png").is_file(),
+        "the charts are left as they were"
+    );
 }

@@ -442,3 +442,56 @@ fn an_absurd_trajectory_count_is_refused_before_the_work() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no arrival growth"));
 }
+
+/// Item 2: the report's Sources kept only end-of-line comments; the comment blocks above a
+/// setting (WPP population, WDI remittances, the cost series) and the file's header (IMR
+/// 2002) were dropped. Both are in run.json's sources and in the report now.
+#[test]
+fn sources_include_comment_blocks_above_settings_and_the_header() {
+    let dir = temp_dir("reviewer-sources");
+    let out = dir.join("out");
+    assert_success(&migproj(&[
+        "run",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/baseline.toml"),
+        "--deterministic",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("baseline/run.json")).unwrap())
+            .unwrap();
+    let sources = manifest["sources"].as_array().unwrap();
+    let find = |needle: &str| {
+        sources
+            .iter()
+            .find(|s| s["comment"].as_str().unwrap().contains(needle))
+            .unwrap_or_else(|| panic!("no source citing {needle}: {sources:?}"))
+    };
+    let wpp = find("UN World Population Prospects 2024, mid-year totals");
+    assert!(wpp["setting"]
+        .as_str()
+        .unwrap()
+        .starts_with("points = { 1990 = 5327804908"));
+    assert_eq!(wpp["line"], 24);
+    let header = find("International Migration Report 2002 (ST/ESA/SER.A/220)");
+    assert_eq!(header["setting"], "(note)");
+    assert_eq!(header["line"], 1);
+    // End-of-line comments stay.
+    assert_eq!(find("IMR 2002, rounded to 1 million")["line"], 19);
+    assert_success(&migproj(&[
+        "report",
+        out.join("baseline").to_str().unwrap(),
+        "--out",
+        dir.join("report").to_str().unwrap(),
+    ]));
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    let sources_section = &md[md.find("## Sources").unwrap()..];
+    for needle in [
+        "World Population Prospects 2024",
+        "International Migration Report 2002",
+        "G8 2009 baseline",
+    ] {
+        assert!(sources_section.contains(needle), "{needle}");
+    }
+}

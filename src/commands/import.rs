@@ -377,13 +377,19 @@ pub fn import(
             .map(|&r| scenario.regions[r].name.clone())
             .filter(|n| !n.starts_with("Other "))
             .collect();
-        if !countries.is_empty() {
+        // Only countries can be merged (aggregates of countries cannot): with sub-regions,
+        // regions or areas as destinations, the full calibration below names the failure.
+        let can_merge = matches!(
+            settings.destinations,
+            Destinations::Countries | Destinations::List(_)
+        );
+        if can_merge && !countries.is_empty() {
             uncalibratable.extend(countries);
             continue;
         }
         // A residual region that can take another country: the padding rule below; otherwise
         // the full calibration (world stream, remittances) gives the error, located.
-        let paddable = failing.iter().copied().find(|&r| {
+        let paddable = failing.iter().copied().filter(|_| can_merge).find(|&r| {
             let area = scenario.regions[r].area;
             area.is_some()
                 && scenario
@@ -419,7 +425,7 @@ pub fn import(
         match result {
             Ok(_) => break (imported, scenario),
             Err(CalibrationError::Unreachable { region, .. })
-                if !scenario.regions[region].name.starts_with("Other ") =>
+                if can_merge && !scenario.regions[region].name.starts_with("Other ") =>
             {
                 uncalibratable.push(scenario.regions[region].name.clone());
             }
@@ -427,7 +433,8 @@ pub fn import(
             // faster than deaths and departures allow: refugees going home): the area's
             // smallest country (calibration-year stock) joins it, one at a time.
             Err(CalibrationError::Unreachable { region, .. })
-                if scenario.regions[region].area.is_some()
+                if can_merge
+                    && scenario.regions[region].area.is_some()
                     && scenario.regions.iter().any(|r| {
                         r.area == scenario.regions[region].area && !r.name.starts_with("Other ")
                     }) =>

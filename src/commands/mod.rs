@@ -158,9 +158,18 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             };
             backtest(&histories, &windows, &settings, &out, &name, quiet)
         }
-        Command::Plot { dirs, chart_size } => {
+        Command::Plot {
+            dirs,
+            chart_size,
+            regions,
+        } => {
+            let regions: Vec<String> = regions
+                .iter()
+                .map(|r| r.trim().to_string())
+                .filter(|r| !r.is_empty())
+                .collect();
             for dir in dirs {
-                plot(&dir, chart_size)?;
+                plot(&dir, chart_size, &regions)?;
             }
             Ok(())
         }

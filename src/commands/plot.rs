@@ -4,12 +4,20 @@
 use super::*;
 
 /// Redraws the charts of a run folder from its tables; the new charts replace DIR/charts whole.
-pub fn plot(dir: &Path, size: (u32, u32)) -> Result<()> {
+/// With `regions`, also `stock_selected`: the stock of the named regions or areas.
+pub fn plot(dir: &Path, size: (u32, u32), regions: &[String]) -> Result<()> {
     // Held while the tables are read and the charts written: a run replacing the folder
     // meanwhile waits, so the charts always match the tables beside them.
     let _lock = Lock::for_target(dir, WhenBusy::Wait)?;
     let run_tables = read_run_tables(dir)?;
-    let files = render_all(&run_tables, size)?;
+    let mut charts = crate::output::charts::charts(&run_tables);
+    if !regions.is_empty() {
+        charts.push(crate::output::charts::selected_regions_chart(
+            &run_tables,
+            regions,
+        )?);
+    }
+    let files = crate::output::charts::render_charts(charts, size)?;
     let folder = OutputFolder::create(dir, "charts", crate::output::folder::Kind::Charts)?;
     for (name, bytes) in &files {
         folder.write(name, bytes)?;

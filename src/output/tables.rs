@@ -399,20 +399,61 @@ pub fn calibration_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
 fn sources_json(loaded: &crate::scenario::LoadedScenario) -> serde_json::Value {
     let mut sources = Vec::new();
     for (file, _) in &loaded.sources.files {
-        for (n, line) in file.text.lines().enumerate() {
-            let Some((setting, comment)) = split_comment(line) else {
-                continue;
-            };
-            let (setting, comment) = (setting.trim(), comment.trim());
-            if setting.is_empty() || comment.is_empty() {
+        let path = file.path.display().to_string();
+        // A block of whole-line comments cites what follows it: the setting or table header
+        // on the next line, or, followed by a blank line, the file or section ("note").
+        // Issue 22 item 2: only end-of-line comments were kept, so the WDI, WPP and cost
+        // sources written above their settings, and the files' headers, were dropped.
+        let mut block: Vec<(usize, &str)> = Vec::new();
+        let mut push = |line: usize, setting: &str, comment: String| {
+            sources.push(serde_json::json!({
+                "file": path,
+                "line": line,
+                "setting": crate::error::clip(setting, 200),
+                "comment": crate::error::clip(&comment, 1200),
+            }));
+        };
+        let lines: Vec<&str> = file.text.lines().collect();
+        for (n, line) in lines.iter().enumerate() {
+            let trimmed = line.trim();
+            if let Some(text) = trimmed.strip_prefix('#') {
+                block.push((n + 1, text.trim()));
                 continue;
             }
-            sources.push(serde_json::json!({
-                "file": file.path.display().to_string(),
-                "line": n + 1,
-                "setting": crate::error::clip(setting, 200),
-                "comment": crate::error::clip(comment, 300),
-            }));
+            let setting_comment = split_comment(line)
+                .map(|(setting, comment)| (setting.trim(), comment.trim()))
+                .filter(|(setting, comment)| !setting.is_empty() && !comment.is_empty());
+            if !block.is_empty() {
+                let text: Vec<&str> = block
+                    .iter()
+                    .map(|b| b.1)
+                    .filter(|t| !t.is_empty())
+                    .collect();
+                if !text.is_empty() {
+                    let (line_no, setting) = if trimmed.is_empty() {
+                        (block[0].0, "(note)".to_string())
+                    } else {
+                        let setting = setting_comment
+                            .map(|(s, _)| s)
+                            .unwrap_or(trimmed)
+                            .to_string();
+                        (n + 1, setting)
+                    };
+                    push(line_no, &setting, text.join(" "));
+                }
+                block.clear();
+            }
+            if let Some((setting, comment)) = setting_comment {
+                push(n + 1, setting, comment.to_string());
+            }
+        }
+        let text: Vec<&str> = block
+            .iter()
+            .map(|b| b.1)
+            .filter(|t| !t.is_empty())
+            .collect();
+        if !text.is_empty() {
+            push(block[0].0, "(note)", text.join(" "));
         }
     }
     serde_json::Value::Array(sources)
@@ -490,6 +531,29 @@ pub fn run_json(
         "data_revision": loaded.scenario.data_revision,
         "wall_time_seconds": wall_time_seconds,
     });
+    // Areas and their regions (MODEL.md section 14), for the charts of each area's regions.
+    let scenario = &loaded.scenario;
+    if !scenario.areas.is_empty() {
+        let areas: Vec<serde_json::Value> = scenario
+            .areas
+            .iter()
+            .enumerate()
+            .map(|(a, name)| {
+                serde_json::json!({
+                    "name": name,
+                    "regions": scenario
+                        .regions
+                        .iter()
+                        .filter(|r| r.area == Some(a))
+                        .map(|r| r.name.clone())
+                        .collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        if let Some(map) = manifest.as_object_mut() {
+            map.insert("areas".into(), serde_json::Value::Array(areas));
+        }
+    }
     if let (Some(map), serde_json::Value::Object(extra)) = (manifest.as_object_mut(), extra) {
         map.extend(extra);
     }

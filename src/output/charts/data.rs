@@ -16,6 +16,9 @@ pub struct Meta {
     pub trajectories: Option<u64>,
     pub seed: Option<u64>,
     pub version: String,
+    /// With areas (MODEL.md section 14): each area and its regions, in the scenario's order
+    /// (run.json's `areas`; empty for a run folder written before it was recorded).
+    pub areas: Vec<(String, Vec<String>)>,
 }
 
 /// Median, bands and mean of one variable over the years (from summary.csv).
@@ -355,6 +358,25 @@ fn load_meta(read: &Reader<'_>) -> Result<Meta> {
             .and_then(|v| v.as_u64()),
         seed: json.pointer("/monte_carlo/seed").and_then(|v| v.as_u64()),
         version: text("/migproj_version"),
+        areas: json
+            .pointer("/areas")
+            .and_then(|v| v.as_array())
+            .map(|areas| {
+                areas
+                    .iter()
+                    .filter_map(|a| {
+                        let name = a.get("name")?.as_str()?.to_string();
+                        let regions = a
+                            .get("regions")?
+                            .as_array()?
+                            .iter()
+                            .filter_map(|r| r.as_str().map(str::to_string))
+                            .collect();
+                        Some((name, regions))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
     })
 }
 

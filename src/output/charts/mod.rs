@@ -13,6 +13,7 @@ mod structure;
 
 pub use hindcast::{hindcast_charts, HINDCAST_PANELS};
 use remittances::*;
+pub use stock::selected_regions_chart;
 use stock::*;
 use structure::*;
 
@@ -414,6 +415,7 @@ pub fn charts(tables: &RunTables) -> Vec<Chart> {
         duration_chart(tables),
     ]);
     charts.extend(regions_chart(tables));
+    charts.extend(area_region_charts(tables));
     charts
 }
 
@@ -497,8 +499,13 @@ pub fn render_png(chart: &Chart, size: (u32, u32)) -> Result<Vec<u8>> {
 
 /// Every chart as `(file name, bytes)`: `charts/NAME.svg` and `charts/NAME.png`.
 pub fn render_all(tables: &RunTables, size: (u32, u32)) -> Result<Vec<(String, Vec<u8>)>> {
+    render_charts(charts(tables), size)
+}
+
+/// SVG and PNG files of `charts`.
+pub fn render_charts(charts: Vec<Chart>, size: (u32, u32)) -> Result<Vec<(String, Vec<u8>)>> {
     let mut files = Vec::new();
-    for chart in charts(tables) {
+    for chart in charts {
         files.push((
             format!("{}.svg", chart.file_stem),
             render_svg(&chart, size)?.into_bytes(),

@@ -109,6 +109,156 @@ pub(crate) fn stock_chart(tables: &RunTables) -> Chart {
     }
 }
 
+/// The migrant stock of some regions, a fan each: the charts of each area's largest regions
+/// (MODEL.md section 14) and of the regions `plot --regions` names.
+fn regions_stock_chart(
+    tables: &RunTables,
+    regions: &[String],
+    file_stem: String,
+    title: String,
+    note: &str,
+) -> Chart {
+    let max_raw = regions
+        .iter()
+        .map(|r| {
+            let mut m = finite_max(tables.series(r, "stock").into_iter().flatten().copied());
+            if let Some(fan) = tables.fan(r, "stock") {
+                m = m.max(finite_max(fan.p90.iter().copied()));
+            }
+            m
+        })
+        .fold(0.0, f64::max);
+    let unit = persons_unit(max_raw);
+    let mut any_observed = false;
+    let panels: Vec<Panel> = regions
+        .iter()
+        .map(|region| {
+            let (mut layers, max) = fan_layers(tables, region, "stock", unit, 1.0, palette::BLUE);
+            let (markers, marker_max, _, observed) = marker_layers(tables, region, "stock", unit);
+            any_observed |= observed;
+            layers.extend(markers);
+            time_panel(
+                tables,
+                Some(region.clone()),
+                unit.words.to_string(),
+                layers,
+                max.max(marker_max),
+            )
+        })
+        .collect();
+    let mut legend = fan_legend(tables, palette::BLUE, "migrant stock");
+    legend.extend(marker_legend(true, any_observed.then_some("observed")));
+    Chart {
+        file_stem,
+        title,
+        subtitle: subtitle(
+            tables,
+            &format!("migrants at mid-year by destination{note}"),
+        ),
+        footer: footer(tables),
+        columns: grid_columns(panels.len()),
+        panels,
+        legend,
+    }
+}
+
+/// A file-name-safe form of an area's name: "Latin America and the Caribbean" ->
+/// "latin-america-and-the-caribbean".
+fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+/// With areas: for each area, a chart of its largest regions (at most
+/// [`MAX_CHART_REGIONS`] by stock in the last year, in the scenario's order), named
+/// `regions_<area>`.
+pub(crate) fn area_region_charts(tables: &RunTables) -> Vec<Chart> {
+    let last = |r: &String| {
+        tables
+            .series(r, "stock")
+            .and_then(|v| v.last().copied())
+            .unwrap_or(0.0)
+    };
+    tables
+        .meta
+        .areas
+        .iter()
+        .filter(|(_, regions)| !regions.is_empty())
+        .map(|(area, regions)| {
+            let regions: Vec<String> = regions
+                .iter()
+                .filter(|r| tables.series(r, "stock").is_some())
+                .cloned()
+                .collect();
+            let mut by_size: Vec<&String> = regions.iter().collect();
+            by_size.sort_by(|a, b| last(b).total_cmp(&last(a)));
+            by_size.truncate(MAX_CHART_REGIONS);
+            let shown: Vec<String> = regions
+                .iter()
+                .filter(|r| by_size.contains(r))
+                .cloned()
+                .collect();
+            let title = if shown.len() < regions.len() {
+                format!(
+                    "Migrant stock in {area}: its {} largest regions",
+                    shown.len()
+                )
+            } else {
+                format!("Migrant stock in {area}, by region")
+            };
+            let note = regions_note(shown.len(), regions.len());
+            regions_stock_chart(
+                tables,
+                &shown,
+                format!("regions_{}", slug(area)),
+                title,
+                &note,
+            )
+        })
+        .collect()
+}
+
+/// `plot --regions`: the migrant stock of the named regions or areas, `stock_selected`; a
+/// name the run does not have is an error with the closest one.
+pub fn selected_regions_chart(tables: &RunTables, names: &[String]) -> Result<Chart> {
+    let known: Vec<&str> = tables.entities.iter().map(String::as_str).collect();
+    for name in names {
+        if !known.contains(&name.as_str()) {
+            let lower: Vec<String> = known.iter().map(|k| k.to_lowercase()).collect();
+            let candidates: Vec<&str> = lower.iter().map(String::as_str).collect();
+            let hint = crate::error::suggest(name, &candidates)
+                .and_then(|c| candidates.iter().position(|k| *k == c))
+                .map(|i| format!("; did you mean \"{}\"?", known[i]))
+                .unwrap_or_default();
+            return Err(Error::InputPlain(format!(
+                "error: --regions: the run has no region or area \"{}\"{hint}",
+                crate::error::clip(name, 80)
+            )));
+        }
+    }
+    if names.is_empty() || names.len() > 4 * MAX_CHART_REGIONS {
+        return Err(Error::InputPlain(format!(
+            "error: --regions names 1 to {} regions or areas, found {}",
+            4 * MAX_CHART_REGIONS,
+            names.len()
+        )));
+    }
+    Ok(regions_stock_chart(
+        tables,
+        names,
+        "stock_selected".into(),
+        "International migrant stock, selected regions".into(),
+        "",
+    ))
+}
+
 pub(crate) fn share_chart(tables: &RunTables) -> Chart {
     let world = tables.world().to_string();
     let unit = Unit {
