@@ -1,7 +1,7 @@
 //! Mutation testing of run folders and tables (issue 14): `plot` and `report` read run folders
 //! and compare folders a user may have edited, truncated or corrupted. Every mutation must end
 //! in exit 0 or exit 2 (a located refusal): never a panic, an abort or a hang (each case runs
-//! under a timeout). Quick by default; `MIGPROJ_SLOW_TESTS=1` runs four times as many cases
+//! under a timeout). Quick by default; `MIGPROJ_SLOW_TESTS=1` runs about three times as many cases
 //! (ten times until CI passed 30 minutes; every case has its own seed, so more cases are more
 //! draws of the same kinds of damage).
 
@@ -224,7 +224,7 @@ fn mutated_run_and_compare_folders_are_drawn_or_refused() {
         .unwrap();
     let compare_folder = out.join("compare");
     let cases = if std::env::var_os("MIGPROJ_SLOW_TESTS").is_some() {
-        240
+        160
     } else {
         60
     };
@@ -320,7 +320,7 @@ fn mutated_input_tables_are_read_or_refused() {
     assert!(scenario_text.contains("mortality.csv") && scenario_text.contains("schedule.csv"));
     let observed = std::fs::read_to_string(root.join("data/observed-ims2020-world.csv")).unwrap();
     let cases = if std::env::var_os("MIGPROJ_SLOW_TESTS").is_some() {
-        120
+        80
     } else {
         30
     };
