@@ -665,6 +665,7 @@ pub fn import_scenario(
     let mut merged: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut listed_found: Vec<String> = Vec::new();
     let mut folded: Vec<String> = Vec::new();
+    let mut unrecorded: Vec<String> = Vec::new();
     for d in &table.destinations {
         let Some(country) = country_of(countries, d) else {
             return Err(layout_error(format!(
@@ -699,9 +700,19 @@ pub fn import_scenario(
                             }
                         }
                     }
+                    // Origins short of Table 1's figure: the rest is of unknown origin (the
+                    // last group), listed; origins above it cannot be reconciled: merged.
                     for i in 0..2 {
                         let sum: f64 = by_group.iter().map(|f| f[i]).sum();
-                        if (sum - both[i]).abs() > 0.5 {
+                        if sum < both[i] - 0.5 {
+                            unrecorded.push(format!(
+                                "{}: {} in {}",
+                                d.name,
+                                both[i] - sum,
+                                settings.years[i]
+                            ));
+                            by_group[groups.len() - 1][i] += both[i] - sum;
+                        } else if sum > both[i] + 0.5 {
                             group_reason = Some(format!(
                                 "its origins sum to {sum} in {}, Table 1 says {}",
                                 settings.years[i], both[i]
@@ -743,7 +754,9 @@ pub fn import_scenario(
                     }
                 }
                 None if both[0] > 0.0 || both[1] > 0.0 => {
-                    group_reason = Some("not in the origin file".into());
+                    // No origins recorded for this destination: all of unknown origin.
+                    unrecorded.push(format!("{}: all (not in the origin file)", d.name));
+                    by_group[groups.len() - 1] = both;
                 }
                 None => {}
             }
@@ -884,6 +897,13 @@ pub fn import_scenario(
             )));
         }
     }
+    if !unrecorded.is_empty() {
+        notes.push(format!(
+            "migrants of Table 1 that the origin file does not place, counted in \"{}\": {}",
+            groups[groups.len() - 1],
+            unrecorded.join("; ")
+        ));
+    }
     if !folded.is_empty() {
         notes.push(format!(
             "an origin group with migrants in one year only, under 1% of the country's stock, counted with the country's largest group: {}",
@@ -919,7 +939,19 @@ pub fn import_scenario(
             ));
         }
     }
-    let total: [f64; 2] = [0, 1].map(|i| regions.iter().map(|r| r.both[i]).sum());
+    // The scenario's stocks: the groups' sums with origin groups.
+    let total: [f64; 2] = [0, 1].map(|i| {
+        regions
+            .iter()
+            .map(|r| {
+                if with_groups {
+                    r.groups.iter().map(|f| f[i]).sum()
+                } else {
+                    r.both[i]
+                }
+            })
+            .sum()
+    });
     for i in 0..2 {
         if (total[i] - table.world[i]).abs() > 0.5 {
             notes.push(format!(

@@ -77,6 +77,19 @@ fn paired_difference_with_every_sd_at_zero_is_the_deterministic_difference() {
             .collect()
     };
     let (variant, parent) = (projection("variant"), projection("baseline"));
+    // Issue 22 item 13: plot of the compare folder says what it is and what to plot instead;
+    // a run inside it is redrawn.
+    let plot = migproj(&["plot", out.join("compare").to_str().unwrap()]);
+    assert_eq!(plot.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&plot.stderr);
+    assert!(
+        message.contains("is a compare folder, not a run folder") && message.contains("runs/NAME"),
+        "{message}"
+    );
+    assert_success(&migproj(&[
+        "plot",
+        out.join("compare/runs/variant").to_str().unwrap(),
+    ]));
     let csv = std::fs::read_to_string(out.join("compare/differences.csv")).unwrap();
     let rows = difference_rows(&csv, "variant", "World", "stock");
     assert_eq!(rows.len(), 61);

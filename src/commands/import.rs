@@ -405,6 +405,11 @@ pub fn import(
                 lowest: 0.0,
                 highest: 0.0,
             }),
+            // A stream no merge can help (an aggregate of countries, or a residual region
+            // with no country left to take): the full calibration names it, located.
+            None if !failing.is_empty() => {
+                crate::simulate::calibrate_streams(&scenario, &engine, &rates).map(|_| ())
+            }
             None => {
                 // Every stream calibrated: the amounts and common trends on top.
                 let regions = (0..engine.regions.len())

@@ -429,6 +429,14 @@ pub fn read_run_tables(dir: &Path) -> Result<crate::output::charts::data::RunTab
             dir.display()
         )));
     }
+    // A compare folder (issue 22 item 13: "no run.json (run the scenario first)" misled).
+    if !dir.join("run.json").exists() && dir.join("compare.csv").is_file() {
+        return Err(Error::InputPlain(format!(
+            "error: `{}` is a compare folder, not a run folder: `migproj compare` draws its charts (run it again to redraw them), `migproj report` reads it as it is; plot redraws a run folder, such as those inside it: `{}`",
+            dir.display(),
+            dir.join("runs").join("NAME").display()
+        )));
+    }
     let read = |name: &str| -> Result<Option<SourceFile>> {
         let path = dir.join(name);
         if !path.exists() {

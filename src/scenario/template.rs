@@ -40,6 +40,21 @@ max_duration = 50                    # last (open) duration-of-stay group, years
 # One [[region]] per destination region. `stock` holds exactly the base and calibration
 # years (persons). Optional: female_share (of arrivals, overrides arrivals.female_share) and
 # observed = { year = persons } (drawn on charts, never used in calibration).
+# Origin groups (where remittances go; MODEL.md section 12): list them, then give each
+# region's stock by group and the groups' receipts (a group without receipts is counted in
+# the stock only; a group with 0 migrants in both years is an empty stream):
+#   [origins]
+#   groups = ["Low and middle income", "High income", "Unknown"]
+#   [[region]]
+#   name = "Europe"
+#   [region.stock]
+#   1990 = { "Low and middle income" = 27056231, "High income" = 21440380, "Unknown" = 1111614 }
+#   2000 = { "Low and middle income" = 32446714, "High income" = 23052372, "Unknown" = 1359707 }
+#   [remittances.received]
+#   "Low and middle income" = { 1990 = 29409371491, 2000 = 73523700173 }
+#   "High income" = { 1990 = 39030447143, 2000 = 48229027182 }
+# Areas (sums of regions, in every table and chart): [areas] names = [...] and `area = "..."`
+# on every region. `migproj import` writes such scenarios from the UN and World Bank files.
 [[region]]
 name = "World"
 stock = { 1990 = 154e6, 2000 = 175e6 }       # UN DESA, International Migration Report 2002
