@@ -91,6 +91,26 @@ fn header_column(header: &crate::scenario::csv_table::Row, name: &str) -> Option
         .position(|f| f.text.trim().trim_start_matches('\u{feff}') == name)
 }
 
+/// A located refusal of one CSV field (`span` in `file`): "expected WHAT, found `TEXT`".
+fn field_error(
+    file: &SourceFile,
+    span: std::ops::Range<usize>,
+    expected: &str,
+    found: &str,
+) -> Error {
+    Error::from_diagnostics(
+        file,
+        &[Diagnostic::at(
+            span,
+            format!(
+                "expected {expected}, found `{}`",
+                crate::error::clip(found, 40)
+            ),
+        )],
+        "nothing was written",
+    )
+}
+
 /// A CSV input parsed whole: its text (for located errors) and rows, the header first.
 fn parse_csv_input(input: &Input) -> Result<(SourceFile, Vec<crate::scenario::csv_table::Row>)> {
     let file = SourceFile::new(
@@ -1268,18 +1288,11 @@ fn oda_text(oda: &Input, settings: &Settings) -> Result<String> {
             .ok()
             .filter(|v| v.is_finite() && *v >= 0.0);
         let Some(v) = v else {
-            let f = &row.fields[value.min(row.fields.len() - 1)];
-            return Err(Error::from_diagnostics(
-                &file,
-                &[Diagnostic::at(
-                    f.span.clone(),
-                    format!(
-                        "expected an amount in US dollars, found `{}`",
-                        crate::error::clip(&f.text, 40)
-                    ),
-                )],
-                "nothing was written",
-            ));
+            let (span, text) = match row.fields.get(value) {
+                Some(f) => (f.span.clone(), f.text.as_str()),
+                None => (row.span.clone(), ""),
+            };
+            return Err(field_error(&file, span, "an amount in US dollars", text));
         };
         points[i] = Some(v);
         if let Some(s) = source {
@@ -1412,16 +1425,11 @@ pub fn read_origin_file(
             .ok()
             .filter(|v| v.is_finite() && *v >= 0.0);
         let Some(persons) = persons else {
-            return Err(Error::from_diagnostics(
+            return Err(field_error(
                 &file,
-                &[Diagnostic::at(
-                    n.span.clone(),
-                    format!(
-                        "expected a number of persons (`n`), found `{}`",
-                        crate::error::clip(&n.text, 40)
-                    ),
-                )],
-                "nothing was written",
+                n.span.clone(),
+                "a number of persons (`n`)",
+                &n.text,
             ));
         };
         out.entry(geo.text.trim().to_string())
@@ -1646,17 +1654,11 @@ pub fn read_wdi(wdi: &Input, meta: &Input, years: [i32; 2]) -> Result<Receipts> 
                     receipts.reporting[i] += 1;
                 }
                 _ => {
-                    return Err(Error::from_diagnostics(
+                    return Err(field_error(
                         &file,
-                        &[Diagnostic::at(
-                            start + field.span.start..start + field.span.end,
-                            format!(
-                                "expected an amount in US dollars for {iso3} in {}, found `{}`",
-                                years[i],
-                                crate::error::clip(t, 40)
-                            ),
-                        )],
-                        "nothing was written",
+                        start + field.span.start..start + field.span.end,
+                        &format!("an amount in US dollars for {iso3} in {}", years[i]),
+                        t,
                     ))
                 }
             }

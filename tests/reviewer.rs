@@ -357,14 +357,7 @@ fn report_markdown_has_no_links_from_user_text() {
 fn report_embeds_only_regular_png_charts() {
     let dir = temp_dir("reviewer-charts");
     let out = dir.join("out");
-    assert_success(&migproj(&[
-        "run",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/baseline.toml"),
-        "--deterministic",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]));
+    run_baseline(&out);
     let chart = out.join("baseline/charts/stock.png");
     let original = std::fs::read(&chart).unwrap();
     let report = |name: &str| {
@@ -450,14 +443,7 @@ fn an_absurd_trajectory_count_is_refused_before_the_work() {
 fn sources_include_comment_blocks_above_settings_and_the_header() {
     let dir = temp_dir("reviewer-sources");
     let out = dir.join("out");
-    assert_success(&migproj(&[
-        "run",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/baseline.toml"),
-        "--deterministic",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]));
+    run_baseline(&out);
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("baseline/run.json")).unwrap())
             .unwrap();
@@ -494,4 +480,16 @@ fn sources_include_comment_blocks_above_settings_and_the_header() {
     ] {
         assert!(sources_section.contains(needle), "{needle}");
     }
+}
+
+/// scenarios/baseline.toml run deterministically (with charts) into `out`.
+fn run_baseline(out: &std::path::Path) {
+    assert_success(&migproj(&[
+        "run",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/baseline.toml"),
+        "--deterministic",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
 }

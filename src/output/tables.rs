@@ -424,12 +424,7 @@ fn sources_json(loaded: &crate::scenario::LoadedScenario) -> serde_json::Value {
                 .map(|(setting, comment)| (setting.trim(), comment.trim()))
                 .filter(|(setting, comment)| !setting.is_empty() && !comment.is_empty());
             if !block.is_empty() {
-                let text: Vec<&str> = block
-                    .iter()
-                    .map(|b| b.1)
-                    .filter(|t| !t.is_empty())
-                    .collect();
-                if !text.is_empty() {
+                if let Some(text) = block_text(&block) {
                     let (line_no, setting) = if trimmed.is_empty() {
                         (block[0].0, "(note)".to_string())
                     } else {
@@ -439,7 +434,7 @@ fn sources_json(loaded: &crate::scenario::LoadedScenario) -> serde_json::Value {
                             .to_string();
                         (n + 1, setting)
                     };
-                    push(line_no, &setting, text.join(" "));
+                    push(line_no, &setting, text);
                 }
                 block.clear();
             }
@@ -447,16 +442,21 @@ fn sources_json(loaded: &crate::scenario::LoadedScenario) -> serde_json::Value {
                 push(n + 1, setting, comment.to_string());
             }
         }
-        let text: Vec<&str> = block
-            .iter()
-            .map(|b| b.1)
-            .filter(|t| !t.is_empty())
-            .collect();
-        if !text.is_empty() {
-            push(block[0].0, "(note)", text.join(" "));
+        if let Some(text) = block_text(&block) {
+            push(block[0].0, "(note)", text);
         }
     }
     serde_json::Value::Array(sources)
+}
+
+/// The words of a block of comment lines, joined (`None` when every line is empty).
+fn block_text(block: &[(usize, &str)]) -> Option<String> {
+    let text: Vec<&str> = block
+        .iter()
+        .map(|b| b.1)
+        .filter(|t| !t.is_empty())
+        .collect();
+    (!text.is_empty()).then(|| text.join(" "))
 }
 
 /// A TOML line split at its comment (a `#` outside a string), if it has one.
