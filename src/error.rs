@@ -336,6 +336,15 @@ pub fn suggest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
         .map(|(_, c)| c)
 }
 
+/// [`suggest`] ignoring case: the index in `candidates` of the closest one, if close enough
+/// (names as people write them: "Kenia" for "Kenya", "ugnada" for "UGA"'s "Uganda").
+pub fn suggest_index(word: &str, candidates: &[&str]) -> Option<usize> {
+    let lower: Vec<String> = candidates.iter().map(|c| c.to_lowercase()).collect();
+    let refs: Vec<&str> = lower.iter().map(String::as_str).collect();
+    let close = suggest(word, &refs)?;
+    refs.iter().position(|c| *c == close)
+}
+
 /// At most `max` characters of `text` for an error message, control characters shown as
 /// escapes, with "..." where it was cut: a message never grows with a hostile input.
 pub fn clip(text: &str, max: usize) -> String {

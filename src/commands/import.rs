@@ -94,17 +94,10 @@ fn resolve_countries(
                 }
             }
             None => {
-                let lower: Vec<String> = known
-                    .iter()
-                    .flat_map(|(c, n)| [c.to_lowercase(), n.to_lowercase()])
-                    .collect();
-                let candidates: Vec<&str> = lower.iter().map(String::as_str).collect();
-                let hint = crate::error::suggest(word, &candidates)
-                    .and_then(|close| {
-                        known
-                            .iter()
-                            .find(|(c, n)| c.to_lowercase() == close || n.to_lowercase() == close)
-                    })
+                // Codes and names alike: candidate 2k is country k's code, 2k + 1 its name.
+                let candidates: Vec<&str> = known.iter().flat_map(|(c, n)| [*c, *n]).collect();
+                let hint = crate::error::suggest_index(word, &candidates)
+                    .map(|i| known[i / 2])
                     .map(|(c, n)| format!("; did you mean {c} ({n})?"))
                     .unwrap_or_default();
                 return Err(Error::InputPlain(format!(

@@ -231,10 +231,7 @@ pub fn selected_regions_chart(tables: &RunTables, names: &[String]) -> Result<Ch
     let known: Vec<&str> = tables.entities.iter().map(String::as_str).collect();
     for name in names {
         if !known.contains(&name.as_str()) {
-            let lower: Vec<String> = known.iter().map(|k| k.to_lowercase()).collect();
-            let candidates: Vec<&str> = lower.iter().map(String::as_str).collect();
-            let hint = crate::error::suggest(name, &candidates)
-                .and_then(|c| candidates.iter().position(|k| *k == c))
+            let hint = crate::error::suggest_index(name, &known)
                 .map(|i| format!("; did you mean \"{}\"?", known[i]))
                 .unwrap_or_default();
             return Err(Error::InputPlain(format!(
