@@ -51,6 +51,13 @@ impl Sheet {
             .unwrap_or(&Cell::Empty)
     }
 
+    /// The first of the first `limit` rows with a cell whose text `matches` (a header row
+    /// found by its label, wherever the publisher put it).
+    fn find_row(&self, limit: usize, matches: impl Fn(&str) -> bool) -> Option<usize> {
+        (0..self.rows.len().min(limit))
+            .find(|&r| self.rows[r].iter().any(|c| matches(c.text().trim())))
+    }
+
     /// "file, sheet 'Table 1', cell F12".
     fn at(&self, row: usize, column: usize) -> String {
         format!(
@@ -223,12 +230,8 @@ fn number_cell(cell: &Cell) -> Option<f64> {
 /// blocks (labelled in a row above the header), and the rows.
 pub fn read_stock_table(input: &Input, sheet_name: &str, years: [i32; 2]) -> Result<StockTable> {
     let sheet = read_sheet(input, sheet_name)?;
-    let header = (0..sheet.rows.len().min(100))
-        .find(|&r| {
-            sheet.rows[r]
-                .iter()
-                .any(|c| c.text().trim().eq_ignore_ascii_case("Location code"))
-        })
+    let header = sheet
+        .find_row(100, |t| t.eq_ignore_ascii_case("Location code"))
         .ok_or_else(|| {
             layout_error(format!(
                 "{}, sheet '{sheet_name}': no header row with a 'Location code' column in its first 100 rows",
@@ -1468,11 +1471,9 @@ const SUCCESSORS: &[(&[&str], &[&str])] = &[
 /// calendar year" is `year`; economies shown as `..` or blank that year are left out.
 pub fn read_oghist(input: &Input, year: i32) -> Result<HashMap<String, String>> {
     let sheet = read_sheet(input, "Country Analytical History")?;
-    let label_row = (0..sheet.rows.len().min(30))
-        .find(|&r| {
-            sheet.rows[r]
-                .iter()
-                .any(|c| c.text().to_lowercase().starts_with("data for calendar year"))
+    let label_row = sheet
+        .find_row(30, |t| {
+            t.to_lowercase().starts_with("data for calendar year")
         })
         .ok_or_else(|| {
             layout_error(format!(
