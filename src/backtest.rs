@@ -210,7 +210,7 @@ pub fn backtest(
                     }
                 }
             };
-            let mc = run_monte_carlo(&run, &scenario.uncertainty, &|| {});
+            let mc = run_monte_carlo(&run, &scenario.uncertainty, &|| {}).summaries()?;
             let later: Vec<(usize, i32)> = full
                 .years
                 .iter()
@@ -247,7 +247,7 @@ pub fn backtest(
             let world_entity = run.structure.entities.len() - 1;
             let quantiles = |entity: usize, year: i32| {
                 let t = (year - base) as usize;
-                let (_, q) = mc.summary(entity, 0, t);
+                let (_, q) = mc.get(entity, 0, t);
                 Quantiles {
                     p2_5: q[0],
                     p10: q[1],

@@ -32,6 +32,84 @@ pub enum Command {
         #[arg(required = true, value_name = "SCENARIO")]
         scenarios: Vec<PathBuf>,
     },
+    /// Merge the shard folders of a Monte Carlo (`run --shard K/N`) into the run folder a
+    /// one-process run would write, byte for byte (MODEL.md section 15). The shards must
+    /// come from the same scenario, inputs, seed and trajectories and cover them exactly
+    /// once; anything else is refused with exit 2 and nothing written
+    Merge {
+        /// Shard folders, such as output/countries.shard-*-of-8 (any order)
+        #[arg(required = true, value_name = "SHARD_DIR")]
+        shards: Vec<PathBuf>,
+        /// Folder that receives the run folder OUT/NAME
+        #[arg(long, default_value = "output", value_name = "DIR")]
+        out: PathBuf,
+        /// The scenario file, when it is no longer at the path the manifests give (its sha256
+        /// and its inputs' must still be those the shards ran)
+        #[arg(long, value_name = "SCENARIO")]
+        scenario: Option<PathBuf>,
+        /// Worker threads for the summaries, 1 to 1024 (default: all cores)
+        #[arg(long, value_name = "N", value_parser = parse_threads)]
+        threads: Option<usize>,
+        /// Also write every trajectory in long form (as `run --write-trajectories`)
+        #[arg(long, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "csv")]
+        write_trajectories: Option<crate::output::trajectories::TrajectoryFormat>,
+        /// Size of the PNG charts (and the SVG canvas) in pixels
+        #[arg(long, default_value = "1600x1000", value_name = "WxH", value_parser = parse_chart_size)]
+        chart_size: (u32, u32),
+        /// Write the tables only, no charts
+        #[arg(long)]
+        no_charts: bool,
+        /// Bound of the deterministic run's memory (the merge itself reads one region and
+        /// variable at a time)
+        #[arg(long, default_value = "4G", value_name = "SIZE", value_parser = parse_size)]
+        max_memory: u64,
+        /// Keep an existing OUT/NAME as OUT/NAME.~N~ instead of replacing it
+        #[arg(long)]
+        keep: bool,
+        /// No summary lines on stderr
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Write Slurm batch scripts that run a scenario's Monte Carlo as a job array of N shards
+    /// and merge them in a job that waits for the array (and submit them with --submit)
+    Slurm {
+        /// The scenario file
+        scenario: PathBuf,
+        /// Number of shards (array tasks)
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10000))]
+        shards: u32,
+        /// Monte Carlo trajectories (overrides the scenario's)
+        #[arg(long, value_name = "N")]
+        trajectories: Option<usize>,
+        /// Random seed (overrides the scenario's)
+        #[arg(long, value_name = "SEED")]
+        seed: Option<u64>,
+        /// Folder that receives the shards, the run folder and NAME.slurm/ (the scripts and
+        /// the jobs' logs); on a cluster, a shared file system
+        #[arg(long, default_value = "output", value_name = "DIR")]
+        out: PathBuf,
+        /// Slurm partition (default: the cluster's default)
+        #[arg(long, value_name = "NAME")]
+        partition: Option<String>,
+        /// Time limit of each job (Slurm's --time)
+        #[arg(long, default_value = "02:00:00", value_name = "TIME")]
+        time: String,
+        /// CPUs per shard (also its threads)
+        #[arg(long, default_value_t = 1, value_name = "N")]
+        cpus: u32,
+        /// Memory per job (Slurm's --mem, also each shard's --max-memory)
+        #[arg(long, default_value = "4G", value_name = "SIZE")]
+        mem: String,
+        /// The migproj binary the jobs run (default: this one)
+        #[arg(long, value_name = "PATH")]
+        binary: Option<PathBuf>,
+        /// Submit the jobs with sbatch after writing the scripts
+        #[arg(long)]
+        submit: bool,
+        /// With --submit: wait until the merge job ends (sbatch --wait), exit 2 if it failed
+        #[arg(long, requires = "submit")]
+        wait: bool,
+    },
     /// Redraw the charts of a run folder (OUT/NAME) from its CSV tables alone
     Plot {
         /// A run's output folder, such as output/baseline
@@ -352,10 +430,22 @@ pub struct RunArgs {
     /// trajectories.parquet (typed and compressed, for pandas and R arrow)
     #[arg(long, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "csv")]
     pub write_trajectories: Option<crate::output::trajectories::TrajectoryFormat>,
-    /// Refuse a Monte Carlo whose summaries would need more memory than this (bytes, or with
-    /// a K, M, G suffix: 512M, 4G)
+    /// Memory for the Monte Carlo's values (bytes, or with a K, M, G suffix: 512M, 4G). Up
+    /// to it every trajectory's values are kept in memory; beyond it they are spilled, a block
+    /// of trajectories at a time, to Parquet files in OUT/.NAME.spill-PID (deleted at the end)
+    /// and read back one region and variable at a time, with the same results to the byte.
+    /// Also the bound of the deterministic run
     #[arg(long, default_value = "4G", value_name = "SIZE", value_parser = parse_size)]
     pub max_memory: u64,
+    /// Run shard K of N (K = 1..N) of the Monte Carlo: trajectories (K-1)T/N to KT/N - 1 of
+    /// T = --trajectories (or the scenario's), written with a manifest to
+    /// OUT/NAME.shard-K-of-N/ for `migproj merge` (MODEL.md section 15). No tables or charts
+    #[arg(long, value_name = "K/N", value_parser = parse_shard, conflicts_with_all = ["deterministic", "write_trajectories", "trajectory_range"])]
+    pub shard: Option<(usize, usize)>,
+    /// Run trajectories FIRST..LAST (LAST excluded) of the Monte Carlo as a shard, written to
+    /// OUT/NAME.trajectories-FIRST-LAST/ (as --shard, with a range of your choice)
+    #[arg(long, value_name = "FIRST..LAST", value_parser = parse_range, conflicts_with_all = ["deterministic", "write_trajectories"])]
+    pub trajectory_range: Option<(usize, usize)>,
     /// Size of the PNG charts (and the SVG canvas) in pixels
     #[arg(long, default_value = "1600x1000", value_name = "WxH", value_parser = parse_chart_size)]
     pub chart_size: (u32, u32),
@@ -371,6 +461,36 @@ pub struct RunArgs {
     /// scenario, seed, number of trajectories or mode
     #[arg(long)]
     pub keep: bool,
+}
+
+/// Parses `K/N`: shard K (1 to N) of N.
+pub fn parse_shard(text: &str) -> Result<(usize, usize), String> {
+    let parsed = text
+        .split_once('/')
+        .and_then(|(k, n)| Some((k.trim().parse::<usize>().ok()?, n.trim().parse::<usize>().ok()?)));
+    match parsed {
+        Some((k, n)) if n >= 1 && (1..=n).contains(&k) => Ok((k, n)),
+        Some((k, n)) => Err(format!(
+            "expected K/N with 1 <= K <= N (shards count from 1, as `sbatch --array=1-N` does), found {k}/{n}"
+        )),
+        None => Err(format!("expected K/N such as 2/8 (shard 2 of 8), found `{text}`")),
+    }
+}
+
+/// Parses `FIRST..LAST`: trajectories FIRST to LAST - 1.
+pub fn parse_range(text: &str) -> Result<(usize, usize), String> {
+    let parsed = text
+        .split_once("..")
+        .and_then(|(a, b)| Some((a.trim().parse::<usize>().ok()?, b.trim().parse::<usize>().ok()?)));
+    match parsed {
+        Some((a, b)) if a < b => Ok((a, b)),
+        Some((a, b)) => Err(format!(
+            "expected FIRST..LAST with FIRST < LAST (LAST excluded), found {a}..{b}"
+        )),
+        None => Err(format!(
+            "expected FIRST..LAST such as 0..2500 (trajectories 0 to 2499), found `{text}`"
+        )),
+    }
 }
 
 /// Parses a thread count: 1 to 1024 (more threads than that only cost memory).

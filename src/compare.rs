@@ -225,7 +225,7 @@ fn five(q: [f64; 7]) -> [f64; 5] {
 }
 
 /// Every difference of every run that has a reference.
-pub fn differences(runs: &[Compared]) -> Vec<Difference> {
+pub fn differences(runs: &[Compared]) -> Result<Vec<Difference>> {
     let mut out = Vec::new();
     for run in runs {
         let Some(r) = run.reference else { continue };
@@ -240,6 +240,21 @@ pub fn differences(runs: &[Compared]) -> Vec<Difference> {
         let keys = row_groups(&run.tables);
         for (entity, region, origin) in &keys {
             for variable in variables(&run.tables) {
+                // Paired: every trajectory's values of this entity and variable in both runs,
+                // `[year][trajectory]`, read once (from disk when the runs spilled).
+                let paired_columns = match (method, &run.monte_carlo, &reference.monte_carlo) {
+                    (Method::Paired, Some((a, _)), Some((b, _))) => {
+                        let (Some(e), Some(v), Some(vb)) = (
+                            run.entities.iter().position(|x| x == entity),
+                            run.variables.iter().position(|x| *x == variable),
+                            reference.variables.iter().position(|x| *x == variable),
+                        ) else {
+                            continue;
+                        };
+                        Some((a.columns(e, v)?, b.columns(e, vb)?))
+                    }
+                    _ => None,
+                };
                 let years = &run.tables.years;
                 for (t, &year) in years.iter().enumerate() {
                     let Some(tr) = reference.tables.year_index(year) else {
@@ -247,29 +262,17 @@ pub fn differences(runs: &[Compared]) -> Vec<Difference> {
                     };
                     let row = match method {
                         Method::Paired => {
-                            let (Some((a, _)), Some((b, _))) =
-                                (&run.monte_carlo, &reference.monte_carlo)
-                            else {
+                            let Some((a, b)) = &paired_columns else {
                                 continue;
                             };
-                            let (Some(e), Some(v)) = (
-                                run.entities.iter().position(|x| x == entity),
-                                run.variables.iter().position(|x| *x == variable),
-                            ) else {
-                                continue;
-                            };
-                            let Some(vb) = reference.variables.iter().position(|x| *x == variable)
-                            else {
-                                continue;
-                            };
-                            let mut diff: Vec<f64> = (0..a.n_trajectories())
-                                .map(|k| a.value(k, e, v, t) - b.value(k, e, vb, tr))
-                                .collect();
-                            let mut rel: Vec<f64> = (0..a.n_trajectories())
-                                .filter_map(|k| {
-                                    let base = b.value(k, e, vb, tr);
-                                    (base != 0.0).then(|| (a.value(k, e, v, t) - base) / base)
-                                })
+                            let (a, b) = (a.row(t), b.row(tr));
+                            let mut diff: Vec<f64> =
+                                a.iter().zip(&b).map(|(x, base)| x - base).collect();
+                            let mut rel: Vec<f64> = a
+                                .iter()
+                                .zip(&b)
+                                .filter(|(_, &base)| base != 0.0)
+                                .map(|(x, base)| (x - base) / base)
                                 .collect();
                             let relative = if rel.is_empty() {
                                 [f64::NAN; 5]
@@ -309,7 +312,7 @@ pub fn differences(runs: &[Compared]) -> Vec<Difference> {
             }
         }
     }
-    out
+    Ok(out)
 }
 
 /// differences.csv.

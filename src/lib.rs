@@ -31,4 +31,5 @@ pub mod output;
 pub mod plausibility;
 pub mod report;
 pub mod scenario;
+pub mod shards;
 pub mod simulate;

@@ -20,7 +20,7 @@ use crate::error::Result;
 use crate::output::number;
 use crate::output::tables::CsvBuffer;
 use crate::scenario::Scenario;
-use crate::simulate::monte_carlo::MonteCarlo;
+use crate::simulate::monte_carlo::Summaries;
 use crate::simulate::{entity_names, DeterministicRun};
 
 /// One warning: what crossed which bound, where and when.
@@ -48,14 +48,14 @@ const SHARE: usize = 7;
 /// The quantiles used: `(median, p2.5, p97.5)` of an entity's variable in year index t.
 fn quantiles(
     run: &DeterministicRun,
-    mc: Option<&MonteCarlo>,
+    mc: Option<&Summaries>,
     entity: usize,
     variable: usize,
     t: usize,
 ) -> (f64, Option<(f64, f64)>) {
     match mc {
         Some(mc) => {
-            let (_, q) = mc.summary(entity, variable, t);
+            let (_, q) = mc.get(entity, variable, t);
             (q[3], Some((q[0], q[6])))
         }
         None => (run.derived[entity][variable][t], None),
@@ -70,7 +70,7 @@ fn per_cent(x: f64) -> String {
 pub fn warnings(
     scenario: &Scenario,
     run: &DeterministicRun,
-    mc: Option<&MonteCarlo>,
+    mc: Option<&Summaries>,
 ) -> Vec<Warning> {
     let limits = scenario.warnings;
     let names = entity_names(scenario);

@@ -63,11 +63,12 @@ fn hindcast_coverage_is_nominal_for_model_draws_and_low_for_biased_ones() {
             })
             .collect()
     };
+    let summaries = projection.summaries().unwrap();
     let quantiles = |o: &Observation| -> Option<Quantiles> {
         let entity = entities.iter().position(|e| *e == o.region)?;
         let variable = variables.iter().position(|v| *v == o.variable)?;
         let t = (o.year - scenario.base_year) as usize;
-        let (_, q) = projection.summary(entity, variable, t);
+        let (_, q) = summaries.get(entity, variable, t);
         Some(Quantiles {
             p2_5: q[0],
             p10: q[1],

@@ -380,9 +380,10 @@ fn no_band_jumps_at_the_calibration_year() {
     let mc = run_monte_carlo(&run, &scenario.uncertainty, &|| {});
     let cal = run.rates.calibration_index;
     let world = mc.n_entities() - 1;
+    let summaries = mc.summaries().unwrap();
     for variable in 0..mc.n_variables() {
         let width = |t: usize| {
-            let (_, q) = mc.summary(world, variable, t);
+            let (_, q) = summaries.get(world, variable, t);
             (q[6] - q[0]) / q[3].abs().max(f64::MIN_POSITIVE)
         };
         assert!(
@@ -493,7 +494,8 @@ fn results_are_bit_identical_across_instruction_sets_batch_sizes_and_threads() {
             .build()
             .unwrap()
             .install(|| run_monte_carlo_on(&run, &scenario.uncertainty, &|| {}, engine))
-            .values
+            .into_memory()
+            .unwrap()
     };
     let reference = on(
         Engine {
@@ -520,6 +522,25 @@ fn results_are_bit_identical_across_instruction_sets_batch_sizes_and_threads() {
     // The trajectories differ from one another (equal lanes would make the test empty).
     let world_stock_2050 = |k: usize| reference[[k, 0, 0, reference.shape()[3] - 1]];
     assert!((1..37).all(|k| world_stock_2050(k) != world_stock_2050(0)));
+    // Trajectory k is the same in any range that holds it (MODEL.md section 15: shards),
+    // whatever the batches it falls in.
+    for (first, last, batch) in [(5, 23, 4), (0, 1, 8), (36, 37, 16), (11, 37, 8)] {
+        let engine = Engine {
+            instruction_set: InstructionSet::chosen(),
+            batch,
+        };
+        let range = migproj::simulate::monte_carlo::run_range_on(
+            &run,
+            &scenario.uncertainty,
+            first..last,
+            &|| {},
+            engine,
+        );
+        assert!(
+            range == reference.slice_axis(ndarray::Axis(0), ndarray::Slice::from(first..last)),
+            "trajectories {first}..{last} (batches of {batch}) differ from the whole run's"
+        );
+    }
 }
 
 #[test]

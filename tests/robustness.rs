@@ -239,6 +239,8 @@ fn check_and_run(path: &Path, bytes: Vec<u8>, charts: bool) -> Result<usize, Err
         no_charts: !charts,
         quiet: true,
         keep: false,
+        shard: None,
+        trajectory_range: None,
     };
     let files = run_outputs(&args, &loaded)?;
     Ok(files.len())

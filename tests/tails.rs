@@ -44,7 +44,9 @@ fn shipped_scenarios_have_bounded_tails() {
         };
         let run = run_deterministic(scenario).unwrap();
         let mc = run_monte_carlo(&run, &uncertainty, &|| {});
-        let above = mc.above_world_population(&run.rates.world_population);
+        let above = mc
+            .above_world_population(&run.rates.world_population)
+            .unwrap();
         assert!(above.is_empty(), "{}: {above:?}", path.display());
         // The World (or the only region), every origin.
         let world = run
@@ -54,10 +56,11 @@ fn shipped_scenarios_have_bounded_tails() {
             .position(|e| e.level == "world" && e.origin == ALL_ORIGINS)
             .unwrap();
         let names = variable_names(scenario);
+        let summaries = mc.summaries().unwrap();
         let mut worst = (1.0f64, String::new());
         for (v, name) in names.iter().enumerate() {
             for t in 0..mc.n_years() {
-                let (mean, q) = mc.summary(world, v, t);
+                let (mean, q) = summaries.get(world, v, t);
                 let median = q[3];
                 if median == 0.0 && mean == 0.0 {
                     continue;

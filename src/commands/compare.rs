@@ -198,7 +198,7 @@ pub fn compare(
             }
         }
     }
-    let rows = differences(&runs);
+    let rows = differences(&runs)?;
     folder.write("compare.csv", &compare_csv(&runs)?)?;
     folder.write("differences.csv", &differences_csv(&rows)?)?;
     let mut charts = compare_charts(&runs);

@@ -29,6 +29,7 @@ mod new;
 mod plot;
 mod report;
 mod run;
+mod shard;
 
 pub use backtest::*;
 pub use compare::*;
@@ -39,6 +40,7 @@ pub use new::*;
 pub use plot::*;
 pub use report::*;
 pub use run::*;
+pub use shard::*;
 
 /// Writes to standard output; a closed pipe (`migproj check ... | head`) or a full device is
 /// not an error of the run: the outputs are already written, so the text is dropped quietly.
@@ -158,6 +160,56 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             };
             backtest(&histories, &windows, &settings, &out, &name, quiet)
         }
+        Command::Merge {
+            shards,
+            out,
+            scenario,
+            threads,
+            write_trajectories,
+            chart_size,
+            no_charts,
+            max_memory,
+            keep,
+            quiet,
+        } => merge(&MergeArgs {
+            shards,
+            out,
+            scenario,
+            threads,
+            write_trajectories,
+            chart_size,
+            no_charts,
+            max_memory,
+            keep,
+            quiet,
+        }),
+        Command::Slurm {
+            scenario,
+            shards,
+            trajectories,
+            seed,
+            out,
+            partition,
+            time,
+            cpus,
+            mem,
+            binary,
+            submit,
+            wait,
+        } => slurm(&SlurmArgs {
+            scenario,
+            shards,
+            trajectories,
+            seed,
+            out,
+            partition,
+            time,
+            cpus,
+            mem,
+            binary,
+            submit,
+            wait,
+        }),
         Command::Plot {
             dirs,
             chart_size,
@@ -474,6 +526,8 @@ fn default_run_args(
         no_charts: false,
         quiet,
         keep: false,
+        shard: None,
+        trajectory_range: None,
     }
 }
 

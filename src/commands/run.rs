@@ -28,27 +28,54 @@ pub struct BuiltRun {
 
 /// [`build_outputs`], keeping what the run computed.
 pub fn build_run(args: &RunArgs, loaded: &LoadedScenario, started: Instant) -> Result<BuiltRun> {
+    build_run_from(args, loaded, started, None)
+}
+
+/// The values of a Monte Carlo computed elsewhere: the checked shards of `migproj merge`.
+pub struct MergedShards {
+    pub files: Vec<crate::shards::ValuesFile>,
+    pub shape: crate::shards::Shape,
+    /// The shards' computing time, summed, and their threads (run.json's `seconds` and
+    /// `threads`).
+    pub seconds: f64,
+    pub threads: usize,
+}
+
+/// [`build_run`], with the Monte Carlo's values read from `merged` when given instead of
+/// computed.
+pub fn build_run_from(
+    args: &RunArgs,
+    loaded: &LoadedScenario,
+    started: Instant,
+    merged: Option<MergedShards>,
+) -> Result<BuiltRun> {
     let scenario = &loaded.scenario;
-    // A Monte Carlo whose summaries alone pass --max-memory is refused before any work (issue
-    // 22 item 33: it was refused only after the deterministic run); the scenario's shape
-    // gives their size.
+    // A Monte Carlo whose values pass --max-memory is spilled to disk (MODEL.md section 15);
+    // one whose spill would not fit the free space there is refused before any work (issue
+    // 22 item 33); the scenario's shape gives their size.
     let trajectories = args
         .trajectories
         .unwrap_or(scenario.uncertainty.trajectories);
-    if !args.deterministic && trajectories > 0 {
+    if !args.deterministic && trajectories > 0 && merged.is_none() {
         let entities = crate::simulate::RunStructure::of(scenario).entities.len();
         let variables = crate::simulate::variable_names(scenario).len();
         let years = (scenario.end_year - scenario.base_year + 1) as usize;
-        let summaries = summary_memory_bytes(trajectories, entities, variables, years);
-        if summaries > u128::from(args.max_memory) {
-            return Err(loaded.error_at(
-                crate::error::Diagnostic::whole_file(format!(
-                    "{trajectories} trajectories would need {} of memory for their summaries ({trajectories} trajectories x {entities} series x {variables} variables x {years} years x 8 bytes), more than --max-memory {}; nothing was run",
-                    human_bytes(summaries),
-                    human_bytes(u128::from(args.max_memory)),
-                ))
-                .with_help("use fewer trajectories (--trajectories), or raise --max-memory"),
-            ));
+        let values = summary_memory_bytes(trajectories, entities, variables, years);
+        if values > u128::from(args.max_memory) {
+            if let Some(free) = free_bytes(&args.out) {
+                if values > u128::from(free) {
+                    return Err(loaded.error_at(
+                        crate::error::Diagnostic::whole_file(format!(
+                            "{trajectories} trajectories would need {} for their values ({trajectories} trajectories x {entities} series x {variables} variables x {years} years x 8 bytes): more than --max-memory {}, and more than the {} free on the disk of `{}` where they would be spilled; nothing was run",
+                            human_bytes(values),
+                            human_bytes(u128::from(args.max_memory)),
+                            human_bytes(u128::from(free)),
+                            args.out.display(),
+                        ))
+                        .with_help("use fewer trajectories (--trajectories), run them as shards (`migproj slurm`, `run --shard K/N`) on machines with room, or choose an --out with more free space"),
+                    ));
+                }
+            }
         }
     }
     let run = project_within(loaded, args.max_memory)?;
@@ -85,23 +112,28 @@ pub fn build_run(args: &RunArgs, loaded: &LoadedScenario, started: Instant) -> R
     let monte_carlo = if args.deterministic {
         None
     } else {
-        monte_carlo(args, loaded, &run)?
+        monte_carlo(args, loaded, &run, merged)?
     };
-    let warnings =
-        crate::plausibility::warnings(scenario, &run, monte_carlo.as_ref().map(|m| &m.0));
+    let summaries = match &monte_carlo {
+        Some((mc, ..)) => Some(mc.summaries()?),
+        None => None,
+    };
+    let warnings = crate::plausibility::warnings(scenario, &run, summaries.as_ref());
     files.push((
         "warnings.csv".into(),
         crate::plausibility::warnings_csv(scenario, &warnings)?,
     ));
     let mut mc_manifest = serde_json::Value::Null;
-    if let Some((mc, uncertainty, seconds, threads)) = &monte_carlo {
+    if let (Some((mc, uncertainty, seconds, threads)), Some(summaries)) =
+        (&monte_carlo, &summaries)
+    {
         let scenario_mc = Scenario {
             uncertainty: uncertainty.clone(),
             ..scenario.clone()
         };
         files.push((
             "summary.csv".into(),
-            summary::summary_csv(&scenario_mc, mc)?,
+            summary::summary_csv(&scenario_mc, summaries)?,
         ));
         if !uncertainty.events.is_empty() {
             files.push((
@@ -188,10 +220,26 @@ pub fn run(args: &RunArgs) -> Result<()> {
 
 /// Runs one loaded scenario and writes its folder; returns the folder.
 pub fn run_loaded(args: &RunArgs, loaded: &LoadedScenario) -> Result<std::path::PathBuf> {
+    if args.shard.is_some() || args.trajectory_range.is_some() {
+        return super::run_shard(args, loaded);
+    }
+    write_run(args, loaded, None, Vec::new())
+}
+
+/// Builds a run (its Monte Carlo computed, or read from `merged`) and writes its folder with
+/// `extra` files beside the outputs; returns the folder.
+pub(crate) fn write_run(
+    args: &RunArgs,
+    loaded: &LoadedScenario,
+    merged: Option<MergedShards>,
+    extra: OutputFiles,
+) -> Result<std::path::PathBuf> {
     let started = Instant::now();
-    let built = build_run(args, loaded, started).map_err(|e| in_scenario(loaded, e))?;
+    let built =
+        build_run_from(args, loaded, started, merged).map_err(|e| in_scenario(loaded, e))?;
     print_warnings(loaded, &built.warnings);
-    let files = built.files;
+    let mut files = built.files;
+    files.extend(extra);
     let scenario = &loaded.scenario;
     let folder = OutputFolder::create(&args.out, &scenario.name, crate::output::folder::Kind::Run)?;
     for (name, bytes) in &files {
@@ -298,14 +346,8 @@ pub(crate) fn numbered_backup(path: &Path) -> std::path::PathBuf {
 
 pub(crate) type MonteCarloOutcome = Option<(MonteCarlo, Uncertainty, f64, usize)>;
 
-/// Runs the Monte Carlo of a scenario (with the command line's overrides), after checking
-/// that its summaries fit in the memory allowed.
-pub(crate) fn monte_carlo(
-    args: &RunArgs,
-    loaded: &LoadedScenario,
-    run: &DeterministicRun,
-) -> Result<MonteCarloOutcome> {
-    let scenario = &loaded.scenario;
+/// The uncertainty settings of a run, with the command line's overrides.
+pub(crate) fn uncertainty_of(args: &RunArgs, scenario: &Scenario) -> Uncertainty {
     let mut uncertainty = scenario.uncertainty.clone();
     if let Some(n) = args.trajectories {
         uncertainty.trajectories = n;
@@ -313,97 +355,277 @@ pub(crate) fn monte_carlo(
     if let Some(seed) = args.seed {
         uncertainty.seed = seed;
     }
+    uncertainty
+}
+
+/// The worker threads of a run (`--threads`, or every core).
+pub(crate) fn threads_of(threads: Option<usize>) -> usize {
+    threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1)
+}
+
+/// A pool of `threads` rayon workers.
+pub(crate) fn pool_of(threads: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Environment(format!("cannot start {threads} worker threads: {e}")))
+}
+
+/// A progress bar of `len` trajectories on a terminal (none when quiet or not a terminal).
+pub(crate) fn trajectory_bar(quiet: bool, len: usize, message: String) -> Option<ProgressBar> {
+    if quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{msg} [{bar:40}] {pos}/{len} trajectories, {elapsed} elapsed, {eta} left",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.set_message(message);
+    Some(bar)
+}
+
+/// Trajectories whose stock passes the world's population, counted over blocks of
+/// trajectories as they are computed (MODEL.md section 9, revision 3).
+pub(crate) struct AboveWorld {
+    /// Per entity: trajectories above, first year index.
+    found: Vec<(usize, usize)>,
+}
+
+impl AboveWorld {
+    pub(crate) fn new(entities: usize) -> Self {
+        AboveWorld {
+            found: vec![(0, usize::MAX); entities],
+        }
+    }
+
+    /// Counts a block's trajectories; returns the block's values.
+    pub(crate) fn add(
+        &mut self,
+        values: ndarray::Array4<f64>,
+        world_population: &[f64],
+    ) -> Result<ndarray::Array4<f64>> {
+        let block = MonteCarlo::in_memory(values);
+        for (entity, count, first) in block.above_world_population(world_population)? {
+            let found = &mut self.found[entity];
+            found.0 += count;
+            found.1 = found.1.min(first);
+        }
+        Ok(block
+            .into_memory()
+            .expect("a block computed here is in memory"))
+    }
+
+    /// `(entity, trajectories, first year index)` of every entity with any.
+    pub(crate) fn entities(&self) -> Vec<(usize, usize, usize)> {
+        self.found
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.0 > 0)
+            .map(|(e, f)| (e, f.0, f.1))
+            .collect()
+    }
+}
+
+/// The error of a scenario whose trajectories pass the world's population (MODEL.md section
+/// 9: never clipped).
+pub(crate) fn above_world_error(
+    scenario: &Scenario,
+    run: &DeterministicRun,
+    above: &[(usize, usize, usize)],
+    trajectories: usize,
+) -> Error {
+    let lines: Vec<String> = above
+        .iter()
+        .take(8)
+        .map(|&(entity, count, first)| {
+            let e = &run.structure.entities[entity];
+            format!(
+                "  {}{}: {count} of {} trajectories, from {}",
+                e.region,
+                if e.origin == crate::scenario::ALL_ORIGINS {
+                    String::new()
+                } else {
+                    format!(" (origin {})", e.origin)
+                },
+                trajectories,
+                run.rates.year(first)
+            )
+        })
+        .collect();
+    Error::InputPlain(format!(
+        "error: {}: in {} of its {} series, some trajectories of the migrant stock exceed the world's population (MODEL.md section 9: never clipped), so nothing was written:\n{}{}\nhelp: the uncertainty settings are too wide for this horizon: lower `uncertainty.world_growth_sd`, `world_shock_sd`, `region_shock_sd` or their `*_sd_rel_se`, or end the projection earlier",
+        scenario.name,
+        above.len(),
+        run.structure.entities.len(),
+        lines.join("\n"),
+        if above.len() > 8 { format!("\n  ... and {} more", above.len() - 8) } else { String::new() },
+    ))
+}
+
+/// The shape of a run's Monte Carlo values.
+pub(crate) fn shape_of(run: &DeterministicRun) -> crate::shards::Shape {
+    crate::shards::Shape {
+        entities: run.derived.len(),
+        variables: run.derived[0].len(),
+        years: run.rates.n_years,
+    }
+}
+
+/// Trajectories per block when a run's values do not fit in memory: a quarter of
+/// `max_memory` less the batches (the rest is for the deterministic run, the writer and the
+/// reading back), at least one batch of every thread.
+pub(crate) fn block_trajectories(
+    run: &DeterministicRun,
+    max_memory: u64,
+    threads: usize,
+    batch: usize,
+) -> usize {
+    let shape = shape_of(run);
+    let per = (shape.entities * shape.variables * shape.years * 8) as u128;
+    let batches = threads as u128 * batch_memory_bytes(run, batch);
+    let room = u128::from(max_memory).saturating_sub(batches) / 4;
+    ((room / per.max(1)) as usize).max(threads * batch)
+}
+
+/// Runs the Monte Carlo of a scenario (with the command line's overrides): in memory when its
+/// values fit in `--max-memory`, else spilled to values files beside the output and read back
+/// (MODEL.md section 15); or, for `merge`, reads the shards' values.
+pub(crate) fn monte_carlo(
+    args: &RunArgs,
+    loaded: &LoadedScenario,
+    run: &DeterministicRun,
+    merged: Option<MergedShards>,
+) -> Result<MonteCarloOutcome> {
+    let scenario = &loaded.scenario;
+    let uncertainty = uncertainty_of(args, scenario);
     if uncertainty.trajectories == 0 {
         return Ok(None);
     }
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
-    let summaries = summary_memory_bytes(
-        uncertainty.trajectories,
-        run.derived.len(),
-        run.derived[0].len(),
-        run.rates.n_years,
-    );
-    // Each thread works on one batch at a time, beside the summaries.
-    let batches = threads as u128 * batch_memory_bytes(run, Engine::default().batch);
-    if summaries + batches > u128::from(args.max_memory) {
-        return Err(Error::InputPlain(format!(
-            "error: {} trajectories would need {} of memory for their summaries ({} trajectories x {} series (regions and World) x {} variables x {} years x 8 bytes) and {} for the batches its {threads} thread(s) work on, more than --max-memory {}; use fewer trajectories or raise --max-memory",
-            uncertainty.trajectories,
-            human_bytes(summaries),
-            uncertainty.trajectories,
-            run.derived.len(),
-            run.derived[0].len(),
-            run.rates.n_years,
-            human_bytes(batches),
-            human_bytes(u128::from(args.max_memory)),
-        )));
+    if let Some(merged) = merged {
+        let (seconds, threads) = (merged.seconds, merged.threads);
+        let mc = MonteCarlo::from_files(merged.files, merged.shape, None);
+        return Ok(Some((mc, uncertainty, seconds, threads)));
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::Environment(format!("cannot start {threads} worker threads: {e}")))?;
-    let bar = if !args.quiet && std::io::stderr().is_terminal() {
-        let bar = ProgressBar::with_draw_target(
-            Some(uncertainty.trajectories as u64),
-            ProgressDrawTarget::stderr(),
-        );
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{msg} [{bar:40}] {pos}/{len} trajectories, {elapsed} elapsed, {eta} left",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        bar.set_message(format!("{}: Monte Carlo", scenario.name));
-        Some(bar)
-    } else {
-        None
-    };
+    let threads = threads_of(args.threads);
+    let engine = Engine::default();
+    let shape = shape_of(run);
+    let values = summary_memory_bytes(
+        uncertainty.trajectories,
+        shape.entities,
+        shape.variables,
+        shape.years,
+    );
+    // Each thread works on one batch at a time, beside the values.
+    let batches = threads as u128 * batch_memory_bytes(run, engine.batch);
+    let in_memory = values + batches <= u128::from(args.max_memory);
+    let pool = pool_of(threads)?;
+    let bar = trajectory_bar(
+        args.quiet,
+        uncertainty.trajectories,
+        format!("{}: Monte Carlo", scenario.name),
+    );
     let started = Instant::now();
     let tick = || {
         if let Some(bar) = &bar {
             bar.inc(1);
         }
     };
-    let mc = pool.install(|| run_monte_carlo(run, &uncertainty, &tick));
+    let mc = if in_memory {
+        let mc = pool.install(|| run_monte_carlo(run, &uncertainty, &tick));
+        // MODEL.md section 9 (revision 3): no trajectory above the world's population; a
+        // scenario whose trajectories pass it is stopped, never clipped.
+        let above = mc.above_world_population(&run.rates.world_population)?;
+        if !above.is_empty() {
+            return Err(above_world_error(
+                scenario,
+                run,
+                &above,
+                uncertainty.trajectories,
+            ));
+        }
+        mc
+    } else {
+        let block = block_trajectories(run, args.max_memory, threads, engine.batch);
+        let folder = args
+            .out
+            .join(format!(".{}.spill-{}", scenario.name, std::process::id()));
+        if !args.quiet {
+            eprintln!(
+                "{}: the values of {} trajectories ({}) pass --max-memory {}: spilled in blocks of {} trajectories to {} (removed at the end)",
+                scenario.name,
+                uncertainty.trajectories,
+                human_bytes(values),
+                human_bytes(u128::from(args.max_memory)),
+                block,
+                folder.display()
+            );
+        }
+        std::fs::create_dir_all(&folder)
+            .map_err(|e| Error::environment("cannot create the spill folder", &folder, e))?;
+        let spill = crate::simulate::monte_carlo::SpillFolder(folder.clone());
+        let identity = vec![
+            ("format".to_string(), crate::shards::FORMAT.to_string()),
+            ("seed".to_string(), uncertainty.seed.to_string()),
+            (
+                "trajectories".to_string(),
+                uncertainty.trajectories.to_string(),
+            ),
+        ];
+        let years: Vec<i32> = scenario.years().collect();
+        let mut above = AboveWorld::new(shape.entities);
+        let mut records = Vec::new();
+        pool.install(|| {
+            crate::simulate::monte_carlo::run_range_in_blocks(
+                run,
+                &uncertainty,
+                0..uncertainty.trajectories,
+                block,
+                &tick,
+                engine,
+                |first, values| {
+                    let values = above.add(values, &run.rates.world_population)?;
+                    let last = first + values.len_of(ndarray::Axis(0));
+                    let path = folder.join(format!("values-{first:09}-{last:09}.parquet"));
+                    records.push(crate::shards::write_values(
+                        &path,
+                        values.view(),
+                        first,
+                        &years,
+                        crate::shards::file_metadata(&identity, first, last),
+                    )?);
+                    Ok(())
+                },
+            )
+        })?;
+        let above = above.entities();
+        if !above.is_empty() {
+            return Err(above_world_error(
+                scenario,
+                run,
+                &above,
+                uncertainty.trajectories,
+            ));
+        }
+        let files = records
+            .iter()
+            .map(|r| {
+                let path = folder.join(&r.file);
+                crate::shards::ValuesFile::open(&path, r.first, r.last, shape, &identity)
+                    .map_err(|e| Error::Environment(format!("the spill file `{}` {e}", path.display())))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        MonteCarlo::from_files(files, shape, Some(spill))
+    };
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
     let seconds = started.elapsed().as_secs_f64();
-    // MODEL.md section 9 (revision 3): no trajectory above the world's population; a scenario
-    // whose trajectories pass it is stopped, never clipped.
-    let above = mc.above_world_population(&run.rates.world_population);
-    if !above.is_empty() {
-        let lines: Vec<String> = above
-            .iter()
-            .take(8)
-            .map(|&(entity, count, first)| {
-                let e = &run.structure.entities[entity];
-                format!(
-                    "  {}{}: {count} of {} trajectories, from {}",
-                    e.region,
-                    if e.origin == crate::scenario::ALL_ORIGINS {
-                        String::new()
-                    } else {
-                        format!(" (origin {})", e.origin)
-                    },
-                    uncertainty.trajectories,
-                    run.rates.year(first)
-                )
-            })
-            .collect();
-        return Err(Error::InputPlain(format!(
-            "error: {}: in {} of its {} series, some trajectories of the migrant stock exceed the world's population (MODEL.md section 9: never clipped), so nothing was written:\n{}{}\nhelp: the uncertainty settings are too wide for this horizon: lower `uncertainty.world_growth_sd`, `world_shock_sd`, `region_shock_sd` or their `*_sd_rel_se`, or end the projection earlier",
-            scenario.name,
-            above.len(),
-            run.structure.entities.len(),
-            lines.join("\n"),
-            if above.len() > 8 { format!("\n  ... and {} more", above.len() - 8) } else { String::new() },
-        )));
-    }
     if !args.quiet {
         eprintln!(
             "{}: {} trajectories (seed {}) in {:.2} s on {} thread{}",
@@ -415,7 +637,23 @@ pub(crate) fn monte_carlo(
             if threads == 1 { "" } else { "s" }
         );
     }
+    // The summaries of values on disk are read back in parallel on the same threads.
     Ok(Some((mc, uncertainty, seconds, threads)))
+}
+
+/// Free bytes on the file system of `dir` (or of its nearest existing parent).
+pub(crate) fn free_bytes(dir: &Path) -> Option<u64> {
+    let mut at = Some(dir);
+    while let Some(path) = at {
+        if path.exists() {
+            let stat = rustix::fs::statvfs(path).ok()?;
+            return Some(stat.f_bavail.saturating_mul(stat.f_frsize));
+        }
+        at = path.parent().filter(|p| !p.as_os_str().is_empty());
+    }
+    rustix::fs::statvfs(".")
+        .ok()
+        .map(|s| s.f_bavail.saturating_mul(s.f_frsize))
 }
 
 /// The bytes of `path` when it is a regular file (not a link) of at most 16 MiB.

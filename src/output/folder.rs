@@ -169,6 +169,10 @@ pub enum Kind {
     Backtest,
     /// A run folder's charts/ (PNG and SVG files only), which `plot` redraws.
     Charts,
+    /// A shard of a Monte Carlo (manifest.json and values files, MODEL.md section 15).
+    Shard,
+    /// The Slurm scripts of `migproj slurm` (submit.sh) and the jobs' logs.
+    Slurm,
 }
 
 impl Kind {
@@ -180,6 +184,8 @@ impl Kind {
             Kind::Estimate => "an estimate folder (estimate.toml)",
             Kind::Backtest => "a backtest folder (backtest.csv)",
             Kind::Charts => "a charts folder (PNG and SVG files)",
+            Kind::Shard => "a shard folder (manifest.json and values files)",
+            Kind::Slurm => "a Slurm scripts folder (submit.sh)",
         }
     }
 }
@@ -200,6 +206,10 @@ fn kind_of(dir: &Path) -> Option<Kind> {
         Some(Kind::Estimate)
     } else if has("backtest.csv") {
         Some(Kind::Backtest)
+    } else if has(crate::shards::MANIFEST) {
+        Some(Kind::Shard)
+    } else if has("submit.sh") {
+        Some(Kind::Slurm)
     } else {
         let entries: Vec<fs::DirEntry> = fs::read_dir(dir).ok()?.flatten().take(10_000).collect();
         let charts = !entries.is_empty()
@@ -239,7 +249,7 @@ fn check_replaceable(target: &Path, kind: Kind) -> Result<()> {
     match kind_of(target) {
         Some(found) if found == kind => Ok(()),
         Some(found) => refuse(format!("holds {}", found.describe())),
-        None => refuse("exists and was not written by migproj (it has none of run.json, differences.csv, hindcast.csv, estimate.toml, backtest.csv)".into()),
+        None => refuse("exists and was not written by migproj (it has none of run.json, differences.csv, hindcast.csv, estimate.toml, backtest.csv, manifest.json, submit.sh)".into()),
     }
 }
 
@@ -298,6 +308,11 @@ impl OutputFolder {
         file.sync_all()
             .map_err(|e| Error::environment("cannot write", &path, e))?;
         Ok(())
+    }
+
+    /// The path of a file of the staging folder (for writers that create their own file).
+    pub fn staging_path(&self, relative: &str) -> PathBuf {
+        self.staging.join(relative)
     }
 
     /// Opens a file of the staging folder for writing in pieces (large tables streamed to
@@ -438,6 +453,15 @@ fn recover_and_clean(parent: &Path, name: &str) -> Result<()> {
         } else if is_old || is_staging {
             failpoint("remove leftover");
             let _ = fs::remove_dir_all(entry.path());
+        } else if let Some(pid) = file_name
+            .strip_prefix(format!(".{name}.spill-").as_str())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        {
+            // The spill of a run that was killed (MODEL.md section 15); a running one's is
+            // left alone.
+            if !Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = fs::remove_dir_all(entry.path());
+            }
         }
     }
     Ok(())

@@ -5,22 +5,21 @@ use super::tables::{finite, CsvBuffer};
 use super::{number, unit_of};
 use crate::error::Result;
 use crate::scenario::{Scenario, Threshold};
-use crate::simulate::monte_carlo::{event_probability, MonteCarlo};
+use crate::simulate::monte_carlo::{event_probability, MonteCarlo, Summaries};
 use crate::simulate::quantiles::SUMMARY_PROBABILITIES;
 use crate::simulate::streams::{entities, entity_index};
 use crate::simulate::variable_names;
 
 /// summary.csv: region, origin, year, variable, mean and the 2.5 ... 97.5 percentiles.
-pub fn summary_csv(scenario: &Scenario, mc: &MonteCarlo) -> Result<Vec<u8>> {
+pub fn summary_csv(scenario: &Scenario, summaries: &Summaries) -> Result<Vec<u8>> {
     let mut header = vec![
         "region", "origin", "level", "year", "variable", "unit", "mean",
     ];
     header.extend(SUMMARY_PROBABILITIES.iter().map(|(_, name)| *name));
     let mut csv = CsvBuffer::for_run("summary.csv", scenario, &header)?;
     let variables = variable_names(scenario);
-    let summaries = mc.all_summaries();
-    let mut next = summaries.iter();
-    // all_summaries is ordered by entity, then year, then variable: the rows below.
+    let mut next = summaries.rows.iter();
+    // The summaries are ordered by entity, then year, then variable: the rows below.
     for entity in &entities(scenario) {
         let name = &entity.region;
         for year in scenario.years() {
@@ -71,7 +70,7 @@ pub fn probabilities_csv(scenario: &Scenario, mc: &MonteCarlo) -> Result<Vec<u8>
             .position(|v| *v == event.variable)
             .unwrap_or(0);
         let t = (event.year - scenario.base_year) as usize;
-        let (p, se) = event_probability(mc, entity, variable, t, event.threshold, event.value);
+        let (p, se) = event_probability(mc, entity, variable, t, event.threshold, event.value)?;
         csv.row(&[
             all[entity].region.clone(),
             all[entity].origin.clone(),

@@ -49,6 +49,9 @@ pub const COLUMNS: [&str; 10] = [
 /// Rows per Parquet row group (about 20 MB of column data in memory while writing).
 const ROWS_PER_GROUP: usize = 1 << 20;
 
+/// Memory for the trajectories read at a time from values on disk (MODEL.md section 15).
+const BLOCK_BYTES: usize = 64 << 20;
+
 /// Writes the trajectories into the staging folder in `format`; returns the file name.
 pub fn write(
     folder: &OutputFolder,
@@ -76,13 +79,21 @@ fn write_csv(folder: &OutputFolder, scenario: &Scenario, mc: &MonteCarlo) -> Res
     let variables = variable_names(scenario);
     let all = entities(scenario);
     let years: Vec<String> = scenario.years().map(|y| y.to_string()).collect();
+    // A block of trajectories at a time (a view when the values are in memory).
+    let per_block = mc.trajectories_within(BLOCK_BYTES);
+    let mut block_first = 0;
+    let mut block = mc.block(0, 0)?;
     for k in 0..mc.n_trajectories() {
+        if k == block_first + block.len_of(ndarray::Axis(0)) {
+            block_first = k;
+            block = mc.block(k, (k + per_block).min(mc.n_trajectories()))?;
+        }
         let trajectory = k.to_string();
         for (e, entity) in all.iter().enumerate() {
             for (t, year) in years.iter().enumerate() {
                 for (v, variable) in variables.iter().enumerate() {
                     let value = finite(
-                        mc.value(k, e, v, t),
+                        block[[k - block_first, e, v, t]],
                         "trajectories.csv",
                         variable,
                         &entity.region,
@@ -174,11 +185,12 @@ fn write_parquet(folder: &OutputFolder, scenario: &Scenario, mc: &MonteCarlo) ->
         let mut year = Vec::with_capacity(n);
         let mut variable = Vec::with_capacity(n);
         let mut value = Vec::with_capacity(n);
+        let block = mc.block(first, last)?;
         for k in first..last {
             for e in 0..all.len() {
                 for (t, &y) in years.iter().enumerate() {
                     for v in 0..variables.len() {
-                        let x = mc.value(k, e, v, t);
+                        let x = block[[k - first, e, v, t]];
                         if !x.is_finite() {
                             finite(x, "trajectories.parquet", &variables[v], &all[e].region)?;
                         }

@@ -20,7 +20,10 @@ use rand::{RngExt, SeedableRng};
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
 
-use ndarray::{Array2, Array4, ArrayView1, ArrayViewMut4, Axis};
+use ndarray::{Array2, Array4, ArrayView1, ArrayViewMut4, Axis, CowArray, Ix4, Slice};
+
+use crate::error::Result;
+use crate::shards::{Shape, ValuesFile};
 
 use super::project::arrivals_path;
 use super::quantiles::summarize;
@@ -235,99 +238,242 @@ pub fn batch_memory_bytes(run: &DeterministicRun, lanes: usize) -> u128 {
     (cells + per_lane) * lanes as u128 * 8
 }
 
-/// Axes of [`MonteCarlo::values`].
+/// Axes of the in-memory values `[trajectory, entity, variable, year]`.
 pub const TRAJECTORY: Axis = Axis(0);
 pub const ENTITY: Axis = Axis(1);
 pub const VARIABLE: Axis = Axis(2);
 pub const YEAR: Axis = Axis(3);
 
-/// The Monte Carlo results: every trajectory's derived series,
-/// `values[trajectory, entity, variable, year]`.
+/// Where a Monte Carlo's values are: in memory, or in values files on disk (MODEL.md section
+/// 15: a spilled run's, or a merge's shards), read back one (entity, variable) at a time.
+pub enum Store {
+    /// `values[trajectory, entity, variable, year]`.
+    Memory(Array4<f64>),
+    /// Files of consecutive trajectory blocks covering `0..T` in order; the spill folder, if
+    /// the files are a spill, is removed when the Monte Carlo is dropped.
+    Files {
+        files: Vec<ValuesFile>,
+        spill: Option<SpillFolder>,
+    },
+}
+
+/// A temporary folder removed when dropped (the spill of a run, MODEL.md section 15).
+pub struct SpillFolder(pub std::path::PathBuf);
+
+impl Drop for SpillFolder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The Monte Carlo results: every trajectory's derived series of every entity, variable and
+/// year, in memory or on disk.
 pub struct MonteCarlo {
-    pub values: Array4<f64>,
+    n_trajectories: usize,
+    shape: Shape,
+    store: Store,
+}
+
+/// Mean and the seven quantiles of every entity, variable and year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summaries {
+    n_variables: usize,
+    n_years: usize,
+    /// Ordered by entity, then year, then variable (the rows of summary.csv).
+    pub rows: Vec<(f64, [f64; 7])>,
+}
+
+impl Summaries {
+    pub fn get(&self, entity: usize, variable: usize, year: usize) -> (f64, [f64; 7]) {
+        self.rows[(entity * self.n_years + year) * self.n_variables + variable]
+    }
 }
 
 impl MonteCarlo {
+    /// A Monte Carlo held in memory, `values[trajectory, entity, variable, year]`.
+    pub fn in_memory(values: Array4<f64>) -> Self {
+        let (n_trajectories, entities, variables, years) = values.dim();
+        MonteCarlo {
+            n_trajectories,
+            shape: Shape {
+                entities,
+                variables,
+                years,
+            },
+            store: Store::Memory(values),
+        }
+    }
+
+    /// A Monte Carlo read from values files that cover `0..T` in order (checked by the
+    /// caller: a shard set's manifests, or the spill this process wrote).
+    pub fn from_files(files: Vec<ValuesFile>, shape: Shape, spill: Option<SpillFolder>) -> Self {
+        MonteCarlo {
+            n_trajectories: files.last().map_or(0, |f| f.last),
+            shape,
+            store: Store::Files { files, spill },
+        }
+    }
+
     pub fn n_trajectories(&self) -> usize {
-        self.values.len_of(TRAJECTORY)
+        self.n_trajectories
     }
 
     pub fn n_entities(&self) -> usize {
-        self.values.len_of(ENTITY)
+        self.shape.entities
     }
 
     pub fn n_variables(&self) -> usize {
-        self.values.len_of(VARIABLE)
+        self.shape.variables
     }
 
     pub fn n_years(&self) -> usize {
-        self.values.len_of(YEAR)
+        self.shape.years
     }
 
+    /// The values, when they are in memory.
+    pub fn into_memory(self) -> Option<Array4<f64>> {
+        match self.store {
+            Store::Memory(values) => Some(values),
+            Store::Files { .. } => None,
+        }
+    }
+
+    /// Whether the values are on disk (spilled or shards).
+    pub fn on_disk(&self) -> bool {
+        matches!(self.store, Store::Files { .. })
+    }
+
+    /// One value of an in-memory Monte Carlo.
+    ///
+    /// # Panics
+    /// On values on disk (read them with [`MonteCarlo::columns`]).
     pub fn value(&self, trajectory: usize, entity: usize, variable: usize, year: usize) -> f64 {
-        self.values[[trajectory, entity, variable, year]]
+        match &self.store {
+            Store::Memory(values) => values[[trajectory, entity, variable, year]],
+            Store::Files { .. } => panic!("MonteCarlo::value reads in-memory values only"),
+        }
     }
 
-    /// Every trajectory's value of one entity, variable and year.
-    pub fn column(&self, entity: usize, variable: usize, year: usize) -> ArrayView1<'_, f64> {
-        self.values
-            .index_axis(YEAR, year)
-            .index_axis_move(Axis(VARIABLE.index()), variable)
-            .index_axis_move(Axis(ENTITY.index()), entity)
-    }
-
-    /// Trajectories whose stock passes the world's population (MODEL.md section 9, revision
-    /// 3): for each entity with any, `(entity, trajectories, first year index)`, the first
-    /// year being the earliest in which any of them does. Variable 0 is the stock.
-    pub fn above_world_population(&self, world_population: &[f64]) -> Vec<(usize, usize, usize)> {
-        (0..self.n_entities())
-            .into_par_iter()
-            .filter_map(|entity| {
-                let stock = self.values.index_axis(ENTITY, entity);
-                let mut count = 0;
-                let mut first = usize::MAX;
-                for trajectory in stock.outer_iter() {
-                    let series = trajectory.index_axis_move(Axis(0), 0);
-                    if let Some(t) = series
-                        .iter()
-                        .zip(world_population)
-                        .position(|(s, w)| s > w || !s.is_finite())
-                    {
-                        count += 1;
-                        first = first.min(t);
-                    }
-                }
-                (count > 0).then_some((entity, count, first))
-            })
-            .collect()
-    }
-
-    /// Mean and the seven quantiles for one entity, variable and year.
-    pub fn summary(&self, entity: usize, variable: usize, year: usize) -> (f64, [f64; 7]) {
-        let mut column = self.column(entity, variable, year).to_vec();
-        summarize(&mut column)
-    }
-
-    /// Every summary, ordered by entity, then year, then variable (the rows of summary.csv),
-    /// computed in parallel; each is independent, so the result does not depend on threads.
-    pub fn all_summaries(&self) -> Vec<(f64, [f64; 7])> {
-        let (n_years, n_variables) = (self.n_years(), self.n_variables());
-        // One entity and variable at a time: its series `[trajectory][year]` read a
-        // trajectory at a time (contiguous) into columns `[year][trajectory]`.
-        let by_series: Vec<Vec<(f64, [f64; 7])>> = (0..self.n_entities() * n_variables)
-            .into_par_iter()
-            .map(|i| {
-                let series = self
-                    .values
-                    .index_axis(ENTITY, i / n_variables)
-                    .index_axis_move(Axis(VARIABLE.index() - 1), i % n_variables);
-                let mut columns = Array2::zeros((n_years, self.n_trajectories()));
+    /// Every trajectory's values of one entity and variable, `[year][trajectory]` (each year
+    /// a contiguous row, in trajectory order).
+    pub fn columns(&self, entity: usize, variable: usize) -> Result<Array2<f64>> {
+        let mut columns = Array2::zeros((self.shape.years, self.n_trajectories));
+        match &self.store {
+            Store::Memory(values) => {
+                let series = values
+                    .index_axis(ENTITY, entity)
+                    .index_axis_move(Axis(VARIABLE.index() - 1), variable);
                 for (k, trajectory) in series.outer_iter().enumerate() {
                     for (column, &x) in columns.column_mut(k).iter_mut().zip(&trajectory) {
                         *column = x;
                     }
                 }
-                columns
+            }
+            Store::Files { files, .. } => {
+                let mut block = Array2::zeros((0, 0));
+                for file in files {
+                    let n = file.last - file.first;
+                    if block.dim() != (n, self.shape.years) {
+                        block = Array2::zeros((n, self.shape.years));
+                    }
+                    file.read_series(entity, variable, block.view_mut())?;
+                    columns
+                        .slice_axis_mut(Axis(1), Slice::from(file.first..file.last))
+                        .assign(&block.t());
+                }
+            }
+        }
+        Ok(columns)
+    }
+
+    /// The values of trajectories `first..last`, `[trajectory - first, entity, variable, year]`.
+    /// (A view of the values in memory; read from the files otherwise.)
+    pub fn block(&self, first: usize, last: usize) -> Result<CowArray<'_, f64, Ix4>> {
+        match &self.store {
+            Store::Memory(values) => Ok(CowArray::from(
+                values.slice_axis(TRAJECTORY, Slice::from(first..last)),
+            )),
+            Store::Files { files, .. } => {
+                let shape = self.shape;
+                let mut out =
+                    Array4::zeros((last - first, shape.entities, shape.variables, shape.years));
+                for file in files.iter().filter(|f| f.first < last && f.last > first) {
+                    let mut series = Array2::zeros((file.last - file.first, shape.years));
+                    let (from, to) = (file.first.max(first), file.last.min(last));
+                    for e in 0..shape.entities {
+                        for v in 0..shape.variables {
+                            file.read_series(e, v, series.view_mut())?;
+                            out.slice_axis_mut(TRAJECTORY, Slice::from(from - first..to - first))
+                                .index_axis_move(Axis(1), e)
+                                .index_axis_move(Axis(1), v)
+                                .assign(&series.slice_axis(
+                                    Axis(0),
+                                    Slice::from(from - file.first..to - file.first),
+                                ));
+                        }
+                    }
+                }
+                Ok(CowArray::from(out))
+            }
+        }
+    }
+
+    /// Trajectories per block when reading them a block at a time within `bytes` of memory
+    /// (at least one).
+    pub fn trajectories_within(&self, bytes: usize) -> usize {
+        let per = self.shape.entities * self.shape.variables * self.shape.years * 8;
+        (bytes / per.max(1)).max(1)
+    }
+
+    /// Trajectories whose stock passes the world's population (MODEL.md section 9, revision
+    /// 3): for each entity with any, `(entity, trajectories, first year index)`, the first
+    /// year being the earliest in which any of them does. Variable 0 is the stock.
+    pub fn above_world_population(
+        &self,
+        world_population: &[f64],
+    ) -> Result<Vec<(usize, usize, usize)>> {
+        let found: Result<Vec<Option<(usize, usize, usize)>>> = (0..self.n_entities())
+            .into_par_iter()
+            .map(|entity| {
+                let stock = self.columns(entity, 0)?;
+                let mut above = vec![false; self.n_trajectories];
+                let mut first = usize::MAX;
+                for (t, (year, &w)) in stock.outer_iter().zip(world_population).enumerate() {
+                    for (flag, &s) in above.iter_mut().zip(&year) {
+                        if s > w || !s.is_finite() {
+                            *flag = true;
+                            first = first.min(t);
+                        }
+                    }
+                }
+                let count = above.iter().filter(|&&a| a).count();
+                Ok((count > 0).then_some((entity, count, first)))
+            })
+            .collect();
+        Ok(found?.into_iter().flatten().collect())
+    }
+
+    /// Mean and the seven quantiles for one entity, variable and year.
+    pub fn summary(&self, entity: usize, variable: usize, year: usize) -> Result<(f64, [f64; 7])> {
+        let mut columns = self.columns(entity, variable)?;
+        let mut row = columns.row_mut(year);
+        Ok(summarize(
+            row.as_slice_mut()
+                .expect("a row of a new array is contiguous"),
+        ))
+    }
+
+    /// Every summary, computed in parallel one entity and variable at a time (so that values
+    /// on disk are read once, a bounded block at a time); each is independent, so the result
+    /// does not depend on threads.
+    pub fn summaries(&self) -> Result<Summaries> {
+        let (n_years, n_variables) = (self.n_years(), self.n_variables());
+        type BySeries = Vec<Vec<(f64, [f64; 7])>>;
+        let by_series: Result<BySeries> = (0..self.n_entities() * n_variables)
+            .into_par_iter()
+            .map(|i| {
+                let mut columns = self.columns(i / n_variables, i % n_variables)?;
+                Ok(columns
                     .outer_iter_mut()
                     .map(|mut column| {
                         summarize(
@@ -336,17 +482,23 @@ impl MonteCarlo {
                                 .expect("a row of a new array is contiguous"),
                         )
                     })
-                    .collect()
+                    .collect())
             })
             .collect();
-        (0..self.n_entities() * n_years * n_variables)
+        let by_series = by_series?;
+        let rows = (0..self.n_entities() * n_years * n_variables)
             .map(|i| {
                 let entity = i / (n_years * n_variables);
                 let year = (i / n_variables) % n_years;
                 let variable = i % n_variables;
                 by_series[entity * n_variables + variable][year]
             })
-            .collect()
+            .collect();
+        Ok(Summaries {
+            n_variables,
+            n_years,
+            rows,
+        })
     }
 }
 
@@ -387,8 +539,27 @@ pub fn run_monte_carlo_on(
     progress: &(dyn Fn() + Sync),
     engine: Engine,
 ) -> MonteCarlo {
+    MonteCarlo::in_memory(run_range_on(
+        run,
+        uncertainty,
+        0..uncertainty.trajectories,
+        progress,
+        engine,
+    ))
+}
+
+/// Trajectories `range` (absolute indices k) of a run of `uncertainty.trajectories`,
+/// `[k - range.start, entity, variable, year]`: trajectory k is the same wherever it is
+/// computed (MODEL.md section 15).
+pub fn run_range_on(
+    run: &DeterministicRun,
+    uncertainty: &Uncertainty,
+    range: std::ops::Range<usize>,
+    progress: &(dyn Fn() + Sync),
+    engine: Engine,
+) -> Array4<f64> {
     let shape = (
-        uncertainty.trajectories,
+        range.len(),
         run.derived.len(),
         run.derived[0].len(),
         run.rates.n_years,
@@ -407,18 +578,46 @@ pub fn run_monte_carlo_on(
         uncertainty,
         progress,
         engine.instruction_set,
+        range.start,
         values.view_mut(),
     );
-    MonteCarlo { values }
+    values
 }
 
-/// Fills `values` batch by batch in parallel. A last batch with fewer trajectories than
-/// lanes repeats its last trajectory in the spare lanes and keeps only its own.
+/// Computes trajectories `range` in blocks of at most `block` trajectories (so that memory
+/// holds one block), each written by `write(first, values)` before the next is computed.
+pub fn run_range_in_blocks<W>(
+    run: &DeterministicRun,
+    uncertainty: &Uncertainty,
+    range: std::ops::Range<usize>,
+    block: usize,
+    progress: &(dyn Fn() + Sync),
+    engine: Engine,
+    mut write: W,
+) -> Result<()>
+where
+    W: FnMut(usize, Array4<f64>) -> Result<()>,
+{
+    let block = block.max(1);
+    let mut first = range.start;
+    while first < range.end {
+        let last = (first + block).min(range.end);
+        let values = run_range_on(run, uncertainty, first..last, progress, engine);
+        write(first, values)?;
+        first = last;
+    }
+    Ok(())
+}
+
+/// Fills `values` (trajectories `offset..`) batch by batch in parallel. A last batch with
+/// fewer trajectories than lanes repeats its last trajectory in the spare lanes and keeps
+/// only its own.
 fn fill_batches<const B: usize>(
     run: &DeterministicRun,
     uncertainty: &Uncertainty,
     progress: &(dyn Fn() + Sync),
     instruction_set: InstructionSet,
+    offset: usize,
     mut values: ArrayViewMut4<'_, f64>,
 ) {
     values
@@ -426,7 +625,7 @@ fn fill_batches<const B: usize>(
         .into_par_iter()
         .enumerate()
         .for_each(|(i, mut batch)| {
-            let first = i * B;
+            let first = offset + i * B;
             let last = first + batch.len_of(TRAJECTORY) - 1;
             let draws: [TrajectoryDraws; B] = std::array::from_fn(|b| {
                 draw_trajectory(run, uncertainty, (first + b).min(last) as u64)
@@ -452,9 +651,10 @@ pub fn event_probability(
     year: usize,
     threshold: Threshold,
     value: f64,
-) -> (f64, f64) {
-    let hits = mc
-        .column(entity, variable, year)
+) -> Result<(f64, f64)> {
+    let columns = mc.columns(entity, variable)?;
+    let hits = columns
+        .row(year)
         .iter()
         .filter(|&&x| match threshold {
             Threshold::Above => x > value,
@@ -463,5 +663,5 @@ pub fn event_probability(
         .count();
     let n = mc.n_trajectories() as f64;
     let p = hits as f64 / n;
-    (p, (p * (1.0 - p) / n).sqrt())
+    Ok((p, (p * (1.0 - p) / n).sqrt()))
 }
