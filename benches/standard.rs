@@ -103,7 +103,11 @@ fn main() {
             let deterministic = started.elapsed().as_secs_f64();
             let mc = run_monte_carlo_on(&run, &scenario.uncertainty, &|| {}, engine);
             let trajectories = started.elapsed().as_secs_f64() - deterministic;
-            black_box(summary_csv(&scenario, &mc.summaries().unwrap()).unwrap().len());
+            black_box(
+                summary_csv(&scenario, &mc.summaries().unwrap())
+                    .unwrap()
+                    .len(),
+            );
             let summaries = started.elapsed().as_secs_f64() - deterministic - trajectories;
             parts
                 .lock()

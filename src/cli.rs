@@ -465,9 +465,12 @@ pub struct RunArgs {
 
 /// Parses `K/N`: shard K (1 to N) of N.
 pub fn parse_shard(text: &str) -> Result<(usize, usize), String> {
-    let parsed = text
-        .split_once('/')
-        .and_then(|(k, n)| Some((k.trim().parse::<usize>().ok()?, n.trim().parse::<usize>().ok()?)));
+    let parsed = text.split_once('/').and_then(|(k, n)| {
+        Some((
+            k.trim().parse::<usize>().ok()?,
+            n.trim().parse::<usize>().ok()?,
+        ))
+    });
     match parsed {
         Some((k, n)) if n >= 1 && (1..=n).contains(&k) => Ok((k, n)),
         Some((k, n)) => Err(format!(
@@ -479,9 +482,12 @@ pub fn parse_shard(text: &str) -> Result<(usize, usize), String> {
 
 /// Parses `FIRST..LAST`: trajectories FIRST to LAST - 1.
 pub fn parse_range(text: &str) -> Result<(usize, usize), String> {
-    let parsed = text
-        .split_once("..")
-        .and_then(|(a, b)| Some((a.trim().parse::<usize>().ok()?, b.trim().parse::<usize>().ok()?)));
+    let parsed = text.split_once("..").and_then(|(a, b)| {
+        Some((
+            a.trim().parse::<usize>().ok()?,
+            b.trim().parse::<usize>().ok()?,
+        ))
+    });
     match parsed {
         Some((a, b)) if a < b => Ok((a, b)),
         Some((a, b)) => Err(format!(

@@ -389,7 +389,10 @@ impl ValuesFile {
                 values.len()
             )));
         }
-        for (mut row, chunk) in out.outer_iter_mut().zip(values.chunks_exact(self.shape.years)) {
+        for (mut row, chunk) in out
+            .outer_iter_mut()
+            .zip(values.chunks_exact(self.shape.years))
+        {
             row.assign(&ndarray::ArrayView1::from(chunk));
         }
         Ok(())

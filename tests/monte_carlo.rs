@@ -617,11 +617,14 @@ fn events_and_overrides_and_the_memory_guard() {
     );
     let trajectories = std::fs::read_to_string(out.join("baseline/trajectories.csv")).unwrap();
     assert_eq!(trajectories.lines().count(), 1 + 50 * 61 * 9);
+    // Values past --max-memory are spilled to disk (MODEL.md section 15); a run whose values
+    // would not fit the free disk either is refused before any work: two billion trajectories
+    // of 1 x 9 x 61 values are 8.0 TiB.
     let refused = migproj(&[
         "run",
         "scenarios/baseline.toml",
         "--trajectories",
-        "200000",
+        "2000000000",
         "--max-memory",
         "100M",
         "--out",
@@ -630,9 +633,10 @@ fn events_and_overrides_and_the_memory_guard() {
     assert_eq!(refused.status.code(), Some(2));
     let message = String::from_utf8_lossy(&refused.stderr);
     assert!(
-        message.contains("200000 trajectories")
-            && message.contains("837.7 MiB")
-            && message.contains("--max-memory"),
+        message.contains("2000000000 trajectories")
+            && message.contains("would need 8.0 TiB")
+            && message.contains("--max-memory 100.0 MiB")
+            && message.contains("free on the disk"),
         "{message}"
     );
 }

@@ -501,19 +501,22 @@ fn extreme_but_valid_scenarios_run() {
 
 #[test]
 fn extreme_requests_fail_clearly() {
-    // 200,000 trajectories of six regions need 6.1 GB for their summaries: refused at once.
+    // 20 billion trajectories of six regions need 614 TB for their values, past memory and
+    // past the disk they would be spilled to: refused at once.
     let output = migproj(&[
         "run",
         "scenarios/regions.toml",
         "--trajectories",
-        "200000",
+        "20000000000",
         "--out",
         "/nonexistent/never-written",
     ]);
     assert_eq!(output.status.code(), Some(2));
     let message = String::from_utf8_lossy(&output.stderr);
     assert!(
-        message.contains("would need 5.7 GiB") && message.contains("--max-memory 4.0 GiB"),
+        message.contains("would need 559.2 TiB")
+            && message.contains("--max-memory 4.0 GiB")
+            && message.contains("free on the disk"),
         "{message}"
     );
     // A life expectancy no Gompertz-Makeham table can reach with so high a Makeham term.

@@ -464,9 +464,11 @@ fn in_scenario(loaded: &LoadedScenario, err: Error) -> Error {
     }
 }
 
-fn human_bytes(bytes: u128) -> String {
+pub(crate) fn human_bytes(bytes: u128) -> String {
     let gib = bytes as f64 / (1u64 << 30) as f64;
-    if gib >= 1.0 {
+    if gib >= 1024.0 {
+        format!("{:.1} TiB", gib / 1024.0)
+    } else if gib >= 1.0 {
         format!("{gib:.1} GiB")
     } else {
         format!("{:.1} MiB", bytes as f64 / (1u64 << 20) as f64)

@@ -124,8 +124,7 @@ pub fn build_run_from(
         crate::plausibility::warnings_csv(scenario, &warnings)?,
     ));
     let mut mc_manifest = serde_json::Value::Null;
-    if let (Some((mc, uncertainty, seconds, threads)), Some(summaries)) =
-        (&monte_carlo, &summaries)
+    if let (Some((mc, uncertainty, seconds, threads)), Some(summaries)) = (&monte_carlo, &summaries)
     {
         let scenario_mc = Scenario {
             uncertainty: uncertainty.clone(),
@@ -616,8 +615,9 @@ pub(crate) fn monte_carlo(
             .iter()
             .map(|r| {
                 let path = folder.join(&r.file);
-                crate::shards::ValuesFile::open(&path, r.first, r.last, shape, &identity)
-                    .map_err(|e| Error::Environment(format!("the spill file `{}` {e}", path.display())))
+                crate::shards::ValuesFile::open(&path, r.first, r.last, shape, &identity).map_err(
+                    |e| Error::Environment(format!("the spill file `{}` {e}", path.display())),
+                )
             })
             .collect::<Result<Vec<_>>>()?;
         MonteCarlo::from_files(files, shape, Some(spill))

@@ -182,9 +182,7 @@ pub fn run_shard(args: &RunArgs, loaded: &LoadedScenario) -> Result<PathBuf> {
     }
     let above = above.entities();
     if !above.is_empty() {
-        return Err(super::run::above_world_error(
-            scenario, &run, &above, total,
-        ));
+        return Err(super::run::above_world_error(scenario, &run, &above, total));
     }
     let seconds = computing.elapsed().as_secs_f64();
     let mut manifest = serde_json::json!({
@@ -274,10 +272,13 @@ fn bad(dir: &Path, what: String) -> Error {
 
 /// Reads and checks one shard folder's manifest.
 fn read_manifest(dir: &Path) -> Result<Manifest> {
-    let meta = std::fs::symlink_metadata(dir)
-        .map_err(|e| bad(dir, format!("cannot be read ({e})")))?;
+    let meta =
+        std::fs::symlink_metadata(dir).map_err(|e| bad(dir, format!("cannot be read ({e})")))?;
     if !meta.is_dir() {
-        return Err(bad(dir, "is not a folder (a shard is a folder written by `migproj run --shard K/N`)".into()));
+        return Err(bad(
+            dir,
+            "is not a folder (a shard is a folder written by `migproj run --shard K/N`)".into(),
+        ));
     }
     let path = dir.join(MANIFEST);
     let regular = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file());
@@ -288,14 +289,21 @@ fn read_manifest(dir: &Path) -> Result<Manifest> {
         ));
     }
     if std::fs::metadata(&path).map_or(0, |m| m.len()) > 16 << 20 {
-        return Err(bad(dir, format!("has a {MANIFEST} larger than 16 MiB: not a shard's")));
+        return Err(bad(
+            dir,
+            format!("has a {MANIFEST} larger than 16 MiB: not a shard's"),
+        ));
     }
     let text = crate::scenario::read_regular_file(&path)
         .map_err(|e| bad(dir, format!("has a {MANIFEST} that cannot be read ({e})")))?;
     let json: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
         bad(
             dir,
-            format!("has a damaged {MANIFEST} (line {}, column {}: {e})", e.line(), e.column()),
+            format!(
+                "has a damaged {MANIFEST} (line {}, column {}: {e})",
+                e.line(),
+                e.column()
+            ),
         )
     })?;
     if json.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
@@ -312,7 +320,12 @@ fn read_manifest(dir: &Path) -> Result<Manifest> {
         json.get(key)
             .and_then(|v| v.as_u64())
             .map(|v| v as usize)
-            .ok_or_else(|| bad(dir, format!("has a {MANIFEST} without a whole number `{key}`")))
+            .ok_or_else(|| {
+                bad(
+                    dir,
+                    format!("has a {MANIFEST} without a whole number `{key}`"),
+                )
+            })
     };
     let (first, last) = (number("first")?, number("last")?);
     let mut files = Vec::new();
@@ -323,13 +336,24 @@ fn read_manifest(dir: &Path) -> Result<Manifest> {
         .iter()
         .enumerate()
     {
-        let field = |key: &str| f.get(key).ok_or_else(|| bad(dir, format!("{MANIFEST}: files[{i}] has no `{key}`")));
+        let field = |key: &str| {
+            f.get(key)
+                .ok_or_else(|| bad(dir, format!("{MANIFEST}: files[{i}] has no `{key}`")))
+        };
         let file = field("file")?.as_str().unwrap_or("").to_string();
         if file.is_empty() || file.contains('/') || file.starts_with('.') {
-            return Err(bad(dir, format!("{MANIFEST}: files[{i}] names `{file}`, not a file of the folder")));
+            return Err(bad(
+                dir,
+                format!("{MANIFEST}: files[{i}] names `{file}`, not a file of the folder"),
+            ));
         }
         let whole = |key: &str| -> Result<u64> {
-            field(key)?.as_u64().ok_or_else(|| bad(dir, format!("{MANIFEST}: files[{i}].{key} is not a whole number")))
+            field(key)?.as_u64().ok_or_else(|| {
+                bad(
+                    dir,
+                    format!("{MANIFEST}: files[{i}].{key} is not a whole number"),
+                )
+            })
         };
         files.push(FileRecord {
             file,
@@ -348,7 +372,10 @@ fn read_manifest(dir: &Path) -> Result<Manifest> {
         at = f.last;
     }
     if at != last || first >= last {
-        return Err(bad(dir, format!("{MANIFEST}: its files cover {first}..{at}, not {first}..{last}")));
+        return Err(bad(
+            dir,
+            format!("{MANIFEST}: its files cover {first}..{at}, not {first}..{last}"),
+        ));
     }
     Ok(Manifest {
         dir: dir.to_path_buf(),
@@ -422,7 +449,8 @@ pub fn merge(args: &MergeArgs) -> Result<()> {
     let mut at = 0;
     for (i, m) in manifests.iter().enumerate() {
         if m.first < at {
-            let others: Vec<&Manifest> = manifests[..i].iter().filter(|o| o.last > m.first).collect();
+            let others: Vec<&Manifest> =
+                manifests[..i].iter().filter(|o| o.last > m.first).collect();
             return Err(Error::InputPlain(format!(
                 "error: `{}` ({}..{}) overlaps {}: each trajectory must be in one shard only; nothing was written",
                 m.dir.display(),
@@ -474,8 +502,15 @@ pub fn merge(args: &MergeArgs) -> Result<()> {
         ("sha256", "scenario_sha256", "/scenario/sha256"),
         ("inputs' sha256", "inputs_sha256", "/scenario/inputs_sha256"),
     ] {
-        let want = expected.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
-        let have = reference.json.pointer(found).and_then(|v| v.as_str()).map(String::from);
+        let want = expected
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone());
+        let have = reference
+            .json
+            .pointer(found)
+            .and_then(|v| v.as_str())
+            .map(String::from);
         if want != have {
             return Err(Error::InputPlain(format!(
                 "error: `{}` is not the scenario the shards ran: its {what} is {}, the shards' {}; the scenario or one of its inputs changed since (run the shards again, or give the original with --scenario); nothing was written",
@@ -532,7 +567,12 @@ pub fn merge(args: &MergeArgs) -> Result<()> {
     let files = opened.into_iter().collect::<Result<Vec<_>>>()?;
     let seconds: f64 = manifests
         .iter()
-        .map(|m| m.json.get("seconds").and_then(|v| v.as_f64()).unwrap_or(0.0))
+        .map(|m| {
+            m.json
+                .get("seconds")
+                .and_then(|v| v.as_f64())
+                .unwrap_or(0.0)
+        })
         .sum();
     let shard_threads = reference
         .json
@@ -637,14 +677,21 @@ pub fn slurm(args: &SlurmArgs) -> Result<()> {
     super::super::cli::parse_size(&args.mem)
         .map_err(|e| Error::InputPlain(format!("error: --mem: {e}")))?;
     for (what, text) in [("--time", &args.time), ("--mem", &args.mem)] {
-        if text.chars().any(|c| c.is_whitespace() || c == '\'' || c.is_control()) {
+        if text
+            .chars()
+            .any(|c| c.is_whitespace() || c == '\'' || c.is_control())
+        {
             return Err(Error::InputPlain(format!(
                 "error: {what} `{text}` has spaces or quotes; give it as Slurm writes it (02:00:00, 4G)"
             )));
         }
     }
     if let Some(p) = &args.partition {
-        if p.is_empty() || !p.chars().all(|c| c.is_ascii_alphanumeric() || "-_.,".contains(c)) {
+        if p.is_empty()
+            || !p
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.,".contains(c))
+        {
             return Err(Error::InputPlain(format!(
                 "error: --partition `{p}` is not a Slurm partition name (letters, digits, - _ . ,)"
             )));
@@ -655,7 +702,9 @@ pub fn slurm(args: &SlurmArgs) -> Result<()> {
     let binary = match &args.binary {
         Some(b) => b.clone(),
         None => std::env::current_exe().map_err(|e| {
-            Error::Environment(format!("cannot find this migproj binary: {e}; give --binary"))
+            Error::Environment(format!(
+                "cannot find this migproj binary: {e}; give --binary"
+            ))
         })?,
     };
     let text = |p: &Path| p.display().to_string();
@@ -685,7 +734,11 @@ pub fn slurm(args: &SlurmArgs) -> Result<()> {
         scenario
             .name
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            })
             .collect::<String>()
     );
     let shards = format!(
@@ -730,12 +783,21 @@ pub fn slurm(args: &SlurmArgs) -> Result<()> {
         let status = std::process::Command::new("sh")
             .arg(target.join("submit.sh"))
             .status()
-            .map_err(|e| Error::Environment(format!("cannot run sh {}: {e}", target.join("submit.sh").display())))?;
+            .map_err(|e| {
+                Error::Environment(format!(
+                    "cannot run sh {}: {e}",
+                    target.join("submit.sh").display()
+                ))
+            })?;
         if !status.success() {
             return Err(Error::InputPlain(format!(
                 "error: {} failed ({status}){}; the logs are in {}",
                 target.join("submit.sh").display(),
-                if args.wait { ": a shard or the merge failed" } else { "" },
+                if args.wait {
+                    ": a shard or the merge failed"
+                } else {
+                    ""
+                },
                 target.display()
             )));
         }
