@@ -742,7 +742,7 @@ pub fn slurm(args: &SlurmArgs) -> Result<()> {
             .collect::<String>()
     );
     let shards = format!(
-        "{}#SBATCH --array=1-{n}\n# Shard K of {n} (K = $SLURM_ARRAY_TASK_ID): trajectories (K-1)*T/{n} to K*T/{n} - 1, into {}.shard-K-of-{n}/.\n# A failed shard is run again alone with: sbatch --array=K {}\nset -e\ncd {}\nexec {} run {} --shard \"$SLURM_ARRAY_TASK_ID/{n}\" --trajectories {trajectories} --seed {seed} --threads {} --max-memory {} --out {} --quiet\n",
+        "{}#SBATCH --array=1-{n}\n# Shard K of {n} (K = $SLURM_ARRAY_TASK_ID): trajectories (K-1)*T/{n} to K*T/{n} - 1, into {}.shard-K-of-{n}/.\n# A failed shard is run again alone with: sbatch --array=K {}\nset -e\ncd {}\nexec {} run {} --shard \"$SLURM_ARRAY_TASK_ID/{n}\" --trajectories {trajectories} --seed {seed} --threads {} --max-memory {} --out {}\n",
         header(&job, "shard-%a.log"),
         text(&args.out.join(&scenario.name)),
         text(&cwd.join(&dir).join("shards.sbatch")),
@@ -754,7 +754,7 @@ pub fn slurm(args: &SlurmArgs) -> Result<()> {
         quoted(&text(&args.out)),
     );
     let merge = format!(
-        "{}# Merges the {n} shards into {}/ (run after every shard succeeded: --dependency=afterok).\nset -e\ncd {}\nexec {} merge {}.shard-*-of-{n} --out {} --threads {} --quiet\n",
+        "{}# Merges the {n} shards into {}/ (run after every shard succeeded: --dependency=afterok).\nset -e\ncd {}\nexec {} merge {}.shard-*-of-{n} --out {} --threads {}\n",
         header(&format!("{job}-merge"), "merge.log"),
         text(&args.out.join(&scenario.name)),
         quoted(&text(&cwd)),
