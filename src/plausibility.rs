@@ -66,6 +66,21 @@ fn per_cent(x: f64) -> String {
     format!("{:.1}%", 100.0 * x)
 }
 
+/// A value and the bound it passes, in per cent, with enough decimals to tell them apart
+/// (issue 22 item 16: "reaches 10.0% (above 10.0%)").
+fn per_cent_pair(value: f64, bound: f64) -> (String, String) {
+    for decimals in 1..=6 {
+        let (v, b) = (
+            format!("{:.decimals$}%", 100.0 * value),
+            format!("{:.decimals$}%", 100.0 * bound),
+        );
+        if v != b {
+            return (v, b);
+        }
+    }
+    (per_cent(value), per_cent(bound))
+}
+
 /// Every warning of a run (the Monte Carlo's quantiles when there is one).
 pub fn warnings(
     scenario: &Scenario,
@@ -127,9 +142,9 @@ pub fn warnings(
             year: year(t),
             message: format!(
                 "the {figure} of migrants reaches {} in {} (above {}; it was 2.9% in 2000): check arrivals and world population",
-                per_cent(value),
+                per_cent_pair(value, limits.share_of_world).0,
                 year(t),
-                per_cent(limits.share_of_world)
+                per_cent_pair(value, limits.share_of_world).1
             ),
             figure,
             value,
@@ -244,4 +259,21 @@ pub fn warnings_csv(scenario: &Scenario, warnings: &[Warning]) -> Result<Vec<u8>
         ])?;
     }
     csv.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_and_its_bound_are_told_apart() {
+        assert_eq!(
+            per_cent_pair(0.10004, 0.10),
+            ("10.004%".to_string(), "10.000%".to_string())
+        );
+        assert_eq!(
+            per_cent_pair(0.125, 0.10),
+            ("12.5%".to_string(), "10.0%".to_string())
+        );
+    }
 }

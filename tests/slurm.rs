@@ -22,7 +22,11 @@ fn files_of(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             if path.is_dir() {
                 walk(root, &path, out);
             } else {
-                let name = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                let name = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
                 let mut bytes = std::fs::read(&path).unwrap();
                 if name == "run.json" {
                     let mut json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
@@ -43,7 +47,11 @@ fn files_of(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 
 fn assert_same(expected: &Path, found: &Path, what: &str) {
     let (a, b) = (files_of(expected), files_of(found));
-    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>(), "{what}");
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "{what}"
+    );
     for (name, bytes) in &a {
         assert!(bytes == &b[name], "{what}: {name} differs");
     }
@@ -53,7 +61,10 @@ fn assert_same(expected: &Path, found: &Path, what: &str) {
 /// `sbatch --wait ARGS` with `env` added; returns whether the job succeeded.
 fn sbatch_wait(args: &[&str], env: &[(&str, &str)]) -> bool {
     let mut command = Command::new("sbatch");
-    command.arg("--wait").args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
+    command
+        .arg("--wait")
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
     for (k, v) in env {
         command.env(k, v);
     }
@@ -65,13 +76,18 @@ fn sbatch_wait(args: &[&str], env: &[(&str, &str)]) -> bool {
 fn a_job_array_of_shards_and_its_merge_job_equal_the_one_process_run() {
     let required = std::env::var("MIGPROJ_SLURM_TESTS").is_ok_and(|v| v == "1");
     let slurm = std::env::var("SLURM_CONF").is_ok()
-        && Command::new("sinfo").arg("-h").output().is_ok_and(|o| o.status.success());
+        && Command::new("sinfo")
+            .arg("-h")
+            .output()
+            .is_ok_and(|o| o.status.success());
     if !slurm {
         assert!(
             !required,
             "MIGPROJ_SLURM_TESTS=1 but no Slurm answers (SLURM_CONF unset or sinfo fails)"
         );
-        eprintln!("skipped: no Slurm cluster (tools/slurm-local.sh start DIR; SLURM_CONF=DIR/slurm.conf)");
+        eprintln!(
+            "skipped: no Slurm cluster (tools/slurm-local.sh start DIR; SLURM_CONF=DIR/slurm.conf)"
+        );
         return;
     }
     let dir = temp_dir("slurm");
@@ -106,7 +122,11 @@ fn a_job_array_of_shards_and_its_merge_job_equal_the_one_process_run() {
         "--wait",
     ]);
     assert_success(&output);
-    assert_same(&one.join("areas"), &out.join("areas"), "4 shards through Slurm");
+    assert_same(
+        &one.join("areas"),
+        &out.join("areas"),
+        "4 shards through Slurm",
+    );
     let scripts = out.join("areas.slurm");
     let shards = scripts.join("shards.sbatch");
     let merge = scripts.join("merge.sbatch");
@@ -135,6 +155,10 @@ fn a_job_array_of_shards_and_its_merge_job_equal_the_one_process_run() {
     // Run shard 3 again, then the merge: the same bytes as the one-process run.
     assert!(sbatch_wait(&["--array=3", shards.to_str().unwrap()], &[]));
     assert!(sbatch_wait(&[merge.to_str().unwrap()], &[]));
-    assert_same(&one.join("areas"), &out.join("areas"), "after the rerun of shard 3");
+    assert_same(
+        &one.join("areas"),
+        &out.join("areas"),
+        "after the rerun of shard 3",
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

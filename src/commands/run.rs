@@ -115,6 +115,34 @@ pub fn build_run_from(
         monte_carlo(args, loaded, &run, merged)?
     };
     let summaries = match &monte_carlo {
+        // Values on disk (a spill or shards) are read back one region and variable at a
+        // time: a bar shows how far.
+        Some((mc, ..)) if mc.on_disk() => {
+            let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
+                let bar = ProgressBar::with_draw_target(
+                    Some((mc.n_entities() * mc.n_variables()) as u64),
+                    ProgressDrawTarget::stderr(),
+                );
+                bar.set_style(
+                    ProgressStyle::with_template(
+                        "{msg} [{bar:40}] {pos}/{len} series, {elapsed} elapsed, {eta} left",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+                );
+                bar.set_message(format!("{}: summaries from disk", scenario.name));
+                bar
+            });
+            let summaries = mc.summaries_with(&|| {
+                if let Some(bar) = &bar {
+                    bar.inc(1);
+                }
+            })?;
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+            Some(summaries)
+        }
         Some((mc, ..)) => Some(mc.summaries()?),
         None => None,
     };

@@ -590,7 +590,7 @@ pub fn merge(args: &MergeArgs) -> Result<()> {
         max_memory: args.max_memory,
         chart_size: args.chart_size,
         no_charts: args.no_charts,
-        quiet: true,
+        quiet: args.quiet,
         keep: args.keep,
         shard: None,
         trajectory_range: None,

@@ -467,12 +467,18 @@ impl MonteCarlo {
     /// on disk are read once, a bounded block at a time); each is independent, so the result
     /// does not depend on threads.
     pub fn summaries(&self) -> Result<Summaries> {
+        self.summaries_with(&|| {})
+    }
+
+    /// [`MonteCarlo::summaries`], calling `progress` once per (entity, variable) done.
+    pub fn summaries_with(&self, progress: &(dyn Fn() + Sync)) -> Result<Summaries> {
         let (n_years, n_variables) = (self.n_years(), self.n_variables());
         type BySeries = Vec<Vec<(f64, [f64; 7])>>;
         let by_series: Result<BySeries> = (0..self.n_entities() * n_variables)
             .into_par_iter()
             .map(|i| {
                 let mut columns = self.columns(i / n_variables, i % n_variables)?;
+                progress();
                 Ok(columns
                     .outer_iter_mut()
                     .map(|mut column| {

@@ -191,8 +191,9 @@ pub fn hindcast_charts(
         subtitle: subtitle(
             tables,
             &format!(
-                "{first_year}-{last_year}, {} variable-region pairs{more}",
-                keys.len()
+                "{first_year}-{last_year}, {} variable-region pair{}{more}",
+                keys.len(),
+                if keys.len() == 1 { "" } else { "s" }
             ),
         ),
         footer: footer(tables),
