@@ -304,7 +304,8 @@ fn bad_shard_sets_are_refused_with_nothing_written() {
     );
     // Damaged folders: each a copy of shard 2 with one fault.
     let source = copy_shard(&good[2], &dir.join("damaged-src"));
-    let cases: Vec<(&str, &str, Box<dyn Fn(&str)>)> = vec![
+    type Damage = Box<dyn Fn(&str)>;
+    let cases: Vec<(&str, &str, Damage)> = vec![
         (
             "truncated",
             "(truncated or damaged)",
