@@ -304,7 +304,7 @@ fn bad_shard_sets_are_refused_with_nothing_written() {
     );
     // Damaged folders: each a copy of shard 2 with one fault.
     let source = copy_shard(&good[2], &dir.join("damaged-src"));
-    type Damage = Box<dyn Fn(&str)>;
+    type Damage<'a> = Box<dyn Fn(&str) + 'a>;
     let cases: Vec<(&str, &str, Damage)> = vec![
         (
             "truncated",
