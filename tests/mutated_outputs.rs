@@ -6,7 +6,7 @@
 //! draws of the same kinds of damage).
 
 mod common;
-use common::{assert_success, migproj, temp_dir};
+use common::{assert_success, migproj, run_with_timeout, temp_dir};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -158,36 +158,6 @@ fn mutate(bytes: &[u8], rng: &mut ChaCha8Rng) -> Vec<u8> {
             }
             lines.join("\n").into_bytes()
         }
-    }
-}
-
-/// Runs migproj with a timeout; returns (exit code, stderr).
-fn run_with_timeout(args: &[&str], limit: Duration) -> (Option<i32>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_migproj"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Read stderr while the child runs, so that a long message cannot block it.
-    let mut stderr = child.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut text = Vec::new();
-        let _ = std::io::Read::read_to_end(&mut stderr, &mut text);
-        String::from_utf8_lossy(&text).into_owned()
-    });
-    let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return (status.code(), reader.join().unwrap());
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("hang: migproj {args:?} ran for more than {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
