@@ -4,6 +4,7 @@ use clap::Parser;
 
 fn main() {
     let cli = migproj::cli::Cli::parse();
+    migproj::output::folder::remove_temporaries_on_signal();
     match migproj::commands::dispatch(cli) {
         Ok(()) => {}
         Err(err) => {

@@ -548,3 +548,83 @@ fn a_very_long_title_is_cut_without_a_long_wait() {
     assert!(svg.contains("Migration Migration"));
     assert!(svg.contains("..."), "the title is cut with ...");
 }
+
+/// Item 31 (its second half): SIGINT or SIGTERM during `--write-trajectories` left a hidden
+/// partial folder of 190 MB until the next run of the same name; a spill (issue 21) would
+/// leave gigabytes. The folders a process writes for itself alone are removed on SIGINT,
+/// SIGTERM and SIGHUP, and it exits with 128 + the signal.
+#[test]
+fn an_interrupted_run_leaves_no_partial_folder() {
+    let out = temp_dir("reviewer-interrupted");
+    // (arguments, the hidden folder to wait for, signal, exit code)
+    for (extra, prefix, signal, code) in [
+        (
+            vec![
+                "--trajectories",
+                "20000",
+                "--max-memory",
+                "5M",
+                "--no-charts",
+            ],
+            ".baseline.spill-",
+            "-TERM",
+            143,
+        ),
+        (
+            vec![
+                "--trajectories",
+                "4000",
+                "--write-trajectories",
+                "--no-charts",
+            ],
+            ".baseline.partial-",
+            "-INT",
+            130,
+        ),
+    ] {
+        let mut args = vec!["run", "scenarios/baseline.toml", "--quiet", "--out"];
+        args.push(out.to_str().unwrap());
+        args.extend(extra);
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_migproj"))
+            .args(&args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Wait until the folder holds a file (the run is well under way).
+        let started = std::time::Instant::now();
+        let hidden = loop {
+            let found = std::fs::read_dir(&out).unwrap().find_map(|e| {
+                let path = e.unwrap().path();
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                (name.starts_with(prefix)
+                    && std::fs::read_dir(&path).is_ok_and(|mut d| d.next().is_some()))
+                .then_some(path)
+            });
+            if let Some(path) = found {
+                break path;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(120),
+                "no {prefix} folder appeared"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        let kill = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(code), "{stderr}");
+        assert!(stderr.contains("interrupted: removed"), "{stderr}");
+        assert!(!hidden.exists(), "{} was left", hidden.display());
+        let left: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".baseline.spill-") || n.starts_with(".baseline.partial-"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+}

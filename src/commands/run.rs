@@ -593,9 +593,8 @@ pub(crate) fn monte_carlo(
                 folder.display()
             );
         }
-        std::fs::create_dir_all(&folder)
+        let spill = crate::simulate::monte_carlo::SpillFolder::create(folder.clone())
             .map_err(|e| Error::environment("cannot create the spill folder", &folder, e))?;
-        let spill = crate::simulate::monte_carlo::SpillFolder(folder.clone());
         let identity = vec![
             ("format".to_string(), crate::shards::FORMAT.to_string()),
             ("seed".to_string(), uncertainty.seed.to_string()),

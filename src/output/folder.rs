@@ -18,6 +18,60 @@ use crate::error::{Error, Result};
 
 static FAILPOINTS_PASSED: AtomicUsize = AtomicUsize::new(0);
 
+/// Folders this process is writing and nobody else will ever use: staging folders before
+/// their swap, spills. SIGINT, SIGTERM and SIGHUP remove them before the process exits (issue
+/// 22 item 31: a run stopped with Ctrl-C left a hidden 190 MB partial folder).
+static TEMPORARY: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Registers a temporary folder (see [`remove_temporaries_on_signal`]).
+pub fn register_temporary(path: &Path) {
+    if let Ok(mut list) = TEMPORARY.lock() {
+        list.push(path.to_path_buf());
+    }
+}
+
+/// Unregisters a temporary folder: it is committed, removed, or about to be swapped in.
+pub fn unregister_temporary(path: &Path) {
+    if let Ok(mut list) = TEMPORARY.lock() {
+        list.retain(|p| p != path);
+    }
+}
+
+/// On SIGINT, SIGTERM or SIGHUP: removes the registered temporary folders, says so, and
+/// exits with 128 + the signal's number (as a shell reports a process killed by it). A
+/// folder being swapped into place is no longer registered, so an interrupted commit leaves
+/// the old or the new outputs whole, as a kill does.
+pub fn remove_temporaries_on_signal() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            let removed: Vec<PathBuf> = match TEMPORARY.lock() {
+                Ok(list) => list.clone(),
+                Err(_) => Vec::new(),
+            };
+            for path in &removed {
+                let _ = fs::remove_dir_all(path);
+            }
+            if !removed.is_empty() {
+                eprintln!(
+                    "interrupted: removed {} unfinished folder{} ({}); nothing else was changed",
+                    removed.len(),
+                    if removed.len() == 1 { "" } else { "s" },
+                    removed
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            std::process::exit(128 + signal);
+        }
+    });
+}
+
 /// Stops the process at the N-th failpoint when `MIGPROJ_FAILPOINT=N` (a testing aid).
 pub fn failpoint(step: &str) {
     let Some(stop_at) = std::env::var("MIGPROJ_FAILPOINT")
@@ -280,6 +334,7 @@ impl OutputFolder {
         failpoint("create staging");
         fs::create_dir_all(&staging)
             .map_err(|e| Error::environment("cannot create the output folder", &staging, e))?;
+        register_temporary(&staging);
         Ok(OutputFolder {
             target,
             staging,
@@ -336,6 +391,9 @@ impl OutputFolder {
 
     /// As `commit`, but the previous outputs (if any) are moved to `backup` instead of deleted.
     pub fn commit_keeping(mut self, backup: Option<&Path>) -> Result<PathBuf> {
+        // From here a signal leaves the staging folder to the next run's clean-up: after the
+        // swap it holds the previous outputs, which --keep keeps.
+        unregister_temporary(&self.staging);
         sync_dir(&self.staging);
         let parent = self.target.parent().unwrap_or(Path::new(".")).to_path_buf();
         let had_target = fs::symlink_metadata(&self.target).is_ok();
@@ -471,6 +529,7 @@ impl Drop for OutputFolder {
     fn drop(&mut self) {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.staging);
+            unregister_temporary(&self.staging);
         }
     }
 }

@@ -257,12 +257,27 @@ pub enum Store {
     },
 }
 
-/// A temporary folder removed when dropped (the spill of a run, MODEL.md section 15).
-pub struct SpillFolder(pub std::path::PathBuf);
+/// A temporary folder removed when dropped (the spill of a run, MODEL.md section 15), and on
+/// SIGINT, SIGTERM or SIGHUP.
+pub struct SpillFolder(std::path::PathBuf);
+
+impl SpillFolder {
+    /// Creates the folder.
+    pub fn create(path: std::path::PathBuf) -> std::io::Result<Self> {
+        std::fs::create_dir_all(&path)?;
+        crate::output::folder::register_temporary(&path);
+        Ok(SpillFolder(path))
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
 
 impl Drop for SpillFolder {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+        crate::output::folder::unregister_temporary(&self.0);
     }
 }
 
