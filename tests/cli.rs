@@ -290,7 +290,7 @@ fn plausibility_warnings_name_the_figure_year_and_bound() {
             && message.contains("times its 2000 figure by")
             && message.contains("(above 1.5)")
             && message.contains("share of world population of migrants reaches")
-            && message.contains("(above 4.0%"),
+            && message.contains("reaches 4.04% in 2031 (above 4.00%"),
         "{message}"
     );
     let out = dir.join("out");
