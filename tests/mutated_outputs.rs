@@ -9,8 +9,7 @@ mod common;
 use common::{assert_success, migproj, run_with_timeout, temp_dir};
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};

@@ -585,7 +585,7 @@ fn an_interrupted_run_leaves_no_partial_folder() {
         let mut args = vec!["run", "scenarios/baseline.toml", "--quiet", "--out"];
         args.push(out.to_str().unwrap());
         args.extend(extra);
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_migproj"))
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_migproj"))
             .args(&args)
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .stderr(std::process::Stdio::piped())
