@@ -2,7 +2,7 @@
 //! trajectory above the world's population, and every World variable's mean stays within a
 //! factor 2 of its median through the end year (revision 2's chi-square scales gave a 2050
 //! World mean of 24.7 billion against a median of 435 million). 1,000 trajectories here;
-//! 5,000 with MIGPROJ_SLOW_TESTS=1 (10,000 until CI passed 30 minutes; `migproj run
+//! 3,000 with MIGPROJ_SLOW_TESTS=1 (10,000, then 5,000, until CI neared 30 minutes; `migproj run
 //! SCENARIO --trajectories 10000` checks any one scenario the same way, as every run does).
 
 use std::path::Path;
@@ -13,7 +13,7 @@ use migproj::simulate::{run_deterministic, variable_names};
 
 fn trajectories() -> usize {
     if std::env::var_os("MIGPROJ_SLOW_TESTS").is_some() {
-        5_000
+        3_000
     } else {
         1_000
     }
@@ -36,7 +36,7 @@ fn shipped_scenarios_have_bounded_tails() {
             continue; // a deterministic scenario
         }
         // The country import (222 countries x 3 origin groups, 900 series) at 200: 1,000 take
-        // 5.5 GB of summaries in memory and two minutes (spilling them is issue 21's).
+        // two minutes and 4 GB of values (a run spills them past --max-memory).
         uncertainty.trajectories = if path.file_stem().is_some_and(|s| s == "countries") {
             200
         } else {
