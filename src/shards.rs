@@ -103,7 +103,7 @@ pub fn write_values(
             .set_key_value_metadata(Some(metadata))
             .build(),
     );
-    let file = File::create(path).map_err(|e| failed(&e))?;
+    let file = crate::output::folder::creating(|| File::create(path)).map_err(|e| failed(&e))?;
     let hashing = HashingWriter {
         inner: BufWriter::with_capacity(1 << 20, file),
         hasher: sha2::Sha256::new(),

@@ -193,7 +193,7 @@ fn mutated_run_and_compare_folders_are_drawn_or_refused() {
         .unwrap();
     let compare_folder = out.join("compare");
     let cases = if std::env::var_os("MIGPROJ_SLOW_TESTS").is_some() {
-        160
+        120
     } else {
         60
     };
@@ -289,7 +289,7 @@ fn mutated_input_tables_are_read_or_refused() {
     assert!(scenario_text.contains("mortality.csv") && scenario_text.contains("schedule.csv"));
     let observed = std::fs::read_to_string(root.join("data/observed-ims2020-world.csv")).unwrap();
     let cases = if std::env::var_os("MIGPROJ_SLOW_TESTS").is_some() {
-        80
+        60
     } else {
         30
     };

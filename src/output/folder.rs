@@ -23,11 +23,23 @@ static FAILPOINTS_PASSED: AtomicUsize = AtomicUsize::new(0);
 /// 22 item 31: a run stopped with Ctrl-C left a hidden 190 MB partial folder).
 static TEMPORARY: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
 
-/// Registers a temporary folder (see [`remove_temporaries_on_signal`]).
-pub fn register_temporary(path: &Path) {
-    if let Ok(mut list) = TEMPORARY.lock() {
+/// Creates a temporary folder and registers it (see [`remove_temporaries_on_signal`]) under
+/// one lock, so that a signal finds it registered as soon as it exists.
+pub fn create_temporary(path: &Path) -> std::io::Result<()> {
+    let mut list = TEMPORARY.lock();
+    fs::create_dir_all(path)?;
+    if let Ok(list) = &mut list {
         list.push(path.to_path_buf());
     }
+    Ok(())
+}
+
+/// Runs `create` (making a file or folder inside a temporary folder) so that a signal's
+/// clean-up never runs beside it: the clean-up holds the same lock while it removes the
+/// folders and exits, so nothing is created in them after they are removed.
+pub fn creating<T>(create: impl FnOnce() -> T) -> T {
+    let _guard = TEMPORARY.lock();
+    create()
 }
 
 /// Unregisters a temporary folder: it is committed, removed, or about to be swapped in.
@@ -48,8 +60,11 @@ pub fn remove_temporaries_on_signal() {
     };
     std::thread::spawn(move || {
         if let Some(signal) = signals.forever().next() {
-            let removed: Vec<PathBuf> = match TEMPORARY.lock() {
-                Ok(list) => list.clone(),
+            // Held until the process exits: no file is created in these folders after this
+            // (see [`creating`]).
+            let list = TEMPORARY.lock();
+            let removed: Vec<PathBuf> = match &list {
+                Ok(list) => list.to_vec(),
                 Err(_) => Vec::new(),
             };
             for path in &removed {
@@ -332,9 +347,8 @@ impl OutputFolder {
         check_replaceable(&target, kind)?;
         let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
         failpoint("create staging");
-        fs::create_dir_all(&staging)
+        create_temporary(&staging)
             .map_err(|e| Error::environment("cannot create the output folder", &staging, e))?;
-        register_temporary(&staging);
         Ok(OutputFolder {
             target,
             staging,
@@ -351,12 +365,13 @@ impl OutputFolder {
     /// Writes one file (a relative path, folders created) into the staging folder.
     pub fn write(&self, relative: &str, bytes: &[u8]) -> Result<()> {
         let path = self.staging.join(relative);
-        if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(|e| Error::environment("cannot create", dir, e))?;
-        }
         failpoint("create file");
-        let mut file =
-            fs::File::create(&path).map_err(|e| Error::environment("cannot write", &path, e))?;
+        let mut file = creating(|| {
+            if let Some(dir) = path.parent() {
+                fs::create_dir_all(dir).map_err(|e| Error::environment("cannot create", dir, e))?;
+            }
+            fs::File::create(&path).map_err(|e| Error::environment("cannot write", &path, e))
+        })?;
         failpoint("write file");
         file.write_all(bytes)
             .map_err(|e| Error::environment("cannot write", &path, e))?;
@@ -374,12 +389,13 @@ impl OutputFolder {
     /// disk); the caller writes and flushes it.
     pub fn create_file(&self, relative: &str) -> Result<(PathBuf, fs::File)> {
         let path = self.staging.join(relative);
-        if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(|e| Error::environment("cannot create", dir, e))?;
-        }
         failpoint("create file");
-        let file =
-            fs::File::create(&path).map_err(|e| Error::environment("cannot write", &path, e))?;
+        let file = creating(|| {
+            if let Some(dir) = path.parent() {
+                fs::create_dir_all(dir).map_err(|e| Error::environment("cannot create", dir, e))?;
+            }
+            fs::File::create(&path).map_err(|e| Error::environment("cannot write", &path, e))
+        })?;
         Ok((path, file))
     }
 

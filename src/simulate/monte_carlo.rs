@@ -264,8 +264,7 @@ pub struct SpillFolder(std::path::PathBuf);
 impl SpillFolder {
     /// Creates the folder.
     pub fn create(path: std::path::PathBuf) -> std::io::Result<Self> {
-        std::fs::create_dir_all(&path)?;
-        crate::output::folder::register_temporary(&path);
+        crate::output::folder::create_temporary(&path)?;
         Ok(SpillFolder(path))
     }
 
