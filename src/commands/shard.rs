@@ -125,8 +125,26 @@ pub fn run_shard(args: &RunArgs, loaded: &LoadedScenario) -> Result<PathBuf> {
         }
         (None, None) => unreachable!("run_shard runs a shard"),
     };
-    let run = project_within(loaded, args.max_memory).map_err(|e| in_scenario(loaded, e))?;
     let names = ShapeNames::of(scenario);
+    // The shard's values must fit the disk it writes them to: refused before any work.
+    let needed = crate::simulate::monte_carlo::summary_memory_bytes(
+        last - first,
+        names.entities.len(),
+        names.variables.len(),
+        names.years.len(),
+    );
+    if let Some(free) = super::run::free_bytes(&args.out) {
+        if needed > u128::from(free) {
+            return refuse(format!(
+                "{}: trajectories {first}..{last} would need {} for their values, more than the {} free on the disk of `{}`; nothing was run",
+                loaded.source.path.display(),
+                human_bytes(needed),
+                human_bytes(u128::from(free)),
+                args.out.display()
+            ));
+        }
+    }
+    let run = project_within(loaded, args.max_memory).map_err(|e| in_scenario(loaded, e))?;
     let shape = super::run::shape_of(&run);
     if shape != names.shape() {
         return Err(Error::Environment(format!(
@@ -473,6 +491,17 @@ pub fn merge(args: &MergeArgs) -> Result<()> {
         )));
     }
     let reference = &manifests[0];
+    let version = reference
+        .json
+        .get("migproj_version")
+        .and_then(|v| v.as_str())
+        .unwrap_or("?");
+    if version != env!("CARGO_PKG_VERSION") {
+        return Err(Error::InputPlain(format!(
+            "error: the shards were written by migproj {version} and this is migproj {}: merge them with the version that wrote them (the results of two engine versions are not the same run); nothing was written",
+            env!("CARGO_PKG_VERSION")
+        )));
+    }
     // The scenario, as it was when the shards ran.
     let scenario_path = match &args.scenario {
         Some(p) => p.clone(),
