@@ -6,57 +6,9 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{assert_success, migproj, migproj_with_env, temp_dir};
-
-/// Every file of a folder, by relative path (run.json without its timings).
-fn files_of(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                let name = path
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                let mut bytes = std::fs::read(&path).unwrap();
-                if name == "run.json" {
-                    let mut json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-                    json["wall_time_seconds"] = serde_json::Value::Null;
-                    json["monte_carlo"]["seconds"] = serde_json::Value::Null;
-                    // The threads the work ran on (a Slurm shard's CPUs) are not a result.
-                    json["monte_carlo"]["threads"] = serde_json::Value::Null;
-                    bytes = serde_json::to_vec_pretty(&json).unwrap();
-                }
-                out.insert(name, bytes);
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
-}
-
-/// Asserts that `found` holds exactly the files of `expected` with the same bytes (a merged
-/// folder has shards.json besides).
-fn assert_same_outputs(expected: &Path, found: &Path, what: &str) {
-    let (a, mut b) = (files_of(expected), files_of(found));
-    b.remove("shards.json");
-    assert_eq!(
-        a.keys().collect::<Vec<_>>(),
-        b.keys().collect::<Vec<_>>(),
-        "{what}: other files"
-    );
-    for (name, bytes) in &a {
-        assert!(bytes == &b[name], "{what}: {name} differs");
-    }
-    assert!(a.contains_key("summary.csv") && a.contains_key("charts/stock.png"));
-}
+use common::{assert_same_run, assert_success, migproj, migproj_with_env, temp_dir};
 
 fn run(args: &[&str]) {
     assert_success(&migproj(args));
@@ -145,7 +97,7 @@ fn one_process_spilled_and_merged_shards_write_the_same_bytes() {
             "{}",
             String::from_utf8_lossy(&output.stderr)
         );
-        assert_same_outputs(&expected, &spilled.join(name), "spilled");
+        assert_same_run(&expected, &spilled.join(name), "spilled");
         // No spill folder is left behind.
         assert_eq!(
             std::fs::read_dir(&spilled).unwrap().count(),
@@ -181,7 +133,7 @@ fn one_process_spilled_and_merged_shards_write_the_same_bytes() {
             let merged = dir.join(format!("merged-{case}"));
             let output = merge(&shard_dirs(&shards), &merged);
             assert_success(&output);
-            assert_same_outputs(&expected, &merged.join(name), &format!("{n} shards"));
+            assert_same_run(&expected, &merged.join(name), &format!("{n} shards"));
         }
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -460,7 +412,7 @@ fn a_shard_stopped_half_way_is_never_complete_and_its_rerun_completes_the_merge(
         let out = dir.join(format!("out-{failpoint}"));
         let output = merge(&given, &out);
         if output.status.success() {
-            assert_same_outputs(&one.join("areas"), &out.join("areas"), "after a late stop");
+            assert_same_run(&one.join("areas"), &out.join("areas"), "after a late stop");
         } else {
             assert_eq!(output.status.code(), Some(2));
             assert!(!out.join("areas").exists());
@@ -471,7 +423,7 @@ fn a_shard_stopped_half_way_is_never_complete_and_its_rerun_completes_the_merge(
     let out = dir.join("out");
     let output = merge(&shard_dirs(&shards), &out);
     assert_success(&output);
-    assert_same_outputs(&one.join("areas"), &out.join("areas"), "after the rerun");
+    assert_same_run(&one.join("areas"), &out.join("areas"), "after the rerun");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

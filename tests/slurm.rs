@@ -9,56 +9,9 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::Command;
 
-use common::{assert_success, migproj, temp_dir};
-
-fn files_of(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                let name = path
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                let mut bytes = std::fs::read(&path).unwrap();
-                if name == "run.json" {
-                    let mut json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-                    json["wall_time_seconds"] = serde_json::Value::Null;
-                    json["monte_carlo"]["seconds"] = serde_json::Value::Null;
-                    // The threads the work ran on (a Slurm shard's CPUs) are not a result.
-                    json["monte_carlo"]["threads"] = serde_json::Value::Null;
-                    bytes = serde_json::to_vec_pretty(&json).unwrap();
-                }
-                if name != "shards.json" {
-                    out.insert(name, bytes);
-                }
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
-}
-
-fn assert_same(expected: &Path, found: &Path, what: &str) {
-    let (a, b) = (files_of(expected), files_of(found));
-    assert_eq!(
-        a.keys().collect::<Vec<_>>(),
-        b.keys().collect::<Vec<_>>(),
-        "{what}"
-    );
-    for (name, bytes) in &a {
-        assert!(bytes == &b[name], "{what}: {name} differs");
-    }
-    assert!(a.contains_key("summary.csv") && a.contains_key("charts/stock.png"));
-}
+use common::{assert_same_run, assert_success, migproj, temp_dir};
 
 /// `sbatch --wait ARGS` with `env` added; returns whether the job succeeded.
 fn sbatch_wait(args: &[&str], env: &[(&str, &str)]) -> bool {
@@ -124,7 +77,7 @@ fn a_job_array_of_shards_and_its_merge_job_equal_the_one_process_run() {
         "--wait",
     ]);
     assert_success(&output);
-    assert_same(
+    assert_same_run(
         &one.join("areas"),
         &out.join("areas"),
         "4 shards through Slurm",
@@ -157,7 +110,7 @@ fn a_job_array_of_shards_and_its_merge_job_equal_the_one_process_run() {
     // Run shard 3 again, then the merge: the same bytes as the one-process run.
     assert!(sbatch_wait(&["--array=3", shards.to_str().unwrap()], &[]));
     assert!(sbatch_wait(&[merge.to_str().unwrap()], &[]));
-    assert_same(
+    assert_same_run(
         &one.join("areas"),
         &out.join("areas"),
         "after the rerun of shard 3",

@@ -85,3 +85,56 @@ pub fn run_with_timeout(args: &[&str], limit: std::time::Duration) -> (Option<i3
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+/// Every file of a run folder by relative path, with run.json's timings and threads (which
+/// differ between one process, a spill and merged shards: MODEL.md section 15) left out, and
+/// without a merge's shards.json.
+pub fn run_files(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(
+        root: &std::path::Path,
+        dir: &std::path::Path,
+        out: &mut std::collections::BTreeMap<String, Vec<u8>>,
+    ) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let name = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                let mut bytes = std::fs::read(&path).unwrap();
+                if name == "run.json" {
+                    let mut json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+                    json["wall_time_seconds"] = serde_json::Value::Null;
+                    json["monte_carlo"]["seconds"] = serde_json::Value::Null;
+                    // The threads the work ran on (a Slurm shard's CPUs) are not a result.
+                    json["monte_carlo"]["threads"] = serde_json::Value::Null;
+                    bytes = serde_json::to_vec_pretty(&json).unwrap();
+                }
+                if name != "shards.json" {
+                    out.insert(name, bytes);
+                }
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// Asserts that two run folders hold the same files with the same bytes ([`run_files`]).
+pub fn assert_same_run(expected: &std::path::Path, found: &std::path::Path, what: &str) {
+    let (a, b) = (run_files(expected), run_files(found));
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "{what}: other files"
+    );
+    for (name, bytes) in &a {
+        assert!(bytes == &b[name], "{what}: {name} differs");
+    }
+    assert!(a.contains_key("summary.csv") && a.contains_key("charts/stock.png"));
+}

@@ -51,27 +51,43 @@ pub(crate) fn remittances_chart(tables: &RunTables) -> Chart {
     // A logarithmic axis (issue 22 item 8): the 97.5% tail of the amount's random walk runs
     // to ten times the median by 2050, which on a linear axis squashed 1990-2030 and the aid
     // line to the floor; on a log axis equal ratios are equal heights.
-    let low = smallest_positive(&layers);
-    let low = if low.is_finite() { low * 0.7 } else { 1e-3 };
-    let top = (max.max(marker_max) * 1.3).max(low * 10.0);
+    let range = log_range(&layers, max.max(marker_max));
     Chart {
         file_stem: "remittances".into(),
         title: "Remittances received at origin".into(),
         subtitle: subtitle(tables, "after transfer costs, current US dollars"),
         footer: footer(tables),
         columns: 1,
-        panels: vec![Panel {
-            title: None,
-            x_range: x_range(tables),
-            y_range: (low, top),
-            x_desc: "year (mid-year)".into(),
-            y_desc: format!("{}, log scale", unit.words),
-            x_ticks: Ticks::Year,
-            y_ticks: Ticks::Significant,
-            y_log: true,
-            layers,
-        }],
+        panels: vec![dollars_log_panel(tables, unit, layers, range)],
         legend,
+    }
+}
+
+/// The range of a logarithmic axis of dollars: from 0.7 x the smallest positive figure drawn
+/// to 1.3 x the largest, at least a decade.
+fn log_range(layers: &[Layer], max: f64) -> (f64, f64) {
+    let low = smallest_positive(layers);
+    let low = if low.is_finite() { low * 0.7 } else { 1e-3 };
+    (low, (max * 1.3).max(low * 10.0))
+}
+
+/// A panel of dollars by year on a logarithmic axis over `range`.
+fn dollars_log_panel(
+    tables: &RunTables,
+    unit: Unit,
+    layers: Vec<Layer>,
+    range: (f64, f64),
+) -> Panel {
+    Panel {
+        title: None,
+        x_range: x_range(tables),
+        y_range: range,
+        x_desc: "year (mid-year)".into(),
+        y_desc: format!("{}, log scale", unit.words),
+        x_ticks: Ticks::Year,
+        y_ticks: Ticks::Significant,
+        y_log: true,
+        layers,
     }
 }
 
@@ -177,9 +193,7 @@ pub(crate) fn origin_charts(tables: &RunTables) -> Vec<Chart> {
             .map(|t| tables.years[t]);
         // A logarithmic axis: receipts grow by orders of magnitude over the horizon, and the
         // crossing in the calibration period must stay visible.
-        let low = smallest_positive(&layers);
-        let low = if low.is_finite() { low * 0.7 } else { 1e-3 };
-        let top = (max * 1.3).max(low * 10.0);
+        let (low, top) = log_range(&layers, max);
         if let Some(year) = crossing {
             layers.push(Layer::Line {
                 points: vec![(f64::from(year), low), (f64::from(year), top)],
@@ -209,17 +223,7 @@ pub(crate) fn origin_charts(tables: &RunTables) -> Vec<Chart> {
             subtitle: subtitle(tables, "received after transfer costs, current US dollars"),
             footer: footer(tables),
             columns: 1,
-            panels: vec![Panel {
-                title: None,
-                x_range: x_range(tables),
-                y_range: (low, top),
-                x_desc: "year (mid-year)".into(),
-                y_desc: format!("{}, log scale", unit.words),
-                x_ticks: Ticks::Year,
-                y_ticks: Ticks::Significant,
-                y_log: true,
-                layers,
-            }],
+            panels: vec![dollars_log_panel(tables, unit, layers, (low, top))],
             legend,
         });
     }
