@@ -520,6 +520,66 @@ pub(crate) fn block_trajectories(
     ((room / per.max(1)) as usize).max(threads * batch)
 }
 
+/// What [`write_blocks`] computes and how it labels the files.
+pub(crate) struct BlockRun<'a> {
+    pub scenario: &'a Scenario,
+    pub run: &'a DeterministicRun,
+    pub uncertainty: &'a Uncertainty,
+    pub engine: Engine,
+    pub identity: &'a [(String, String)],
+    pub years: &'a [i32],
+}
+
+/// Computes trajectories `range` in blocks of `block` on `pool`, checks each block against the
+/// world's population as it is computed (MODEL.md section 9) and writes it as a values file
+/// at `path_of(file name)` (a spill's, or a shard's: MODEL.md section 15); returns the files'
+/// records, or the population bound's error.
+pub(crate) fn write_blocks(
+    job: &BlockRun<'_>,
+    range: std::ops::Range<usize>,
+    block: usize,
+    pool: &rayon::ThreadPool,
+    tick: &(dyn Fn() + Sync),
+    path_of: &(dyn Fn(&str) -> std::path::PathBuf + Sync),
+) -> Result<Vec<crate::shards::FileRecord>> {
+    let world_population = &job.run.rates.world_population;
+    let mut above = AboveWorld::new(shape_of(job.run).entities);
+    let mut records = Vec::new();
+    pool.install(|| {
+        crate::simulate::monte_carlo::run_range_in_blocks(
+            job.run,
+            job.uncertainty,
+            range,
+            block,
+            tick,
+            job.engine,
+            |first, values| {
+                let values = above.add(values, world_population)?;
+                let last = first + values.len_of(ndarray::Axis(0));
+                let path = path_of(&format!("values-{first:09}-{last:09}.parquet"));
+                records.push(crate::shards::write_values(
+                    &path,
+                    values.view(),
+                    first,
+                    job.years,
+                    crate::shards::file_metadata(job.identity, first, last),
+                )?);
+                Ok(())
+            },
+        )
+    })?;
+    let above = above.entities();
+    if !above.is_empty() {
+        return Err(above_world_error(
+            job.scenario,
+            job.run,
+            &above,
+            job.uncertainty.trajectories,
+        ));
+    }
+    Ok(records)
+}
+
 /// Runs the Monte Carlo of a scenario (with the command line's overrides): in memory when its
 /// values fit in `--max-memory`, else spilled to values files beside the output and read back
 /// (MODEL.md section 15); or, for `merge`, reads the shards' values.
@@ -604,40 +664,21 @@ pub(crate) fn monte_carlo(
             ),
         ];
         let years: Vec<i32> = scenario.years().collect();
-        let mut above = AboveWorld::new(shape.entities);
-        let mut records = Vec::new();
-        pool.install(|| {
-            crate::simulate::monte_carlo::run_range_in_blocks(
-                run,
-                &uncertainty,
-                0..uncertainty.trajectories,
-                block,
-                &tick,
-                engine,
-                |first, values| {
-                    let values = above.add(values, &run.rates.world_population)?;
-                    let last = first + values.len_of(ndarray::Axis(0));
-                    let path = folder.join(format!("values-{first:09}-{last:09}.parquet"));
-                    records.push(crate::shards::write_values(
-                        &path,
-                        values.view(),
-                        first,
-                        &years,
-                        crate::shards::file_metadata(&identity, first, last),
-                    )?);
-                    Ok(())
-                },
-            )
-        })?;
-        let above = above.entities();
-        if !above.is_empty() {
-            return Err(above_world_error(
+        let records = write_blocks(
+            &BlockRun {
                 scenario,
                 run,
-                &above,
-                uncertainty.trajectories,
-            ));
-        }
+                uncertainty: &uncertainty,
+                engine,
+                identity: &identity,
+                years: &years,
+            },
+            0..uncertainty.trajectories,
+            block,
+            &pool,
+            &tick,
+            &|file| folder.join(file),
+        )?;
         let files = records
             .iter()
             .map(|r| {

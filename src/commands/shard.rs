@@ -169,38 +169,26 @@ pub fn run_shard(args: &RunArgs, loaded: &LoadedScenario) -> Result<PathBuf> {
         }
     };
     let computing = Instant::now();
-    let mut above = super::run::AboveWorld::new(shape.entities);
-    let mut records: Vec<FileRecord> = Vec::new();
-    pool.install(|| {
-        crate::simulate::monte_carlo::run_range_in_blocks(
-            &run,
-            &uncertainty,
-            first..last,
-            block,
-            &tick,
+    let records = super::run::write_blocks(
+        &super::run::BlockRun {
+            scenario,
+            run: &run,
+            uncertainty: &uncertainty,
             engine,
-            |from, values| {
-                let values = above.add(values, &run.rates.world_population)?;
-                let to = from + values.len_of(ndarray::Axis(0));
-                let file = format!("values-{from:09}-{to:09}.parquet");
-                crate::output::folder::failpoint("shard values");
-                records.push(crate::shards::write_values(
-                    &folder.staging_path(&file),
-                    values.view(),
-                    from,
-                    &names.years,
-                    crate::shards::file_metadata(&identity, from, to),
-                )?);
-                Ok(())
-            },
-        )
-    })?;
+            identity: &identity,
+            years: &names.years,
+        },
+        first..last,
+        block,
+        &pool,
+        &tick,
+        &|file| {
+            crate::output::folder::failpoint("shard values");
+            folder.staging_path(file)
+        },
+    )?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
-    }
-    let above = above.entities();
-    if !above.is_empty() {
-        return Err(super::run::above_world_error(scenario, &run, &above, total));
     }
     let seconds = computing.elapsed().as_secs_f64();
     let mut manifest = serde_json::json!({
