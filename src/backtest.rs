@@ -236,7 +236,7 @@ pub fn backtest(
                 observations.push((
                     usize::MAX,
                     Observation {
-                        region: "World".into(),
+                        region: scenario.total.clone(),
                         year,
                         variable: "stock".into(),
                         value: world,
@@ -265,7 +265,7 @@ pub fn backtest(
                     .map(|(_, o)| o.clone())
                     .collect();
                 let entity_of = |o: &Observation| -> usize {
-                    if o.region == "World" && level == "world" {
+                    if o.region == scenario.total && level == "world" {
                         world_entity
                     } else {
                         scenario

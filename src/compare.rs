@@ -325,9 +325,9 @@ pub fn differences_csv(rows: &[Difference]) -> Result<Vec<u8>> {
             "region",
             "origin",
             "level",
+            "year",
             "variable",
             "unit",
-            "year",
             "method",
             "p2_5",
             "p10",
@@ -361,9 +361,9 @@ pub fn differences_csv(rows: &[Difference]) -> Result<Vec<u8>> {
             d.region.clone(),
             d.origin.clone(),
             d.level.to_string(),
+            d.year.to_string(),
             d.variable.clone(),
             crate::output::unit_of(&d.variable).to_string(),
-            d.year.to_string(),
             d.method.label().to_string(),
         ];
         row.extend(d.difference.iter().map(|x| cell(*x, false)));
@@ -375,23 +375,109 @@ pub fn differences_csv(rows: &[Difference]) -> Result<Vec<u8>> {
     csv.into_bytes()
 }
 
+/// The differences a reader is shown: the total's (World's) stock, remittances received and
+/// transfer costs in `years`, every variant.
+pub fn shown<'a>(rows: &'a [Difference], years: &[i32], world: &str) -> Vec<&'a Difference> {
+    rows.iter()
+        .filter(|d| {
+            d.region == world
+                && d.origin == crate::scenario::ALL_ORIGINS
+                && years.contains(&d.year)
+                && (d.variable == "stock"
+                    || d.variable == "remittances_received"
+                    || d.variable == "fees")
+        })
+        .collect()
+}
+
+/// Whether a difference is exactly none in every quantile (a cost-only variant's stock): it
+/// is said once in words, not listed as "+0.00 million" (issue 22 item 13).
+pub fn is_none(d: &Difference) -> bool {
+    d.difference.iter().all(|x| *x == 0.0 || x.is_nan()) && d.difference[2] == 0.0
+}
+
+/// `(scale, what)` of a difference's variable in words.
+fn scale_of(variable: &str) -> (f64, &'static str) {
+    match variable {
+        "stock" => (1e6, "million migrants"),
+        "fees" => (1e9, "billion US$ paid in transfer costs"),
+        _ => (1e9, "billion US$ received"),
+    }
+}
+
+/// The cells of a difference as differences.md and the report tabulate it: variant, against,
+/// year, figure (with its unit), median difference, 80% and 95% intervals, relative median.
+pub fn difference_cells(d: &Difference) -> Vec<String> {
+    let (scale, unit) = scale_of(&d.variable);
+    let interval = |a: usize, b: usize| {
+        if d.method == Method::Paired {
+            format!(
+                "{:+.2} to {:+.2}",
+                d.difference[a] / scale,
+                d.difference[b] / scale
+            )
+        } else {
+            format!("none ({})", d.method.label())
+        }
+    };
+    vec![
+        d.scenario.clone(),
+        d.reference.clone(),
+        d.year.to_string(),
+        unit.to_string(),
+        format!("{:+.2}", d.difference[2] / scale),
+        interval(1, 3),
+        interval(0, 4),
+        format!("{:+.1}%", 100.0 * d.relative[2]),
+    ]
+}
+
+/// The header of [`difference_cells`].
+pub const DIFFERENCE_HEADER: [&str; 8] = [
+    "variant",
+    "against",
+    "year",
+    "figure",
+    "median difference",
+    "80% interval",
+    "95% interval",
+    "relative (median)",
+];
+
+/// The variants whose every shown difference of a variable is none, in words: "remittance-cost
+/// against baseline: no difference in the stock of migrants".
+pub fn no_difference_notes(shown: &[&Difference]) -> Vec<String> {
+    let mut notes: Vec<String> = Vec::new();
+    for d in shown {
+        let same: Vec<&&Difference> = shown
+            .iter()
+            .filter(|e| e.scenario == d.scenario && e.variable == d.variable)
+            .collect();
+        if same.iter().all(|e| is_none(e)) {
+            let what = match d.variable.as_str() {
+                "stock" => "the stock of migrants",
+                "fees" => "transfer costs",
+                _ => "remittances received",
+            };
+            let note = format!(
+                "{} against {}: no difference in {what} (every year shown, every trajectory)",
+                d.scenario, d.reference
+            );
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
+        }
+    }
+    notes
+}
+
 /// The World differences of stock and remittances received in `years`, in words, for the
-/// terminal and the report.
+/// terminal: one line per variant, variable and year.
 pub fn differences_text(rows: &[Difference], years: &[i32], world: &str) -> String {
     let mut out = String::new();
-    for d in rows.iter().filter(|d| {
-        d.region == world
-            && d.origin == crate::scenario::ALL_ORIGINS
-            && years.contains(&d.year)
-            && (d.variable == "stock"
-                || d.variable == "remittances_received"
-                || d.variable == "fees")
-    }) {
-        let (scale, unit) = match d.variable.as_str() {
-            "stock" => (1e6, "million migrants"),
-            "fees" => (1e9, "billion US$ paid in transfer costs"),
-            _ => (1e9, "billion US$ received"),
-        };
+    let shown = shown(rows, years, world);
+    for d in shown.iter().filter(|d| !is_none(d)) {
+        let (scale, unit) = scale_of(&d.variable);
         let interval = if d.method == Method::Paired {
             format!(
                 " (80%: {:+.1} to {:+.1}; 95%: {:+.1} to {:+.1})",
@@ -408,18 +494,169 @@ pub fn differences_text(rows: &[Difference], years: &[i32], world: &str) -> Stri
         };
         out.push_str(&format!(
             "{} against {}, {} {}: {:+.2} {unit}{interval}, {:+.1}%\n",
-            d.scenario,
-            d.reference,
-            d.region,
+            crate::output::without_controls(&d.scenario),
+            crate::output::without_controls(&d.reference),
+            crate::output::without_controls(&d.region),
             d.year,
             d.difference[2] / scale,
             100.0 * d.relative[2]
         ));
     }
+    for note in no_difference_notes(&shown) {
+        out.push_str(&crate::output::without_controls(&note));
+        out.push('\n');
+    }
     out
 }
 
-fn footer(runs: &[Compared]) -> String {
+/// differences.md: the shown differences as a Markdown table (every name escaped: a folder
+/// name cannot inject HTML or links, issue 22 item 24), the variables a variant leaves as
+/// they were said once in words.
+pub fn differences_md(rows: &[Difference], years: &[i32], world: &str) -> String {
+    use crate::output::md_text as md;
+    let shown = shown(rows, years, world);
+    let mut out = format!(
+        "# Differences\n\nEach variant against the scenario it varies, {}: the median of the difference with its 80% and 95% intervals (paired: trajectory by trajectory, the same random draws in both runs). Every region, origin group and year is in differences.csv.\n\n",
+        md(world)
+    );
+    let listed: Vec<&&Difference> = shown.iter().filter(|d| !is_none(d)).collect();
+    if shown.is_empty() {
+        out.push_str("No variant among the compared runs.\n");
+        return out;
+    }
+    if !listed.is_empty() {
+        out.push_str(&format!(
+            "| {} |\n|{}\n",
+            DIFFERENCE_HEADER.join(" | "),
+            "---|".repeat(DIFFERENCE_HEADER.len())
+        ));
+        for d in listed {
+            let cells: Vec<String> = difference_cells(d).iter().map(|c| md(c)).collect();
+            out.push_str(&format!("| {} |\n", cells.join(" | ")));
+        }
+        out.push('\n');
+    }
+    for note in no_difference_notes(&shown) {
+        out.push_str(&format!("- {}\n", md(&note)));
+    }
+    out
+}
+
+/// Reads differences.csv back (the report's source for a compare folder), by column name.
+pub fn read_differences(path: &std::path::Path) -> Result<Vec<Difference>> {
+    let bytes = crate::scenario::read_input_file(path, "differences table")?;
+    let mut reader = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
+    let bad = |why: String| {
+        crate::error::Error::InputPlain(format!(
+            "error: {}: {why}; rerun `migproj compare`",
+            path.display()
+        ))
+    };
+    let header = reader
+        .headers()
+        .map_err(|e| bad(format!("cannot read the header: {e}")))?
+        .clone();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| bad(format!("no `{name}` column")))
+    };
+    let names = [
+        "scenario",
+        "reference",
+        "region",
+        "origin",
+        "level",
+        "year",
+        "variable",
+        "method",
+        "p2_5",
+        "p10",
+        "p50",
+        "p90",
+        "p97_5",
+        "relative_p2_5",
+        "relative_p10",
+        "relative_p50",
+        "relative_p90",
+        "relative_p97_5",
+        "data_revision",
+        "reference_data_revision",
+    ];
+    let columns: Vec<usize> = names.iter().map(|n| col(n)).collect::<Result<_>>()?;
+    let mut out = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| bad(format!("row {}: {e}", i + 2)))?;
+        let field = |k: usize| record.get(columns[k]).unwrap_or("");
+        let number = |k: usize| -> Result<f64> {
+            let text = field(k);
+            if text.is_empty() {
+                return Ok(f64::NAN);
+            }
+            text.parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| {
+                    bad(format!(
+                        "line {}: `{}` is not a number: {text:?}",
+                        i + 2,
+                        names[k]
+                    ))
+                })
+        };
+        let level = match field(4) {
+            "world" => "world",
+            "area" => "area",
+            "region" => "region",
+            "origin" => "origin",
+            _ => "region",
+        };
+        let method = match field(7) {
+            "paired" => Method::Paired,
+            "unpaired" => Method::Unpaired,
+            "deterministic" => Method::Deterministic,
+            other => return Err(bad(format!("line {}: unknown method {other:?}", i + 2))),
+        };
+        let year: i32 = field(5).parse().map_err(|_| {
+            bad(format!(
+                "line {}: `year` is not a year: {:?}",
+                i + 2,
+                field(5)
+            ))
+        })?;
+        out.push(Difference {
+            scenario: field(0).to_string(),
+            reference: field(1).to_string(),
+            region: field(2).to_string(),
+            origin: field(3).to_string(),
+            level,
+            variable: field(6).to_string(),
+            year,
+            method,
+            difference: [
+                number(8)?,
+                number(9)?,
+                number(10)?,
+                number(11)?,
+                number(12)?,
+            ],
+            relative: [
+                number(13)?,
+                number(14)?,
+                number(15)?,
+                number(16)?,
+                number(17)?,
+            ],
+            data_revision: field(18).to_string(),
+            reference_data_revision: field(19).to_string(),
+        });
+    }
+    Ok(out)
+}
+
+fn footer<'a>(runs: impl IntoIterator<Item = &'a Compared>) -> String {
+    let runs: Vec<&Compared> = runs.into_iter().collect();
     let mut revisions: Vec<String> = runs
         .iter()
         .map(|r| r.tables.meta.data_revision.clone())
@@ -580,6 +817,9 @@ pub fn compare_charts(runs: &[Compared]) -> Vec<Chart> {
 /// The paired differences of World stock and remittances received, one chart per variant
 /// (`difference_NAME`): fan and median of the difference, and the zero line, from the year
 /// before the two runs first differ.
+/// Origin groups drawn on a difference chart (two panels each, after the total's two).
+const MAX_GROUP_PANELS: usize = 3;
+
 pub fn difference_charts(runs: &[Compared], rows: &[Difference]) -> Vec<Chart> {
     let mut charts = Vec::new();
     for run in runs.iter().filter(|r| r.reference.is_some()) {
@@ -590,11 +830,7 @@ pub fn difference_charts(runs: &[Compared], rows: &[Difference]) -> Vec<Chart> {
             .unwrap_or_default();
         let mine: Vec<&Difference> = rows
             .iter()
-            .filter(|d| {
-                d.scenario == run.name
-                    && d.region == world
-                    && d.origin == crate::scenario::ALL_ORIGINS
-            })
+            .filter(|d| d.scenario == run.name && d.region == world)
             .collect();
         let first_year = mine
             .iter()
@@ -609,20 +845,60 @@ pub fn difference_charts(runs: &[Compared], rows: &[Difference]) -> Vec<Chart> {
         };
         let mut panels = Vec::new();
         let mut paired = true;
-        for (variable, divisor, unit, words) in [
-            ("stock", 1e6, "millions of persons", "Migrant stock"),
+        // The total's stock and receipts, then each origin group's (issue 22 item 9: only
+        // World was drawn); a panel whose differences are all none is left out and said in
+        // the subtitle (a cost-only variant drew a whole panel of zero stock differences).
+        let mut groups: Vec<&str> = mine
+            .iter()
+            .map(|d| d.origin.as_str())
+            .filter(|o| *o != crate::scenario::ALL_ORIGINS)
+            .collect();
+        groups.dedup();
+        groups.sort();
+        groups.dedup();
+        let mut specs: Vec<(&str, &str, f64, &str, String)> = vec![
             (
+                crate::scenario::ALL_ORIGINS,
+                "stock",
+                1e6,
+                "millions of persons",
+                "Migrant stock".to_string(),
+            ),
+            (
+                crate::scenario::ALL_ORIGINS,
                 "remittances_received",
                 1e9,
                 "billions of current US dollars",
-                "Remittances received",
+                "Remittances received".to_string(),
             ),
-        ] {
+        ];
+        for group in groups.iter().take(MAX_GROUP_PANELS) {
+            specs.push((
+                group,
+                "stock",
+                1e6,
+                "millions of persons",
+                format!("Migrants from {group}"),
+            ));
+            specs.push((
+                group,
+                "remittances_received",
+                1e9,
+                "billions of current US dollars",
+                format!("Remittances received by {group}"),
+            ));
+        }
+        let mut unchanged: Vec<String> = Vec::new();
+        for (origin, variable, divisor, unit, words) in specs {
             let shown: Vec<&&Difference> = mine
                 .iter()
-                .filter(|d| d.variable == variable && d.year >= first_year)
+                .filter(|d| d.origin == origin && d.variable == variable && d.year >= first_year)
                 .collect();
             if shown.is_empty() {
+                continue;
+            }
+            if shown.iter().all(|d| is_none(d)) {
+                unchanged.push(words.to_lowercase());
                 continue;
             }
             paired &= shown[0].method == Method::Paired;
@@ -670,7 +946,7 @@ pub fn difference_charts(runs: &[Compared], rows: &[Difference]) -> Vec<Chart> {
             };
             let pad = (hi - lo) * 0.08;
             panels.push(Panel {
-                title: Some(words.to_string()),
+                title: Some(format!("{words} ({unit})")),
                 x_range: (x0, x1),
                 y_range: (lo - pad, hi + pad),
                 x_desc: "year (mid-year)".into(),
@@ -708,16 +984,29 @@ pub fn difference_charts(runs: &[Compared], rows: &[Difference]) -> Vec<Chart> {
                 },
             });
         }
+        if panels.is_empty() {
+            continue;
+        }
+        let mut subtitle: String = if paired {
+            "Paired differences: trajectory by trajectory, the same random draws in both runs"
+                .into()
+        } else {
+            "The runs drew different random numbers: their medians are differenced".into()
+        };
+        if !unchanged.is_empty() {
+            subtitle += &format!("; no difference in {}", unchanged.join(", "));
+        }
+        // The footer cites the two runs drawn, not every run of the comparison.
+        let pair = runs
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| r.name == run.name || Some(*i) == run.reference)
+            .map(|(_, r)| r);
         charts.push(Chart {
             file_stem: format!("difference_{}", run.name),
-            title: format!("{} minus {reference}: World", run.name),
-            subtitle: if paired {
-                "Paired differences: trajectory by trajectory, the same random draws in both runs"
-                    .into()
-            } else {
-                "The runs drew different random numbers: their medians are differenced".into()
-            },
-            footer: footer(runs),
+            title: format!("{} minus {reference}: {world}", run.name),
+            subtitle,
+            footer: footer(pair),
             columns: 2,
             panels,
             legend,

@@ -90,6 +90,9 @@ pub struct GroupScore {
     pub score: Score,
 }
 
+/// The longest `source` an observation may cite (characters).
+pub const MAX_SOURCE_CHARS: usize = 500;
+
 /// What an observations file may refer to.
 pub struct Known<'a> {
     pub regions: &'a [String],
@@ -107,6 +110,8 @@ pub fn read_observations(file: &SourceFile, known: &Known<'_>) -> Result<Vec<Obs
     expect_header(&rows, &["region", "year", "variable", "value", "source"]).map_err(located)?;
     let mut observations = Vec::new();
     let mut problems = Vec::new();
+    let mut seen: std::collections::HashMap<(String, i32, String), usize> =
+        std::collections::HashMap::new();
     for row in rows.iter().skip(1) {
         if row.fields.len() != 5 {
             problems.push(Diagnostic::at(
@@ -119,13 +124,32 @@ pub fn read_observations(file: &SourceFile, known: &Known<'_>) -> Result<Vec<Obs
             continue;
         }
         let f = &row.fields;
-        let region = f[0].text.trim().to_string();
-        if !known.regions.contains(&region) {
+        // ASCII spaces around a field are CSV habit; any other invisible character (a
+        // non-breaking space, a control character) would make a look-alike of a region's
+        // name, so it is refused, not matched (issue 22 item 32).
+        let region = f[0].text.trim_matches(' ').to_string();
+        if let Some(c) = region
+            .chars()
+            .find(|c| c.is_control() || (c.is_whitespace() && *c != ' '))
+        {
             problems.push(Diagnostic::at(
                 f[0].span.clone(),
                 format!(
-                    "no region \"{region}\" in the projection (regions: {})",
-                    known.regions.join(", ")
+                    "the region name holds an invisible character (U+{:04X}): write the name as the projection does",
+                    c as u32
+                ),
+            ));
+        } else if !known.regions.contains(&region) {
+            let candidates: Vec<&str> = known.regions.iter().map(String::as_str).collect();
+            let hint = crate::error::suggest_index(&region, &candidates)
+                .map(|i| format!("; did you mean \"{}\"?", candidates[i]))
+                .unwrap_or_default();
+            problems.push(Diagnostic::at(
+                f[0].span.clone(),
+                format!(
+                    "no region \"{}\" in the projection{hint} (regions: {})",
+                    crate::error::clip(&region, 60),
+                    crate::error::clip(&known.regions.join(", "), 300)
                 ),
             ));
         }
@@ -182,13 +206,46 @@ pub fn read_observations(file: &SourceFile, known: &Known<'_>) -> Result<Vec<Obs
                 None
             }
         };
-        if let (Some(year), Some(value)) = (year, value) {
+        let source = f[4].text.trim().to_string();
+        let source_ok = if source.chars().any(char::is_control) {
+            problems.push(Diagnostic::at(
+                f[4].span.clone(),
+                "`source` holds a control character: cite the source in plain text",
+            ));
+            false
+        } else if source.chars().count() > MAX_SOURCE_CHARS {
+            problems.push(Diagnostic::at(
+                f[4].span.clone(),
+                format!(
+                    "`source` is {} characters long: a citation of at most {MAX_SOURCE_CHARS} is expected",
+                    source.chars().count()
+                ),
+            ));
+            false
+        } else {
+            true
+        };
+        if let (Some(year), Some(value), true) = (year, value, source_ok) {
+            // One observation per region, year and variable: a second would be scored twice.
+            if let Some(first) = seen.get(&(region.clone(), year, variable.clone())) {
+                problems.push(Diagnostic::at(
+                    row.span.clone(),
+                    format!(
+                        "{region} {year} {variable} is observed twice (first on line {first}): give one observation per region, year and variable"
+                    ),
+                ));
+                continue;
+            }
+            seen.insert(
+                (region.clone(), year, variable.clone()),
+                file.text[..row.span.start].matches('\n').count() + 1,
+            );
             observations.push(Observation {
                 region,
                 year,
                 variable,
                 value,
-                source: f[4].text.trim().to_string(),
+                source,
             });
         }
     }
@@ -379,6 +436,7 @@ pub fn scores_csv(scenario: &Scenario, groups: &[GroupScore]) -> Result<Vec<u8>>
 pub fn hindcast_csv(scenario: &Scenario, scored: &[Scored]) -> Result<Vec<u8>> {
     let header = [
         "region",
+        "origin",
         "level",
         "year",
         "variable",
@@ -405,6 +463,8 @@ pub fn hindcast_csv(scenario: &Scenario, scored: &[Scored]) -> Result<Vec<u8>> {
         let (o, q) = (&s.observation, &s.quantiles);
         csv.row(&[
             o.region.clone(),
+            // Observations are of every origin (the observed file has no origin column).
+            crate::scenario::ALL_ORIGINS.to_string(),
             crate::output::tables::level_of_region(
                 scenario,
                 &o.region,

@@ -1070,8 +1070,16 @@ pub fn import_scenario(
         ),
         _ => format!("Migrant stocks of {} regions, IMS 2020", regions.len()),
     };
+    // A list of destinations does not cover the world: its sum is named, not "World"
+    // (issue 22 item 4). With one destination that region is the total.
+    let total = match &settings.destinations {
+        Destinations::List(_) if regions.len() > 1 => {
+            "# The listed destinations do not cover the world: their sum is named here, not \"World\".\ntotal = \"Selected destinations\"\n"
+        }
+        _ => "",
+    };
     text += &format!(
-        "\n[scenario]\nname = {}\ntitle = {}\nbase_year = {y0}\ncalibration_year = {y1}\nend_year = {}\n\
+        "\n[scenario]\nname = {}\ntitle = {}\n{total}base_year = {y0}\ncalibration_year = {y1}\nend_year = {}\n\
          data_revision = {}\n\n\
          [world_population]   # IMS 2020 'Table 2', WORLD ({} and {})\npoints = {{ {y0} = {}, {y1} = {} }}\n\n",
         toml_string(&settings.name),

@@ -28,6 +28,8 @@ use crate::simulate::{entity_names, DeterministicRun};
 pub struct Warning {
     pub check: &'static str,
     pub region: String,
+    /// The origin group of the figure (`All` for every origin).
+    pub origin: String,
     pub year: i32,
     /// The figure, in words: "median stock", "97.5% bound of the share of world population".
     pub figure: String,
@@ -40,6 +42,10 @@ pub struct Warning {
 /// was about 1,400 (IMS, WDI), and surveys put a remitting migrant's transfers at a few
 /// thousand dollars a year.
 const AMOUNT_PER_REMITTER: f64 = 20_000.0;
+
+/// Below this share of world population, regions summed as "World" hardly cover the world
+/// (UN DESA's estimates: 2.2% in 1970, the lowest since 1960; 2.9% in 1990).
+const WORLD_SHARE_FLOOR: f64 = 0.015;
 
 const STOCK: usize = 0;
 const RECEIVED: usize = 5;
@@ -108,6 +114,11 @@ pub fn warnings(
                 out.push(Warning {
                     check: "amount_per_remitter",
                     region: names[world].clone(),
+                    origin: scenario
+                        .origins
+                        .get(o)
+                        .cloned()
+                        .unwrap_or_else(|| crate::scenario::ALL_ORIGINS.to_string()),
                     year: year(t),
                     figure: format!("calibrated amount sent per remitter{group}"),
                     value: amount,
@@ -120,6 +131,29 @@ pub fn warnings(
                     ),
                 });
             }
+        }
+    }
+
+    // Regions that call their sum World but hold far fewer migrants than the world has
+    // (issue 22 item 4): the world's migrants have been 2.2% or more of its population in
+    // every UN DESA estimate since 1960.
+    if scenario.regions.len() > 1 && scenario.total == crate::scenario::DEFAULT_TOTAL {
+        let share = run.derived[world][SHARE][0];
+        if share.is_finite() && share < WORLD_SHARE_FLOOR {
+            out.push(Warning {
+                check: "coverage",
+                region: names[world].clone(),
+                origin: crate::scenario::ALL_ORIGINS.to_string(),
+                year: year(0),
+                figure: "share of world population in the base year".into(),
+                value: share,
+                bound: WORLD_SHARE_FLOOR,
+                message: format!(
+                    "the regions' migrants are {} of the world's population in {}, where the world's have been 2.2% or more since 1960 (UN DESA): if the regions do not cover the world, name their sum with `scenario.total` (every output calls it World)",
+                    per_cent(share),
+                    year(0)
+                ),
+            });
         }
     }
 
@@ -139,6 +173,7 @@ pub fn warnings(
         out.push(Warning {
             check: "share",
             region: names[world].clone(),
+            origin: crate::scenario::ALL_ORIGINS.to_string(),
             year: year(t),
             message: format!(
                 "the {figure} of migrants reaches {} in {} (above {}; it was 2.9% in 2000): check arrivals and world population",
@@ -169,6 +204,7 @@ pub fn warnings(
                 out.push(Warning {
                     check: "growth",
                     region: name.clone(),
+                    origin: crate::scenario::ALL_ORIGINS.to_string(),
                     year: year(t),
                     figure: format!("{what} stock / stock in {}", scenario.calibration_year),
                     value: factor,
@@ -186,6 +222,7 @@ pub fn warnings(
                 out.push(Warning {
                     check: "decline",
                     region: name.clone(),
+                    origin: crate::scenario::ALL_ORIGINS.to_string(),
                     year: year(t),
                     figure: format!("{what} stock / stock in {}", scenario.calibration_year),
                     value: factor,
@@ -212,6 +249,7 @@ pub fn warnings(
                     out.push(Warning {
                         check: "band",
                         region: names[world].clone(),
+                        origin: crate::scenario::ALL_ORIGINS.to_string(),
                         year: year(t),
                         figure: format!("97.5% / 2.5% bound of {words}"),
                         value: upper / lower,
@@ -234,23 +272,19 @@ pub fn warnings(
     out
 }
 
-/// warnings.csv: check, region, level, year, figure, value, bound, message (with the
+/// warnings.csv: check, region, origin, level, year, figure, value, bound, message (with the
 /// scenario and data revision of every run table).
 pub fn warnings_csv(scenario: &Scenario, warnings: &[Warning]) -> Result<Vec<u8>> {
     let header = [
-        "check", "region", "level", "year", "figure", "value", "bound", "message",
+        "check", "region", "origin", "level", "year", "figure", "value", "bound", "message",
     ];
     let mut csv = CsvBuffer::for_run("warnings.csv", scenario, &header)?;
     for w in warnings {
         csv.row(&[
             w.check.to_string(),
             w.region.clone(),
-            crate::output::tables::level_of_region(
-                scenario,
-                &w.region,
-                crate::scenario::ALL_ORIGINS,
-            )
-            .to_string(),
+            w.origin.clone(),
+            crate::output::tables::level_of_region(scenario, &w.region, &w.origin).to_string(),
             w.year.to_string(),
             w.figure.clone(),
             number((w.value * 1e6).round() / 1e6),

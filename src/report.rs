@@ -41,26 +41,50 @@ pub struct ReportRun {
     pub manifest: serde_json::Value,
 }
 
-/// A `migproj compare` folder in the report: its differences in words and its charts.
+/// A `migproj compare` folder in the report: its differences (read from differences.csv, not
+/// from the Markdown written for people) and its charts.
 pub struct ReportComparison {
     pub dir: PathBuf,
-    /// differences.md without its heading: one line per variant, variable and year.
-    pub lines: Vec<String>,
+    /// Every row of differences.csv.
+    pub differences: Vec<crate::compare::Difference>,
+    /// The total the differences are shown for (World, or the scenarios' `scenario.total`).
+    pub world: String,
     /// Chart names (charts/NAME.png).
     pub charts: Vec<String>,
 }
 
-/// Reads a compare folder (one holding differences.md and compare.csv).
-pub fn read_comparison(dir: &Path) -> Option<ReportComparison> {
-    let text = std::fs::read_to_string(dir.join("differences.md")).ok()?;
-    if !dir.join("compare.csv").is_file() {
-        return None;
+impl ReportComparison {
+    /// The years shown: `--years` when given, else compare's defaults (2030 and 2050) where
+    /// the runs reach them, else the last year.
+    fn years(&self, options: &ReportOptions) -> Vec<i32> {
+        let all: Vec<i32> = self.differences.iter().map(|d| d.year).collect();
+        if let Some(years) = &options.years {
+            return years.clone();
+        }
+        let mut years: Vec<i32> = [2030, 2050]
+            .into_iter()
+            .filter(|y| all.contains(y))
+            .collect();
+        if years.is_empty() {
+            years.extend(all.iter().max());
+        }
+        years
     }
-    let lines = text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| l.trim_start_matches("- ").to_string())
-        .collect();
+}
+
+/// Reads a compare folder (one holding differences.csv and compare.csv); `Ok(None)` for any
+/// other folder.
+pub fn read_comparison(dir: &Path) -> Result<Option<ReportComparison>> {
+    if !dir.join("compare.csv").is_file() || !dir.join("differences.csv").is_file() {
+        return Ok(None);
+    }
+    let differences = crate::compare::read_differences(&dir.join("differences.csv"))?;
+    // The total's rows: level `world` (World, or the scenarios' own total).
+    let world = differences
+        .iter()
+        .find(|d| d.level == "world" && d.origin == crate::scenario::ALL_ORIGINS)
+        .map(|d| d.region.clone())
+        .unwrap_or_else(|| crate::scenario::DEFAULT_TOTAL.to_string());
     let mut charts: Vec<String> = chart_names(dir)
         .into_iter()
         .filter(|n| n.starts_with("difference_"))
@@ -71,11 +95,12 @@ pub fn read_comparison(dir: &Path) -> Option<ReportComparison> {
             charts.push(name.to_string());
         }
     }
-    Some(ReportComparison {
+    Ok(Some(ReportComparison {
         dir: dir.to_path_buf(),
-        lines,
+        differences,
+        world,
         charts,
-    })
+    }))
 }
 
 /// The order of a run's charts in the report; charts not named here follow, by name.
@@ -197,7 +222,15 @@ fn read_probabilities(text: &str) -> Vec<[String; 5]> {
                 r.get("year")?.clone(),
                 event,
                 r.get("probability")?.clone(),
-                r.get("standard_error")?.clone(),
+                // Two significant digits: a Monte Carlo standard error has no more (issue 22
+                // item 16: twelve were printed).
+                match r.get("standard_error")?.parse::<f64>() {
+                    Ok(se) if se > 0.0 && se.is_finite() => {
+                        let digits = (1 - se.log10().floor() as i32).max(0) as usize;
+                        format!("{se:.digits$}")
+                    }
+                    _ => r.get("standard_error")?.clone(),
+                },
             ])
         })
         .collect()
@@ -233,11 +266,20 @@ const WORLD_FIGURES: [(&str, &str, f64, &str); 5] = [
 /// region's stock, each origin group's stock and receipts, and every comparison series.
 fn figure_rows(tables: &RunTables) -> Vec<(String, String, String, f64, String)> {
     let world = tables.world().to_string();
+    // A total that is not the world's is named in its labels (issue 22 item 4).
+    let total = (world != crate::scenario::DEFAULT_TOTAL).then(|| world.clone());
     let mut rows: Vec<(String, String, String, f64, String)> = WORLD_FIGURES
         .iter()
         .map(|(label, variable, divisor, unit)| {
+            let label = match (&total, *variable) {
+                (None, _) => label.to_string(),
+                (Some(total), "share_of_world") => {
+                    format!("Migrants of {total} as a share of world population")
+                }
+                (Some(total), _) => format!("{label}, {total}"),
+            };
             (
-                label.to_string(),
+                label,
                 world.clone(),
                 variable.to_string(),
                 *divisor,
@@ -292,7 +334,10 @@ fn figure_rows(tables: &RunTables) -> Vec<(String, String, String, f64, String)>
             origin
         };
         rows.push((
-            format!("Remittances received by {whose} / {}", series_words(name)),
+            format!(
+                "Remittances received by {whose} / {}",
+                crate::output::charts::remittances::comparison_label(tables, name)
+            ),
             world.clone(),
             format!("ratio_to_{name}"),
             1.0,
@@ -403,9 +448,15 @@ fn chart_caption(name: &str, tables: Option<&RunTables>) -> String {
         "remittances" => format!("Remittances received at origin after transfer costs, in current US dollars, with the comparison series: {bands}."),
         "remittances_regions" => format!("Remittances sent by the migrants in each destination region, before transfer costs, in current US dollars: {bands}."),
         "remittances_ratio" => "Remittances received relative to each comparison series (logarithmic scale); the dashed line marks equality.".into(),
-        "share" => format!("International migrants as a share of the world's population: {bands}."),
+        "share" => match tables.map(|t| t.world()).filter(|w| *w != crate::scenario::DEFAULT_TOTAL) {
+            Some(total) => format!("International migrants of {total} (not the world's) as a share of the world's population: {bands}."),
+            None => format!("International migrants as a share of the world's population: {bands}."),
+        },
         "components" => "Components of change of the migrant stock per year: arrivals, deaths and departures (return or onward).".into(),
-        "pyramid" => "Age and sex of international migrants in the world, in the base year, the calibration year and the last year.".into(),
+        "pyramid" => format!("Age and sex of international migrants in {}, in the base year, the calibration year and the last year.", match tables.map(|t| t.world()).filter(|w| *w != crate::scenario::DEFAULT_TOTAL) {
+            Some(total) => total.to_string(),
+            None => "the world".to_string(),
+        }),
         "duration" => "Migrant stock by duration of stay in the destination, stacked.".into(),
         "compare_stock" => "Migrant stock in each scenario compared: medians with 80% intervals.".into(),
         "compare_remittances" => "Remittances received in each scenario compared: medians with 80% intervals.".into(),
@@ -437,6 +488,22 @@ fn provenance(run: &ReportRun) -> String {
     )
 }
 
+/// The median (or deterministic value) of a variable of an entity in a year, divided.
+fn value_of(
+    t: &RunTables,
+    entity: &str,
+    variable: &str,
+    year: i32,
+    divisor: f64,
+) -> Option<String> {
+    let i = t.year_index(year)?;
+    let x = match t.fan(entity, variable) {
+        Some(fan) => fan.p50[i],
+        None => t.series(entity, variable)?[i],
+    };
+    x.is_finite().then(|| digits(x / divisor))
+}
+
 /// The summary in words of one run: the world's stock, share and receipts in the last key
 /// year against the first.
 fn summary_of(run: &ReportRun, years: &[i32]) -> String {
@@ -456,21 +523,24 @@ fn summary_of(run: &ReportRun, years: &[i32]) -> String {
         }
     };
     let value = |variable: &str, year: i32, divisor: f64| -> Option<String> {
-        let i = t.year_index(year)?;
-        let x = match t.fan(&world, variable) {
-            Some(fan) => fan.p50[i],
-            None => t.series(&world, variable)?[i],
-        };
-        x.is_finite().then(|| digits(x / divisor))
+        value_of(t, &world, variable, year, divisor)
     };
     let mut out = format!("Under “{}”, ", t.meta.scenario_title);
+    // A scenario whose regions do not cover the world names its total (`scenario.total`,
+    // issue 22 item 4): its migrants are not "the world's".
+    let covers_world = world == crate::scenario::DEFAULT_TOTAL;
     if let (Some(a), Some(b)) = (value("stock", first, 1e6), value("stock", last, 1e6)) {
         let share = value("share_of_world", last, 0.01)
             .map(|s| format!(", {s} per cent of the world's population"))
             .unwrap_or_default();
+        let whose = if covers_world {
+            "the world's international migrants".to_string()
+        } else {
+            format!("the international migrants of {world} (not the world)")
+        };
         let _ = write!(
             out,
-            "the world's international migrants number {b} million in {last}{}{share}; they were {a} million in {first}",
+            "{whose} number {b} million in {last}{}{share}; they were {a} million in {first}",
             interval("stock", 1e6)
         );
     }
@@ -478,15 +548,30 @@ fn summary_of(run: &ReportRun, years: &[i32]) -> String {
     if let Some(received) = value("remittances_received", last, 1e9) {
         let _ = write!(
             out,
-            " The remittances they send reach {received} billion US dollars received at origin in {last}{}",
+            " The remittances they send reach {received} billion US dollars received at origin in {last}{}, all origins",
             interval("remittances_received", 1e9)
         );
-        for (name, _) in &t.comparison {
-            if let Some(ratio) = value(&format!("ratio_to_{name}"), last, 1.0) {
-                let _ = write!(out, ", {ratio} times {}", series_words(name));
-            }
-        }
         out.push('.');
+        // Each ratio names whose receipts it divides, by which series, and how that series
+        // continues past its last figure (issue 22 item 5).
+        for (name, _) in &t.comparison {
+            let Some(ratio) = value(&format!("ratio_to_{name}"), last, 1.0) else {
+                continue;
+            };
+            let label = crate::output::charts::remittances::comparison_label(t, name);
+            let (group, _) = crate::output::charts::remittances::comparison_origin(t, name);
+            let whose = match &group {
+                Some(group) => {
+                    let key = crate::output::charts::data::group_key(&world, group);
+                    let amount = value_of(t, &key, "remittances_received", last, 1e9)
+                        .map(|x| format!(" ({x} billion US dollars)"))
+                        .unwrap_or_default();
+                    format!("Receipts of {group} countries{amount}")
+                }
+                None => "Receipts of all origins".to_string(),
+            };
+            let _ = write!(out, " {whose} are {ratio} times {label} in {last}.");
+        }
     }
     if t.fans.is_none() {
         out.push_str(" (A deterministic run: no intervals.)");
@@ -524,12 +609,13 @@ fn document(
         summary.push(summary_of(run, &years));
     }
     for c in comparisons {
-        // The differences that are differences (a cost scenario leaves the stock as it is).
+        // The differences that are differences; a variable a variant leaves as it was (a cost
+        // scenario's stock) is said once (issue 22 item 13: "+0.00 million migrants").
+        let years = c.years(options);
         summary.extend(
-            c.lines
-                .iter()
-                .filter(|l| !l.ends_with("+0.0%") && !l.ends_with("-0.0%"))
-                .cloned(),
+            crate::compare::differences_text(&c.differences, &years, &c.world)
+                .lines()
+                .map(str::to_string),
         );
     }
     blocks.push(Block::List(summary));
@@ -621,10 +707,35 @@ fn document(
     for c in comparisons {
         blocks.push(Block::Heading(2, "Differences between scenarios".into()));
         blocks.push(Block::Paragraph(format!(
-            "Each variant against the scenario it varies: paired differences (the same random draws in both runs) with 80% and 95% intervals, world totals. Every region, origin group and year: {}.",
+            "Each variant against the scenario it varies: paired differences (the same random draws in both runs) with 80% and 95% intervals, totals of {}. Every region, origin group and year: {}.",
+            c.world,
             c.dir.join("differences.csv").display()
         )));
-        blocks.push(Block::List(c.lines.clone()));
+        let years = c.years(options);
+        let shown = crate::compare::shown(&c.differences, &years, &c.world);
+        let listed: Vec<Vec<String>> = shown
+            .iter()
+            .filter(|d| !crate::compare::is_none(d))
+            .map(|d| crate::compare::difference_cells(d))
+            .collect();
+        if !listed.is_empty() {
+            table_no += 1;
+            blocks.push(Block::Table {
+                caption: format!(
+                    "Table {table_no}. Differences between scenarios, {} (differences.csv).",
+                    c.world
+                ),
+                header: crate::compare::DIFFERENCE_HEADER
+                    .iter()
+                    .map(|h| h.to_string())
+                    .collect(),
+                rows: listed,
+            });
+        }
+        let notes = crate::compare::no_difference_notes(&shown);
+        if !notes.is_empty() {
+            blocks.push(Block::List(notes));
+        }
         for name in &c.charts {
             figure_no += 1;
             blocks.push(Block::Figure {
@@ -671,24 +782,18 @@ fn document(
     (title, blocks)
 }
 
+/// Text in HTML: markup escaped, and control characters (NUL, BEL, ESC... from a tampered
+/// run.json or a file name: issue 22 items 28 and 29) shown as U+FFFD instead of copied.
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
+    crate::output::without_controls(text)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
 
-/// Text from a scenario or table in Markdown: no raw HTML, no table-breaking bars, and no
-/// link or image (a `[` or `]` from a title, a region name or a comment is escaped, so
-/// `[a](javascript:...)` and `![x](http://...)` stay text: issue 22 item 24); quotes stay
-/// quotes (item 16: `&quot;` showed in report.md).
 fn md(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('|', "\\|")
-        .replace('[', "\\[")
-        .replace(']', "\\]")
+    crate::output::md_text(text)
 }
 
 /// `to` relative to the folder `from` (both made absolute), with `/` separators, so that a
@@ -766,7 +871,10 @@ pub fn markdown(
                     out,
                     "![{}]({})\n\n{}\n",
                     md(&name),
-                    relative_path(report_dir, &png).replace(' ', "%20"),
+                    relative_path(report_dir, &png)
+                        .replace(' ', "%20")
+                        .replace('(', "%28")
+                        .replace(')', "%29"),
                     md(&caption)
                 );
             }
@@ -843,7 +951,7 @@ pub fn html(
         "{REPORT_MARK}\n<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\n\
          body {{ font-family: 'DejaVu Sans', Verdana, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }}\n\
          h1 {{ font-size: 1.8em; }} h2 {{ border-bottom: 2px solid #0072B2; padding-bottom: 0.2em; margin-top: 2em; }}\n\
-         table {{ border-collapse: collapse; margin: 0.3em 0 1.5em; font-size: 0.92em; }}\n\
+         table {{ border-collapse: collapse; margin: 0.3em 0 1.5em; font-size: 0.92em; display: block; max-width: 100%; overflow-x: auto; }}\n\
          caption {{ caption-side: top; text-align: left; font-style: italic; padding-bottom: 0.4em; }}\n\
          th, td {{ border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }}\n\
          th {{ background: #f0f4f8; }} td.num {{ text-align: right; white-space: nowrap; }}\n\

@@ -193,7 +193,7 @@ fn hindcast_runs_from_the_cli_and_refuses_calibration_years() {
     );
     let csv = std::fs::read_to_string(out.join("regions-hindcast/hindcast.csv")).unwrap();
     assert!(csv.starts_with(
-        "scenario,region,level,year,variable,unit,observed,source,p2_5,p10,p25,p50,p75,p90,p97_5,in_50,in_80,in_95,interval_score_50,interval_score_80,interval_score_95,per_cent_error,data_revision\n"
+        "scenario,region,origin,level,year,variable,unit,observed,source,p2_5,p10,p25,p50,p75,p90,p97_5,in_50,in_80,in_95,interval_score_50,interval_score_80,interval_score_95,per_cent_error,data_revision\n"
     ));
     assert_eq!(csv.lines().count(), 5);
     assert!(out.join("regions-hindcast/charts/hindcast.png").is_file());
@@ -254,7 +254,7 @@ fn compare_and_report_run_from_the_cli() {
     let line = differences
         .lines()
         .find(|l| {
-            l.starts_with("remittance-cost,baseline,World,All,world,remittances_received,US dollars,2050,paired,")
+            l.starts_with("remittance-cost,baseline,World,All,world,2050,remittances_received,US dollars,paired,")
         })
         .unwrap();
     let fields: Vec<&str> = line.split(',').collect();

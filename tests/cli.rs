@@ -308,17 +308,17 @@ fn plausibility_warnings_name_the_figure_year_and_bound() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "scenario,check,region,level,year,figure,value,bound,message,data_revision"
+        "scenario,check,region,origin,level,year,figure,value,bound,message,data_revision"
     );
     let rows: Vec<&str> = lines.collect();
     assert!(
         rows.iter()
-            .any(|r| r.starts_with("high,share,World,world,")),
+            .any(|r| r.starts_with("high,share,World,All,world,")),
         "{csv}"
     );
     assert!(
         rows.iter()
-            .any(|r| r.starts_with("high,growth,World,world,")),
+            .any(|r| r.starts_with("high,growth,World,All,world,")),
         "{csv}"
     );
     // The default thresholds: the deterministic high variant stays below 10% and 4 times.

@@ -27,7 +27,7 @@ fn read_estimates(csv: &str) -> Vec<(String, f64)> {
         .skip(1)
         .map(|line| {
             let fields: Vec<&str> = line.split(',').collect();
-            (fields[0].to_string(), fields[1].parse().unwrap())
+            (fields[1].to_string(), fields[2].parse().unwrap())
         })
         .collect()
 }
@@ -41,6 +41,21 @@ fn defaults_are_the_estimate_from_the_shipped_history() {
     let output = migproj(&args);
     assert_success(&output);
     let csv = std::fs::read_to_string(out.join("estimate/estimate.csv")).unwrap();
+    // Issue 22 item 12: the output name and the histories frame every row, as in run tables.
+    assert!(
+        csv.starts_with("scenario,parameter,estimate,standard_error,status,basis,data_revision\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.lines().skip(1).all(|l| l.starts_with("estimate,")
+            && l.ends_with(",history: migrant_stock_area_1960_2000 + migrant_stock_area_ims2020_1990_2000 + remittances_received_1970_2000 + remittances_received_country_1970_2000")),
+        "{csv}"
+    );
+    let statistics = std::fs::read_to_string(out.join("estimate/statistics.csv")).unwrap();
+    assert!(
+        statistics.starts_with("scenario,history,statistic,observed,fitted,unit,data_revision\n"),
+        "{statistics}"
+    );
     let estimates = read_estimates(&csv);
     let defaults = [
         ("arrivals.trend_damping", d::TREND_DAMPING),

@@ -628,3 +628,555 @@ fn an_interrupted_run_leaves_no_partial_folder() {
         assert!(left.is_empty(), "{left:?}");
     }
 }
+
+fn manifest_dir() -> &'static std::path::Path {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The three-region fixture (Europe, Northern America, Africa by origin group) with `edit`
+/// applied, written into `dir`.
+fn three_regions(dir: &std::path::Path, edit: &dyn Fn(String) -> String) -> std::path::PathBuf {
+    let text =
+        std::fs::read_to_string(manifest_dir().join("tests/fixtures/origins/three_by_three.toml"))
+            .unwrap();
+    let path = dir.join("three.toml");
+    std::fs::write(&path, edit(text)).unwrap();
+    path
+}
+
+/// Item 4: three destination regions called their sum "World" in every output and the report
+/// said "the world's international migrants". `scenario.total` names the sum: the total's
+/// rows, the summary, the share's label and chart all say whose migrants they count.
+#[test]
+fn a_scenario_that_does_not_cover_the_world_names_its_total() {
+    let dir = temp_dir("reviewer-total");
+    let scenario = three_regions(&dir, &|t| {
+        t.replace(
+            "name = \"three-by-three\"\n",
+            "name = \"three-by-three\"\ntotal = \"Three destination regions\"\n",
+        )
+    });
+    let out = dir.join("out");
+    assert_success(&migproj(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--trajectories",
+        "40",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let run = out.join("three-by-three");
+    let projection = read_csv(&run.join("projection.csv"));
+    let totals: Vec<_> = projection
+        .iter()
+        .filter(|r| r["level"] == "world")
+        .collect();
+    assert!(!totals.is_empty());
+    assert!(totals
+        .iter()
+        .all(|r| r["region"] == "Three destination regions"));
+    assert!(projection.iter().all(|r| r["region"] != "World"));
+    // The total is the sum of the three regions (MODEL.md section 1), named.
+    let stock = |region: &str| -> f64 {
+        projection
+            .iter()
+            .find(|r| r["region"] == region && r["origin"] == "All" && r["year"] == "2030")
+            .unwrap()["stock"]
+            .parse()
+            .unwrap()
+    };
+    let sum = stock("Europe") + stock("Northern America") + stock("Africa");
+    assert!((stock("Three destination regions") - sum).abs() < 1e-6 * sum);
+    let report = dir.join("report");
+    assert_success(&migproj(&[
+        "report",
+        run.to_str().unwrap(),
+        "--out",
+        report.to_str().unwrap(),
+    ]));
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(
+        md.contains(
+            "the international migrants of Three destination regions (not the world) number"
+        ),
+        "{md}"
+    );
+    assert!(!md.contains("the world's international migrants"), "{md}");
+    assert!(md.contains("Migrants of Three destination regions as a share of world population"));
+
+    // A total that is a region's name, or a total beside one region, is refused at its key.
+    for (edit, expected) in [
+        ("total = \"Europe\"\n", "is also a region's name"),
+        ("total = \" padded\"\n", "no spaces at either end"),
+    ] {
+        let bad = three_regions(&dir, &|t| {
+            t.replace(
+                "name = \"three-by-three\"\n",
+                &format!("name = \"three-by-three\"\n{edit}"),
+            )
+        });
+        let output = migproj(&["check", bad.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(2));
+        let message = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            message.contains("scenario.total") && message.contains(expected),
+            "{message}"
+        );
+        assert!(
+            message.contains("three.toml:8:"),
+            "located at the key: {message}"
+        );
+    }
+
+    // Regions that hold far fewer migrants than the world has and call their sum World get a
+    // warning from check: a tenth of the fixture's stocks is 0.2% of world population.
+    let small = three_regions(&dir, &|t| {
+        t.lines()
+            .map(|line| {
+                if line.starts_with("1990 = {") || line.starts_with("2000 = {") {
+                    line.split(' ')
+                        .map(|w| match w.trim_end_matches(',').parse::<f64>() {
+                            Ok(x) if x > 10_000.0 => {
+                                format!(
+                                    "{}{}",
+                                    (x / 10.0).round(),
+                                    if w.ends_with(',') { "," } else { "" }
+                                )
+                            }
+                            _ => w.to_string(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                } else {
+                    line.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    let output = migproj(&["check", small.to_str().unwrap()]);
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("name their sum with `scenario.total`")
+            && message.contains("the regions' migrants are 0.2% of the world's population in 1990"),
+        "{message}"
+    );
+    let said = String::from_utf8_lossy(&output.stdout);
+    // Check's verdict counts the warnings instead of a bare "ok" (item 6); the stocks' tenth
+    // also makes each remitter's amount implausible (three more warnings).
+    assert!(
+        said.contains("ok with 4 plausibility warnings above"),
+        "{said}"
+    );
+}
+
+/// Item 5: the summary put all origins' receipts beside the low- and middle-income group's
+/// ratio to aid. Each ratio sentence names whose receipts, which series and how it continues.
+#[test]
+fn each_ratio_names_whose_receipts_and_how_the_series_continues() {
+    let dir = temp_dir("reviewer-ratios");
+    let out = dir.join("out");
+    for scenario in ["scenarios/baseline.toml", "scenarios/origins.toml"] {
+        assert_success(&migproj(&[
+            "run",
+            manifest_dir().join(scenario).to_str().unwrap(),
+            "--deterministic",
+            "--no-charts",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ]));
+    }
+    let report = dir.join("report");
+    assert_success(&migproj(&[
+        "report",
+        out.join("baseline").to_str().unwrap(),
+        out.join("origins").to_str().unwrap(),
+        "--out",
+        report.to_str().unwrap(),
+    ]));
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(
+        md.contains("Receipts of all origins are ")
+            && md.contains(
+                " times official development assistance (held flat after its last figure) in 2050."
+            ),
+        "{md}"
+    );
+    // origins.toml compares the group's receipts with aid to the group: the sentence quotes
+    // the group's own receipts, and its ratio is those receipts over aid.
+    let summary_line = md
+        .lines()
+        .find(|l| l.contains("Receipts of Low and middle income countries ("))
+        .unwrap_or_else(|| panic!("{md}"));
+    let number = |after: &str, until: &str| -> f64 {
+        let rest = &summary_line[summary_line.find(after).unwrap() + after.len()..];
+        rest[..rest.find(until).unwrap()]
+            .replace(',', "")
+            .parse()
+            .unwrap()
+    };
+    let receipts = number("Receipts of Low and middle income countries (", " billion");
+    let ratio = number(" billion US dollars) are ", " times");
+    assert!(summary_line.contains("official development assistance to Low and middle income"));
+    let remittances = read_csv(&out.join("origins/remittances.csv"));
+    let row = remittances
+        .iter()
+        .find(|r| r["origin"] == "Low and middle income" && r["year"] == "2050")
+        .unwrap();
+    let received: f64 = row["remittances_received"].parse().unwrap();
+    let table_ratio: f64 = row["ratio_to_oda"].parse().unwrap();
+    assert!(
+        (receipts - received / 1e9).abs() <= 0.01 * received / 1e9,
+        "{receipts} vs {received}"
+    );
+    assert!(
+        (ratio - table_ratio).abs() <= 0.01 * table_ratio,
+        "{ratio} vs {table_ratio}"
+    );
+    // The all-origins amount is labelled as such.
+    assert!(md.contains("billion US dollars received at origin in 2050, all origins."));
+}
+
+/// Item 12: `ratio_to_oda` was 0 in the rows of origin groups the series is not compared
+/// with; it is empty there, and a number in the group's rows.
+#[test]
+fn ratios_are_empty_where_their_series_does_not_apply() {
+    let out = temp_dir("reviewer-ratio-empty");
+    assert_success(&run_into(
+        &out,
+        &manifest_dir().join("scenarios/origins.toml"),
+    ));
+    let projection = read_csv(&out.join("origins/projection.csv"));
+    for row in &projection {
+        let ratio = &row["ratio_to_oda"];
+        match row["origin"].as_str() {
+            "High income" | "Unknown" => assert_eq!(ratio, "", "{row:?}"),
+            _ => assert!(ratio.parse::<f64>().is_ok_and(|x| x >= 0.0), "{row:?}"),
+        }
+    }
+}
+
+/// Items 13 and 24: differences.md was the terminal's lines, listed "+0.00 million migrants"
+/// for a cost-only variant, and carried raw HTML from a run folder's name. It is a Markdown
+/// table of the differences there are, the unchanged stock said once in words, every name
+/// escaped; the report reads differences.csv and says the same.
+#[test]
+fn differences_are_a_table_without_zero_rows_or_raw_html() {
+    let dir = temp_dir("reviewer-differences");
+    let out = dir.join("out");
+    // A run folder whose name is HTML, compared with a cost-only variant of its scenario.
+    let hostile = out.join("<img src=x onerror=alert(1)>");
+    std::fs::create_dir_all(&out).unwrap();
+    assert_success(&migproj(&[
+        "run",
+        manifest_dir()
+            .join("scenarios/baseline.toml")
+            .to_str()
+            .unwrap(),
+        "--trajectories",
+        "30",
+        "--no-charts",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    std::fs::rename(out.join("baseline"), &hostile).unwrap();
+    let output = migproj(&[
+        "compare",
+        manifest_dir()
+            .join("scenarios/remittance-cost.toml")
+            .to_str()
+            .unwrap(),
+        hostile.to_str().unwrap(),
+        "--against",
+        manifest_dir()
+            .join("scenarios/baseline.toml")
+            .to_str()
+            .unwrap(),
+        "--trajectories",
+        "30",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_success(&output);
+    let md = std::fs::read_to_string(out.join("compare/differences.md")).unwrap();
+    assert!(md.starts_with("# Differences\n"), "{md}");
+    assert!(
+        md.contains("| variant | against | year | figure | median difference | 80% interval | 95% interval | relative (median) |"),
+        "{md}"
+    );
+    assert!(!md.contains("+0.00 million"), "{md}");
+    assert!(
+        md.contains("remittance-cost against baseline: no difference in the stock of migrants"),
+        "{md}"
+    );
+    // Costs held at 10% against the path to 3%: receipts fall in 2050, listed as a row.
+    assert!(
+        md.lines().any(
+            |l| l.starts_with("| remittance-cost | baseline | 2050 | billion US$ received | -")
+        ),
+        "{md}"
+    );
+    assert!(!md.contains("<img"), "raw HTML from a folder name: {md}");
+    assert!(md.contains("&lt;img src=x onerror=alert(1)&gt;"), "{md}");
+
+    assert_success(&migproj(&[
+        "report",
+        out.join("compare").to_str().unwrap(),
+        "--out",
+        dir.join("report").to_str().unwrap(),
+    ]));
+    let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(!report.contains("+0.00 million"), "{report}");
+    assert!(
+        report.contains("no difference in the stock of migrants"),
+        "{report}"
+    );
+    assert!(
+        report.contains("| remittance-cost | baseline | 2050 | billion US$ received | -"),
+        "{report}"
+    );
+    assert!(!report.contains("<img"), "{report}");
+}
+
+/// Item 29: plot and report drew tampered folders: p10 and p90 swapped ("15.2 (16.2-13.9)"),
+/// negative stocks, another run's summary.csv, control characters from run.json. Each is
+/// refused with its file, line and column, exit 2; control characters are never copied.
+#[test]
+fn tampered_run_folders_are_refused() {
+    let dir = temp_dir("reviewer-tampered");
+    let out = dir.join("out");
+    assert_success(&migproj(&[
+        "run",
+        manifest_dir()
+            .join("scenarios/baseline.toml")
+            .to_str()
+            .unwrap(),
+        "--trajectories",
+        "30",
+        "--no-charts",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let run = out.join("baseline");
+    let pristine = common::run_files(&run);
+    let restore = || {
+        for (name, bytes) in &pristine {
+            std::fs::write(run.join(name), bytes).unwrap();
+        }
+    };
+    let summary = String::from_utf8(pristine["summary.csv"].clone()).unwrap();
+    let header: Vec<&str> = summary.lines().next().unwrap().split(',').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (p10, p90) = (column("p10"), column("p90"));
+    // Swap p10 and p90 on the first World stock row of 2050.
+    let swapped: String = summary
+        .lines()
+        .map(|line| {
+            let mut f: Vec<String> = line.split(',').map(str::to_string).collect();
+            if line.starts_with("baseline,World,All,world,2050,stock,") {
+                f.swap(p10, p90);
+            }
+            f.join(",") + "\n"
+        })
+        .collect();
+    let negative = String::from_utf8(pristine["projection.csv"].clone())
+        .unwrap()
+        .replacen(
+            "baseline,World,All,world,2000,",
+            "baseline,World,All,world,2000,-",
+            1,
+        );
+    let other_run = summary.replace("\nbaseline,", "\nhigh,");
+    for (file, text, expected) in [
+        ("summary.csv", swapped, "is below `p10`"),
+        ("projection.csv", negative, "cannot be negative"),
+        (
+            "summary.csv",
+            other_run,
+            "the folder mixes two runs' tables",
+        ),
+    ] {
+        restore();
+        std::fs::write(run.join(file), &text).unwrap();
+        for command in ["plot", "report"] {
+            let mut args = vec![command, run.to_str().unwrap()];
+            let report = dir.join("report");
+            if command == "report" {
+                args.extend(["--out", report.to_str().unwrap()]);
+            }
+            let output = migproj(&args);
+            let message = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(2), "{command} {file}: {message}");
+            assert!(
+                message.contains(file) && message.contains(expected),
+                "{message}"
+            );
+            assert!(!dir.join("report.md").exists());
+        }
+    }
+    // Control characters in run.json's title reach neither report.md nor report.html.
+    restore();
+    let json = String::from_utf8(pristine["run.json"].clone())
+        .unwrap()
+        .replace(
+            "Continuation of 1990-2000 trends",
+            "Continuation\\u001b[31m\\u0007 of trends",
+        );
+    std::fs::write(run.join("run.json"), json).unwrap();
+    assert_success(&migproj(&[
+        "report",
+        run.to_str().unwrap(),
+        "--out",
+        dir.join("report").to_str().unwrap(),
+    ]));
+    for file in ["report.md", "report.html"] {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        assert!(text.contains("Continuation"), "{file}");
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{file}"
+        );
+    }
+}
+
+/// Item 32: hindcast observations scored duplicates twice and took look-alike region names,
+/// control characters and 100,000-character sources; a table linked to /etc/passwd had its
+/// first line quoted. Each is refused at its line and column, exit 2.
+#[test]
+fn hindcast_observations_are_strict() {
+    let dir = temp_dir("reviewer-observations");
+    let cases = [
+        (
+            "World,2010,stock,2.2e8,IMS 2020\nWorld,2010,stock,2.3e8,IMS 2019\n",
+            "observed twice (first on line 2)",
+        ),
+        (
+            "Asia\u{a0},2010,stock,2.2e7,IMS 2020\n",
+            "invisible character (U+00A0)",
+        ),
+        ("Asai,2010,stock,2.2e7,IMS 2020\n", "did you mean \"Asia\""),
+        (
+            "World,2010,stock,2.2e8,IMS\u{7} 2020\n",
+            "control character",
+        ),
+    ];
+    for (i, (rows, expected)) in cases.iter().enumerate() {
+        let file = dir.join(format!("observed-{i}.csv"));
+        std::fs::write(&file, format!("region,year,variable,value,source\n{rows}")).unwrap();
+        let output = migproj(&[
+            "hindcast",
+            manifest_dir()
+                .join("scenarios/regions.toml")
+                .to_str()
+                .unwrap(),
+            "--observed",
+            file.to_str().unwrap(),
+            "--trajectories",
+            "20",
+            "--quiet",
+            "--out",
+            dir.join("out").to_str().unwrap(),
+        ]);
+        let message = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{message}");
+        assert!(message.contains(expected), "{expected}: {message}");
+        assert!(message.contains(&format!("observed-{i}.csv:")), "{message}");
+    }
+    let long = dir.join("long.csv");
+    std::fs::write(
+        &long,
+        format!(
+            "region,year,variable,value,source\nWorld,2010,stock,2.2e8,{}\n",
+            "x".repeat(100_000)
+        ),
+    )
+    .unwrap();
+    let output = migproj(&[
+        "hindcast",
+        manifest_dir()
+            .join("scenarios/regions.toml")
+            .to_str()
+            .unwrap(),
+        "--observed",
+        long.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        dir.join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("100000 characters long"));
+
+    // A run folder's table that is a link is refused before it is read or quoted.
+    let out = dir.join("runs");
+    assert_success(&run_into(
+        &out,
+        &manifest_dir().join("scenarios/baseline.toml"),
+    ));
+    let projection = out.join("baseline/projection.csv");
+    std::fs::remove_file(&projection).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", &projection).unwrap();
+    let output = migproj(&["plot", out.join("baseline").to_str().unwrap()]);
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{message}");
+    assert!(
+        message.contains("is not a regular file") && !message.contains("root:"),
+        "{message}"
+    );
+}
+
+/// Item 21: `--keep` stopped between its swap and its backup left the previous run in a
+/// hidden staging folder, which the next run deleted: no `NAME.~1~` ever existed. The next
+/// run now keeps it as `NAME.~1~`.
+#[test]
+fn a_keep_stopped_after_its_swap_still_keeps_the_previous_run() {
+    let out = temp_dir("reviewer-keep");
+    let scenario = manifest_dir().join("scenarios/baseline.toml");
+    let scenario = scenario.to_str().unwrap();
+    let run = |extra: &[&str], env: &[(&str, Option<&str>)]| {
+        let mut args = vec![
+            "run",
+            scenario,
+            "--no-charts",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        common::migproj_with_env(env, &args)
+    };
+    assert_success(&run(&["--deterministic"], &[]));
+    let first = std::fs::read_to_string(out.join("baseline/run.json")).unwrap();
+    let stopped = run(
+        &["--trajectories", "12", "--keep"],
+        &[("MIGPROJ_FAILPOINT", Some("remove previous"))],
+    );
+    assert_eq!(
+        stopped.status.code(),
+        Some(86),
+        "{}",
+        String::from_utf8_lossy(&stopped.stderr)
+    );
+    assert!(!out.join("baseline.~1~").exists());
+    // The new run is in place; the previous one waits beside it.
+    assert!(std::fs::read_to_string(out.join("baseline/run.json"))
+        .unwrap()
+        .contains("\"trajectories\": 12"));
+    let output = run(&["--deterministic"], &[]);
+    assert_success(&output);
+    assert_eq!(
+        std::fs::read_to_string(out.join("baseline.~1~/run.json")).unwrap(),
+        first,
+        "the run before the stopped --keep is kept"
+    );
+    let hidden: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(hidden.is_empty(), "{hidden:?}");
+}

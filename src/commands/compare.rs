@@ -30,7 +30,10 @@ pub fn compare(
     let mut errors = Vec::new();
     for input in inputs {
         if input.is_dir() {
-            match read_run_tables(input) {
+            // Read under a reader's lock: a run replacing the folder meanwhile is waited for,
+            // so the tables are one run's (issue 22 item 22).
+            let lock = Lock::for_reading(input);
+            match lock.and_then(|_lock| read_run_tables(input)) {
                 Ok(tables) => members.push((Input::Folder(input.clone(), Box::new(tables)), None)),
                 Err(e) => errors.push(e),
             }
@@ -211,7 +214,7 @@ pub fn compare(
     let text = differences_text(&rows, years, &world);
     folder.write(
         "differences.md",
-        format!("# Differences\n\n{text}").as_bytes(),
+        crate::compare::differences_md(&rows, years, &world).as_bytes(),
     )?;
     let target = folder.commit()?;
     if text.is_empty() {

@@ -69,8 +69,8 @@ pub fn estimate(args: &crate::cli::EstimateArgs) -> Result<()> {
     let command = estimate_command_line(args);
     let folder =
         OutputFolder::create(&args.out, &args.name, crate::output::folder::Kind::Estimate)?;
-    folder.write("estimate.csv", &out::parameters_csv(&result)?)?;
-    folder.write("statistics.csv", &out::statistics_csv(&result)?)?;
+    folder.write("estimate.csv", &out::parameters_csv(&result, &args.name)?)?;
+    folder.write("statistics.csv", &out::statistics_csv(&result, &args.name)?)?;
     let fragment = out::fragment_toml(&result, &command);
     folder.write("estimate.toml", fragment.as_bytes())?;
     folder.write(

@@ -255,12 +255,20 @@ fn load_all(paths: &[std::path::PathBuf]) -> Result<Vec<LoadedScenario>> {
 pub fn check(paths: &[std::path::PathBuf]) -> Result<()> {
     for loaded in load_all(paths)? {
         let run = project_series(&loaded)?;
-        print_warnings(
-            &loaded,
-            &crate::plausibility::warnings(&loaded.scenario, &run, None),
-        );
+        let warnings = crate::plausibility::warnings(&loaded.scenario, &run, None);
+        print_warnings(&loaded, &warnings);
+        // Check knows the deterministic projection's warnings; the Monte Carlo's bands are
+        // checked by run (issue 22 item 6: "ok" beside warnings misled).
+        let verdict = match (warnings.len(), loaded.scenario.uncertainty.trajectories) {
+            (0, 0) => "ok".to_string(),
+            (0, _) => "ok (the Monte Carlo's bands are checked when it runs)".to_string(),
+            (n, _) => format!(
+                "ok with {n} plausibility warning{} above",
+                if n == 1 { "" } else { "s" }
+            ),
+        };
         say(&format!(
-            "{}: ok ({}, {} region{}, {}-{})\n",
+            "{}: {verdict} ({}, {} region{}, {}-{})\n",
             loaded.source.path.display(),
             loaded.scenario.name,
             loaded.scenario.regions.len(),
@@ -493,8 +501,16 @@ pub fn read_run_tables(dir: &Path) -> Result<crate::output::charts::data::RunTab
     }
     let read = |name: &str| -> Result<Option<SourceFile>> {
         let path = dir.join(name);
-        if !path.exists() {
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
             return Ok(None);
+        };
+        // migproj writes regular files only: a link (to /etc/passwd, say) or a device in a
+        // run folder is refused before a byte of it is read or quoted (issue 22 item 32).
+        if !meta.file_type().is_file() {
+            return Err(Error::InputPlain(format!(
+                "error: `{}` is not a regular file (a symbolic link, folder, FIFO or device): migproj writes its tables as regular files, so the folder was altered; rerun the scenario",
+                path.display()
+            )));
         }
         let bytes = crate::scenario::read_input_file(&path, "table")?;
         match String::from_utf8(bytes) {

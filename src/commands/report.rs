@@ -17,12 +17,12 @@ pub fn report(
     locked.dedup();
     let _locks = locked
         .iter()
-        .map(|dir| Lock::for_target(dir, WhenBusy::Wait))
+        .map(|dir| Lock::for_reading(dir))
         .collect::<Result<Vec<_>>>()?;
     let mut runs = Vec::new();
     let mut comparisons = Vec::new();
     for dir in dirs {
-        if let Some(comparison) = crate::report::read_comparison(dir) {
+        if let Some(comparison) = crate::report::read_comparison(dir)? {
             comparisons.push(comparison);
             continue;
         }

@@ -289,7 +289,8 @@ pub(crate) fn write_run(
         .iter()
         .find(|(n, _)| n == "run.json")
         .and_then(|(_, bytes)| serde_json::from_slice::<serde_json::Value>(bytes).ok());
-    let kept = (args.keep && folder.target().exists()).then(|| numbered_backup(folder.target()));
+    let kept = (args.keep && folder.target().exists())
+        .then(|| crate::output::folder::numbered_backup(folder.target()));
     let target = folder.commit_keeping(kept.as_deref())?;
     if let (Some(old), Some(new)) = (&old, &new) {
         let (was, now) = (run_identity(old), run_identity(new));
@@ -358,19 +359,6 @@ pub(crate) fn describe_run(json: &serde_json::Value) -> String {
 }
 
 /// The first free `PATH.~N~` (the numbered backups of `cp --backup=numbered`).
-pub(crate) fn numbered_backup(path: &Path) -> std::path::PathBuf {
-    let mut n = 1;
-    loop {
-        let mut name = path.as_os_str().to_owned();
-        name.push(format!(".~{n}~"));
-        let candidate = std::path::PathBuf::from(name);
-        if !candidate.exists() {
-            return candidate;
-        }
-        n += 1;
-    }
-}
-
 pub(crate) type MonteCarloOutcome = Option<(MonteCarlo, Uncertainty, f64, usize)>;
 
 /// The uncertainty settings of a run, with the command line's overrides.

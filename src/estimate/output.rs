@@ -9,15 +9,27 @@ use crate::output::charts::draw::{palette, Chart, Layer, LegendItem, LegendKey, 
 use crate::output::number;
 use crate::output::tables::CsvBuffer;
 
-fn owned(names: &[&str]) -> Vec<String> {
-    names.iter().map(|s| s.to_string()).collect()
+/// The `data_revision` column of estimate's tables: the histories it read, by file stem
+/// (a history file has no revision of its own; its rows cite their sources).
+pub fn data_revision(estimate: &Estimate) -> String {
+    let mut names: Vec<&str> = estimate.panels.iter().map(|p| p.name.as_str()).collect();
+    if let Some((history, _)) = &estimate.remittances {
+        names.push(history.name.as_str());
+    }
+    if let Some((receipts, _)) = &estimate.damping {
+        names.push(receipts.name.as_str());
+    }
+    format!("history: {}", names.join(" + "))
 }
 
-/// estimate.csv: parameter, estimate, standard_error, status, basis.
-pub fn parameters_csv(estimate: &Estimate) -> Result<Vec<u8>> {
-    let mut csv = CsvBuffer::new(
+/// estimate.csv: scenario (the output name), parameter, estimate, standard_error, status,
+/// basis, data_revision (the histories).
+pub fn parameters_csv(estimate: &Estimate, name: &str) -> Result<Vec<u8>> {
+    let mut csv = CsvBuffer::framed(
         "estimate.csv",
-        &owned(&["parameter", "estimate", "standard_error", "status", "basis"]),
+        name,
+        &data_revision(estimate),
+        &["parameter", "estimate", "standard_error", "status", "basis"],
     )?;
     for p in &estimate.parameters {
         csv.row(&[
@@ -80,11 +92,14 @@ pub fn statistic_rows(estimate: &Estimate) -> Vec<(String, &'static str, f64, f6
     rows
 }
 
-/// statistics.csv: panel, statistic, observed, fitted, unit.
-pub fn statistics_csv(estimate: &Estimate) -> Result<Vec<u8>> {
-    let mut csv = CsvBuffer::new(
+/// statistics.csv: scenario (the output name), history, statistic, observed, fitted, unit,
+/// data_revision.
+pub fn statistics_csv(estimate: &Estimate, name: &str) -> Result<Vec<u8>> {
+    let mut csv = CsvBuffer::framed(
         "statistics.csv",
-        &owned(&["history", "statistic", "observed", "fitted", "unit"]),
+        name,
+        &data_revision(estimate),
+        &["history", "statistic", "observed", "fitted", "unit"],
     )?;
     for (panel, name, observed, fitted, unit) in statistic_rows(estimate) {
         csv.row(&[
@@ -235,12 +250,27 @@ almost nothing revert hardest. The standard error ({}) resamples countries.\n",
 pub fn chart(estimate: &Estimate, footer: String) -> Chart {
     let rows = statistic_rows(estimate);
     let mut panels = Vec::new();
-    let names: [(&str, &str, f64); 3] = [
+    let mut names: Vec<(&str, &str, f64)> = vec![
         ("world_sd", "sd of the world's period growth", 100.0),
         ("region_spread", "spread of regions around the world", 100.0),
         ("persistence", "persistence of a region's deviation", 1.0),
     ];
-    let histories: Vec<String> = estimate.panels.iter().map(|p| p.name.clone()).collect();
+    let mut histories: Vec<String> = estimate.panels.iter().map(|p| p.name.clone()).collect();
+    // The remittance statistics too (issue 22 item 10): the yearly growth sd (the model takes
+    // it as observed) and the autocorrelation (the model's shocks have none).
+    if let Some((history, _)) = &estimate.remittances {
+        names.push((
+            "remittance_yearly_growth_sd",
+            "sd of remittances' yearly growth",
+            100.0,
+        ));
+        names.push((
+            "remittance_autocorrelation",
+            "autocorrelation of remittances' growth",
+            1.0,
+        ));
+        histories.push(history.name.clone());
+    }
     for (name, title, factor) in names {
         let points: Vec<(usize, f64, f64)> = rows
             .iter()
@@ -273,10 +303,10 @@ pub fn chart(estimate: &Estimate, footer: String) -> Chart {
                 filled: true,
             });
         }
-        let unit = if factor == 100.0 {
-            "percentage points per year"
-        } else {
-            "slope per period"
+        let unit = match name {
+            _ if factor == 100.0 => "percentage points per year",
+            "remittance_autocorrelation" => "correlation",
+            _ => "slope per period",
         };
         panels.push(Panel {
             title: Some(title.to_string()),

@@ -87,16 +87,18 @@ pub fn remove_temporaries_on_signal() {
     });
 }
 
-/// Stops the process at the N-th failpoint when `MIGPROJ_FAILPOINT=N` (a testing aid).
+/// Stops the process at the N-th failpoint when `MIGPROJ_FAILPOINT=N`, or at the first
+/// failpoint of a step when `MIGPROJ_FAILPOINT=STEP` ("remove previous", say): a testing aid.
 pub fn failpoint(step: &str) {
-    let Some(stop_at) = std::env::var("MIGPROJ_FAILPOINT")
-        .ok()
-        .and_then(|v| v.trim().parse::<usize>().ok())
-    else {
+    let Ok(setting) = std::env::var("MIGPROJ_FAILPOINT") else {
         return;
     };
     let passed = FAILPOINTS_PASSED.fetch_add(1, Ordering::SeqCst) + 1;
-    if passed == stop_at {
+    let stop = match setting.trim().parse::<usize>() {
+        Ok(stop_at) => passed == stop_at,
+        Err(_) => setting.trim() == step,
+    };
+    if stop {
         eprintln!("failpoint {passed} ({step}): stopping as if killed");
         // No destructors, no cleanup: what a kill -9 leaves behind.
         std::process::exit(86);
@@ -118,6 +120,19 @@ pub enum WhenBusy {
 pub struct Lock {
     path: PathBuf,
     file: Option<fs::File>,
+    /// A reader's shared lock: dropping it leaves the file (other readers may hold it).
+    shared: bool,
+}
+
+/// Whether an error opening or creating a file says that this process may not write there
+/// (a read-only mount, another user's folder).
+fn not_writable(e: &std::io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(code) if code == rustix::io::Errno::ACCESS.raw_os_error()
+            || code == rustix::io::Errno::ROFS.raw_os_error()
+            || code == rustix::io::Errno::PERM.raw_os_error()
+    )
 }
 
 /// The lock file guarding `parent/name`.
@@ -137,6 +152,98 @@ impl Lock {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "output".to_string());
         Lock::acquire(&lock_path(parent, &name), target, when_busy)
+    }
+
+    /// A reader's lock on `target` (report, compare): shared with other readers, exclusive of
+    /// a writer (run, plot), waiting for one to finish. A reader needs no write access (issue
+    /// 22 item 30): where the lock file cannot be created (a read-only mount, another user's
+    /// folder) it reads without a lock, since no writer of its own can be there, and a lock
+    /// file another user left is opened read-only (an OS lock does not outlive its process).
+    pub fn for_reading(target: &Path) -> Result<Lock> {
+        use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "output".to_string());
+        let path = lock_path(parent, &name);
+        let unlocked = || Lock {
+            path: path.clone(),
+            file: None,
+            shared: true,
+        };
+        let mut told = false;
+        loop {
+            let not_regular = || {
+                Error::InputPlain(format!(
+                    "error: the lock file `{}` is not a regular file (a symbolic link, folder, FIFO or device was put there); migproj never follows or waits on one: remove it and run again",
+                    path.display()
+                ))
+            };
+            if fs::symlink_metadata(&path).is_ok_and(|m| !m.file_type().is_file()) {
+                return Err(not_regular());
+            }
+            let flags = (rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32;
+            let opened = fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(flags)
+                .open(&path)
+                .or_else(|e| {
+                    if e.kind() == std::io::ErrorKind::NotFound {
+                        fs::OpenOptions::new()
+                            .read(true)
+                            .write(true)
+                            .create(true)
+                            .truncate(false)
+                            .custom_flags(flags)
+                            .open(&path)
+                    } else {
+                        Err(e)
+                    }
+                });
+            let file = match opened {
+                Ok(file) => file,
+                Err(e) if not_writable(&e) => return Ok(unlocked()),
+                Err(e) if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => {
+                    return Err(not_regular())
+                }
+                Err(e) => return Err(Error::environment("cannot open the lock file", &path, e)),
+            };
+            if !file.metadata().is_ok_and(|m| m.is_file()) {
+                return Err(not_regular());
+            }
+            match file.try_lock_shared() {
+                Ok(()) => {}
+                Err(fs::TryLockError::WouldBlock) => {
+                    if !told {
+                        eprintln!(
+                            "waiting for another migproj process that is writing `{}`...",
+                            target.display()
+                        );
+                        told = true;
+                    }
+                    file.lock_shared()
+                        .map_err(|e| Error::environment("cannot take the lock", &path, e))?;
+                }
+                Err(fs::TryLockError::Error(e)) => {
+                    return Err(Error::environment("cannot take the lock", &path, e))
+                }
+            }
+            // A writer we waited for removes its file: lock the one at the path, if any.
+            match (file.metadata(), fs::symlink_metadata(&path)) {
+                (Ok(held), Ok(now)) if held.dev() == now.dev() && held.ino() == now.ino() => {
+                    return Ok(Lock {
+                        path: path.clone(),
+                        file: Some(file),
+                        shared: true,
+                    });
+                }
+                _ => continue,
+            }
+        }
     }
 
     fn acquire(path: &Path, target: &Path, when_busy: WhenBusy) -> Result<Lock> {
@@ -209,6 +316,7 @@ impl Lock {
                 return Ok(Lock {
                     path: path.to_path_buf(),
                     file: Some(file),
+                    shared: false,
                 });
             }
         }
@@ -217,8 +325,11 @@ impl Lock {
 
 impl Drop for Lock {
     fn drop(&mut self) {
-        // Removed while held, then released (see the type's comment).
-        let _ = fs::remove_file(&self.path);
+        // A writer's file is removed while held, then released (see the type's comment); a
+        // reader's stays (other readers may hold it; the next writer removes it).
+        if !self.shared && self.file.is_some() {
+            let _ = fs::remove_file(&self.path);
+        }
         drop(self.file.take());
     }
 }
@@ -413,6 +524,23 @@ impl OutputFolder {
         sync_dir(&self.staging);
         let parent = self.target.parent().unwrap_or(Path::new(".")).to_path_buf();
         let had_target = fs::symlink_metadata(&self.target).is_ok();
+        // With --keep, a note beside the staging folder records which folder holds the new
+        // outputs (its device and inode): a process stopped after the swap leaves the
+        // previous outputs at the staging path, and the next writer keeps them as
+        // `NAME.~N~` instead of deleting them (issue 22 item 21).
+        let keep_note = match (backup, had_target) {
+            (Some(_), true) => {
+                use std::os::unix::fs::MetadataExt;
+                let meta = fs::symlink_metadata(&self.staging)
+                    .map_err(|e| Error::environment("cannot read", &self.staging, e))?;
+                let note = keep_note_path(&self.staging);
+                fs::write(&note, format!("{} {}\n", meta.dev(), meta.ino()))
+                    .map_err(|e| Error::environment("cannot write", &note, e))?;
+                sync_dir(&parent);
+                Some(note)
+            }
+            _ => None,
+        };
         failpoint("swap");
         if !had_target {
             fs::rename(&self.staging, &self.target)
@@ -459,6 +587,9 @@ impl OutputFolder {
                 }
             }
         }
+        if let Some(note) = keep_note {
+            let _ = fs::remove_file(note);
+        }
         failpoint("release lock");
         Ok(self.target.clone())
     }
@@ -497,6 +628,55 @@ fn sync_dir(dir: &Path) {
     }
 }
 
+/// The note a `--keep` commit leaves beside its staging folder `.NAME.partial-PID` while it
+/// swaps: `.NAME.keep-PID`.
+fn keep_note_path(staging: &Path) -> PathBuf {
+    let name = staging
+        .file_name()
+        .map(|n| n.to_string_lossy().replacen(".partial-", ".keep-", 1))
+        .unwrap_or_default();
+    staging.with_file_name(name)
+}
+
+/// `path.~N~` for the first N from 1 that names nothing (as `cp --backup=numbered`).
+pub fn numbered_backup(path: &Path) -> PathBuf {
+    let mut n = 1;
+    loop {
+        let mut name = path.as_os_str().to_owned();
+        name.push(format!(".~{n}~"));
+        let candidate = PathBuf::from(name);
+        if fs::symlink_metadata(&candidate).is_err() {
+            return candidate;
+        }
+        n += 1;
+    }
+}
+
+/// A staging folder a `--keep` commit left: if it is no longer the folder its note names, the
+/// swap happened and it holds the previous outputs, kept as `NAME.~N~`; else it is removed
+/// as any leftover. The note goes either way.
+fn recover_kept(staging: &Path, note: &Path, target: &Path) -> Result<bool> {
+    use std::os::unix::fs::MetadataExt;
+    let recorded = fs::read_to_string(note).unwrap_or_default();
+    let _ = fs::remove_file(note);
+    let Ok(meta) = fs::symlink_metadata(staging) else {
+        return Ok(false);
+    };
+    let now = format!("{} {}", meta.dev(), meta.ino());
+    if !meta.is_dir() || recorded.trim() == now || recorded.trim().is_empty() {
+        return Ok(false);
+    }
+    let backup = numbered_backup(target);
+    fs::rename(staging, &backup)
+        .map_err(|e| Error::environment("cannot keep the previous run as", &backup, e))?;
+    eprintln!(
+        "kept {} (the previous run of `{}`, which a run with --keep was stopped while replacing)",
+        backup.display(),
+        target.display()
+    );
+    Ok(true)
+}
+
 /// Called while holding the lock, so no other writer of `parent/name` is alive: a previous
 /// folder left aside with no target is put back; every other leftover of killed writers
 /// (staging folders, old folders) is removed.
@@ -524,9 +704,22 @@ fn recover_and_clean(parent: &Path, name: &str) -> Result<()> {
                 "restored {} (a run was stopped while replacing it)",
                 target.display()
             );
+        } else if is_staging
+            && fs::symlink_metadata(keep_note_path(&entry.path())).is_ok()
+            && recover_kept(&entry.path(), &keep_note_path(&entry.path()), &target)?
+        {
+            // Kept as NAME.~N~ (a --keep commit stopped after its swap).
         } else if is_old || is_staging {
             failpoint("remove leftover");
             let _ = fs::remove_dir_all(entry.path());
+        } else if file_name
+            .strip_prefix(format!(".{name}.keep-").as_str())
+            .is_some_and(|pid| pid.parse::<u32>().is_ok())
+            && fs::symlink_metadata(parent.join(file_name.replacen(".keep-", ".partial-", 1)))
+                .is_err()
+        {
+            // The note of a --keep commit that finished its backup but not the note.
+            let _ = fs::remove_file(entry.path());
         } else if let Some(pid) = file_name
             .strip_prefix(format!(".{name}.spill-").as_str())
             .and_then(|pid| pid.parse::<u32>().ok())

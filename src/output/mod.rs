@@ -44,6 +44,36 @@ pub fn number(x: f64) -> String {
     }
 }
 
+/// `text` with every control character but newline and tab replaced by U+FFFD, so that NUL,
+/// BEL or ESC from a tampered table or a file name never reaches a report or a terminal.
+pub fn without_controls(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Text from a scenario, a table or a folder name in Markdown: no raw HTML, no table-breaking
+/// bars, no line breaks, no control characters, and no link or image (a `[` or `]` from a
+/// title, a region name or a comment is escaped, so `[a](javascript:...)` and
+/// `![x](http://...)` stay text: issue 22 item 24); quotes stay quotes (item 16: `&quot;`
+/// showed in report.md).
+pub fn md_text(text: &str) -> String {
+    without_controls(text)
+        .replace(['\n', '\t'], " ")
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('|', "\\|")
+        .replace('[', "\\[")
+        .replace(']', "\\]")
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -35,13 +35,24 @@ impl CsvBuffer {
     /// A table of a run folder: `scenario` first and `data_revision` last on every row, so
     /// that tables of several runs can be stacked and every figure names its sources.
     pub fn for_run(file_name: &'static str, scenario: &Scenario, header: &[&str]) -> Result<Self> {
+        Self::framed(file_name, &scenario.name, &scenario.data_revision, header)
+    }
+
+    /// A table whose every row starts with `scenario` (a run's or an analysis folder's name)
+    /// and ends with `data_revision`, as every run table does.
+    pub fn framed(
+        file_name: &'static str,
+        scenario: &str,
+        data_revision: &str,
+        header: &[&str],
+    ) -> Result<Self> {
         let full: Vec<String> = std::iter::once("scenario")
             .chain(header.iter().copied())
             .chain(std::iter::once("data_revision"))
             .map(str::to_string)
             .collect();
         let mut csv = Self::new(file_name, &full)?;
-        csv.frame = Some((scenario.name.clone(), scenario.data_revision.clone()));
+        csv.frame = Some((scenario.to_string(), data_revision.to_string()));
         Ok(csv)
     }
 
@@ -70,7 +81,7 @@ pub fn level_of_region(scenario: &Scenario, region: &str, origin: &str) -> &'sta
     if scenario.areas.iter().any(|a| a == region) {
         return "area";
     }
-    let world = region == "World" || scenario.regions.len() == 1;
+    let world = region == scenario.total || scenario.regions.len() == 1;
     crate::simulate::streams::level_of(world, (origin != crate::scenario::ALL_ORIGINS).then_some(0))
 }
 
@@ -144,7 +155,18 @@ pub fn projection_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Vec
             });
             fields.push(median_age(by_age).map(number).unwrap_or_default());
             for (v, column) in variables.iter().enumerate().skip(8) {
-                fields.push(finite(values[v][t], "projection.csv", column, &row_label)?);
+                // A series compared with one origin group's receipts says nothing of another
+                // group's row: empty there, not 0 (issue 22 item 12).
+                let series = scenario.comparison.get(v - 8);
+                let other_group = matches!(
+                    (series.and_then(|c| c.origin), entity.group),
+                    (Some(a), Some(b)) if a != b
+                );
+                fields.push(if other_group {
+                    String::new()
+                } else {
+                    finite(values[v][t], "projection.csv", column, &row_label)?
+                });
             }
             csv.row(&fields)?;
         }
@@ -306,7 +328,7 @@ pub fn calibration_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
         }
     }
     let world_name = if scenario.regions.len() > 1 {
-        "World".to_string()
+        scenario.total.clone()
     } else {
         scenario.regions[0].name.clone()
     };
@@ -613,7 +635,7 @@ pub fn markers_csv(scenario: &Scenario) -> Result<Vec<u8>> {
     };
     let all = crate::scenario::ALL_ORIGINS.to_string();
     let world = if scenario.regions.len() > 1 {
-        "World".to_string()
+        scenario.total.clone()
     } else {
         scenario.regions[0].name.clone()
     };

@@ -285,6 +285,9 @@ pub struct Scenario {
     /// is the sum of the regions that name it.
     pub areas: Vec<String>,
     pub title: String,
+    /// What the sum over the regions is called (`scenario.total`, default "World"): a
+    /// scenario whose regions do not cover the world names its total (issue 22 item 4).
+    pub total: String,
     pub base_year: i32,
     pub calibration_year: i32,
     pub end_year: i32,
@@ -311,10 +314,18 @@ pub fn reserved_name(name: &str) -> bool {
     name == "compare" || name == "estimate" || name.ends_with("-hindcast")
 }
 
+/// The name of the sum over several regions when `scenario.total` is not set.
+pub const DEFAULT_TOTAL: &str = "World";
+
 /// The label of the sum over origin groups in the `origin` column of every table.
 pub const ALL_ORIGINS: &str = "All";
 
 impl Scenario {
+    /// The name of the row that sums several regions: `scenario.total`, or "World".
+    pub fn total_name(&self) -> &str {
+        &self.total
+    }
+
     /// Number of origin groups (1 without `[origins]`).
     pub fn n_groups(&self) -> usize {
         self.origins.len().max(1)

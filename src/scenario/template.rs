@@ -53,6 +53,8 @@ max_duration = 50                    # last (open) duration-of-stay group, years
 #   [remittances.received]
 #   "Low and middle income" = { 1990 = 29409371491, 2000 = 73523700173 }
 #   "High income" = { 1990 = 39030447143, 2000 = 48229027182 }
+# Regions that do not cover the world: name their sum in [scenario], e.g.
+#   total = "Three destination regions"   (every output then says so instead of "World")
 # Areas (sums of regions, in every table and chart): [areas] names = [...] and `area = "..."`
 # on every region. `migproj import` writes such scenarios from the UN and World Bank files.
 [[region]]

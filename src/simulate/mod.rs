@@ -73,7 +73,7 @@ pub fn entity_names(scenario: &Scenario) -> Vec<String> {
     let mut names: Vec<String> = scenario.regions.iter().map(|r| r.name.clone()).collect();
     names.extend(scenario.areas.iter().cloned());
     if names.len() > 1 {
-        names.push("World".to_string());
+        names.push(scenario.total.clone());
     }
     names
 }

@@ -102,7 +102,7 @@ pub fn entities(scenario: &Scenario) -> Vec<Entity> {
     }
     if world {
         out.push(Entity {
-            region: "World".into(),
+            region: scenario.total.clone(),
             origin: ALL_ORIGINS.into(),
             group: None,
             streams: (0..layout.n_streams()).collect(),
@@ -138,7 +138,7 @@ pub fn entities(scenario: &Scenario) -> Vec<Entity> {
         if world {
             for (o, origin) in scenario.origins.iter().enumerate() {
                 out.push(Entity {
-                    region: "World".into(),
+                    region: scenario.total.clone(),
                     origin: origin.clone(),
                     group: Some(o),
                     streams: (0..layout.n_regions).map(|r| layout.stream(r, o)).collect(),
@@ -163,7 +163,7 @@ pub fn entity_index(
             scenario.areas[r - scenario.regions.len()].clone()
         }
         Some(r) => scenario.regions[r].name.clone(),
-        None if scenario.regions.len() > 1 => "World".to_string(),
+        None if scenario.regions.len() > 1 => scenario.total.clone(),
         None => scenario.regions[0].name.clone(),
     };
     let origin_name = match origin {

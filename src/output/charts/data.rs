@@ -9,6 +9,8 @@ use crate::scenario::csv_table::{parse_csv_keeping, Row};
 /// Where the run came from, for titles and footers (from run.json).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Meta {
+    /// run.json's scenario name: every table's `scenario` column must be it.
+    pub scenario_name: String,
     pub scenario_title: String,
     pub scenario_file: String,
     pub sha256_prefix: String,
@@ -337,11 +339,12 @@ fn load_meta(read: &Reader<'_>) -> Result<Meta> {
             ),
         )
     })?;
+    // Control characters (a tampered run.json, a file name with ESC in it) never reach a
+    // chart, a report or a terminal (issue 22 items 28 and 29).
     let text = |pointer: &str| {
-        json.pointer(pointer)
-            .and_then(|v| v.as_str())
-            .unwrap_or("")
-            .to_string()
+        crate::output::without_controls(
+            json.pointer(pointer).and_then(|v| v.as_str()).unwrap_or(""),
+        )
     };
     let path = text("/scenario/path");
     let scenario_file = std::path::Path::new(&path)
@@ -349,6 +352,7 @@ fn load_meta(read: &Reader<'_>) -> Result<Meta> {
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or(path);
     Ok(Meta {
+        scenario_name: text("/scenario/name"),
         scenario_title: text("/scenario/title"),
         scenario_file,
         sha256_prefix: text("/scenario/sha256").chars().take(8).collect(),
@@ -395,7 +399,9 @@ fn load_projection(read: &Reader<'_>, tables: &mut RunTables) -> Result<()> {
             })
             .collect();
         let level = table.header.iter().position(|h| h == "level");
+        let scenario = table.header.iter().position(|h| h == "scenario");
         for row in &table.rows {
+            same_scenario(&table, row, scenario, &tables.meta)?;
             let (entity, origin) = row_entity(&table, row, region)?;
             let y = table.year(row, year)?;
             if let Some(level) = level {
@@ -421,6 +427,15 @@ fn load_projection(read: &Reader<'_>, tables: &mut RunTables) -> Result<()> {
             }
             for &c in &numeric {
                 let value = table.optional_number(row, c)?;
+                if value < NEGATIVE {
+                    return Err(Diagnostic::at(
+                        row.fields[c].span.clone(),
+                        format!(
+                            "`{}` is {value}: a count or an amount cannot be negative; the table was altered or is not migproj's",
+                            table.header[c]
+                        ),
+                    ));
+                }
                 tables
                     .projection
                     .entry((entity.clone(), table.header[c].clone()))
@@ -449,6 +464,35 @@ fn load_projection(read: &Reader<'_>, tables: &mut RunTables) -> Result<()> {
     result.map_err(|d| located(&table.file, d))
 }
 
+/// Below this a table's figure is negative (rounding in the engine leaves at most a
+/// few 1e-9 below 0; migproj writes none).
+const NEGATIVE: f64 = -1e-6;
+
+/// A row's `scenario` must be run.json's scenario name: another run's table copied into the
+/// folder is refused (issue 22 item 29).
+fn same_scenario(
+    table: &Table,
+    row: &Row,
+    column: Option<usize>,
+    meta: &Meta,
+) -> std::result::Result<(), Diagnostic> {
+    let Some(c) = column else {
+        return Ok(());
+    };
+    let name = table.field(row, c)?;
+    if !meta.scenario_name.is_empty() && name != meta.scenario_name {
+        return Err(Diagnostic::at(
+            row.fields[c].span.clone(),
+            format!(
+                "this row is of scenario \"{}\", but run.json is of \"{}\": the folder mixes two runs' tables (rerun the scenario)",
+                crate::error::clip(&crate::output::without_controls(name), 60),
+                crate::error::clip(&crate::output::without_controls(&meta.scenario_name), 60)
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn load_summary(table: &Table, tables: &mut RunTables) -> std::result::Result<(), Diagnostic> {
     let columns: Vec<usize> = [
         "region", "year", "variable", "p2_5", "p10", "p50", "p90", "p97_5", "p25", "p75",
@@ -458,7 +502,9 @@ fn load_summary(table: &Table, tables: &mut RunTables) -> std::result::Result<()
     .collect::<std::result::Result<_, _>>()?;
     let mut fans: HashMap<(String, String), Fan> = HashMap::new();
     let mut years: HashMap<(String, String), Vec<i32>> = HashMap::new();
+    let scenario = table.header.iter().position(|h| h == "scenario");
     for row in &table.rows {
+        same_scenario(table, row, scenario, &tables.meta)?;
         let year = table.year(row, columns[1])?;
         let key = (
             row_entity(table, row, columns[0])?.0,
@@ -473,6 +519,44 @@ fn load_summary(table: &Table, tables: &mut RunTables) -> std::result::Result<()
         fan.p97_5.push(table.number(row, columns[7])?);
         fan.p25.push(table.number(row, columns[8])?);
         fan.p75.push(table.number(row, columns[9])?);
+        // A tampered or mixed-up table is refused, not drawn (issue 22 item 29: p10 and p90
+        // swapped printed "15.2 (16.2-13.9)"): quantiles in order, counts not negative.
+        let q = [
+            (columns[3], fan.p2_5.last()),
+            (columns[4], fan.p10.last()),
+            (columns[8], fan.p25.last()),
+            (columns[5], fan.p50.last()),
+            (columns[9], fan.p75.last()),
+            (columns[6], fan.p90.last()),
+            (columns[7], fan.p97_5.last()),
+        ];
+        for pair in q.windows(2) {
+            let (Some(a), Some(b)) = (pair[0].1, pair[1].1) else {
+                continue;
+            };
+            if a.is_finite() && b.is_finite() && *a > *b + 1e-9 * b.abs().max(1.0) {
+                return Err(Diagnostic::at(
+                    row.fields[pair[1].0].span.clone(),
+                    format!(
+                        "`{}` ({b}) is below `{}` ({a}): the quantiles of a row must be in order; the table was altered or is not migproj's",
+                        table.header[pair[1].0], table.header[pair[0].0]
+                    ),
+                ));
+            }
+        }
+        // None of migproj's variables can be negative (stocks, flows, amounts, shares, ages,
+        // ratios).
+        if let Some((c, x)) = q.iter().find(|(_, x)| x.is_some_and(|x| *x < NEGATIVE)) {
+            return Err(Diagnostic::at(
+                row.fields[*c].span.clone(),
+                format!(
+                    "`{}` of {} is {}: a count or an amount cannot be negative; the table was altered or is not migproj's",
+                    table.header[*c],
+                    crate::error::clip(table.field(row, columns[2])?, 40),
+                    x.copied().unwrap_or(0.0)
+                ),
+            ));
+        }
     }
     if years.values().any(|y| *y != tables.years) {
         return Err(Diagnostic::whole_file(

@@ -445,14 +445,10 @@ pub fn draw_chart<DB: DrawingBackend>(
         // Axis titles on the outer panels only: the left column and the bottom row.
         let (row, column) = (k / columns, k % columns);
         let last_row = row + 1 == rows || k + columns >= chart.panels.len();
-        draw_panel(
-            cell,
-            panel,
-            unit,
-            rows > 1 || columns > 1,
-            column == 0,
-            last_row,
-        )?;
+        // A panel whose y axis measures something other than its left neighbour's keeps its
+        // own title (issue 22 item 10: the estimate chart's third panel had none).
+        let own_y = column == 0 || chart.panels[k - 1].y_desc != panel.y_desc;
+        draw_panel(cell, panel, unit, rows > 1 || columns > 1, own_y, last_row)?;
     }
     Ok(boxes)
 }

@@ -7,7 +7,7 @@
 pub mod data;
 pub mod draw;
 mod hindcast;
-mod remittances;
+pub(crate) mod remittances;
 mod stock;
 mod structure;
 

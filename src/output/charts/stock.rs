@@ -265,8 +265,20 @@ pub(crate) fn share_chart(tables: &RunTables) -> Chart {
     let (layers, max) = fan_layers(tables, &world, "share_of_world", unit, 100.0, palette::BLUE);
     Chart {
         file_stem: "share".into(),
-        title: "Migrants as a share of world population".into(),
-        subtitle: subtitle(tables, "international migrants per 100 people in the world"),
+        // A total that is not the world's says whose migrants it counts (issue 22 item 4).
+        title: if world == crate::scenario::DEFAULT_TOTAL {
+            "Migrants as a share of world population".into()
+        } else {
+            format!("Migrants of {world} as a share of world population")
+        },
+        subtitle: subtitle(
+            tables,
+            &if world == crate::scenario::DEFAULT_TOTAL {
+                "international migrants per 100 people in the world".to_string()
+            } else {
+                format!("international migrants in {world} per 100 people in the world")
+            },
+        ),
         footer: footer(tables),
         columns: 1,
         panels: vec![time_panel(tables, None, unit.words.into(), layers, max)],

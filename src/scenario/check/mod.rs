@@ -150,6 +150,7 @@ fn check_root(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Scenario> {
     );
     let mut name = None;
     let mut title = None;
+    let mut total = Some(DEFAULT_TOTAL.to_string());
     let mut data_revision = None;
     let mut years = None;
     let mut max_duration = None;
@@ -159,6 +160,7 @@ fn check_root(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Scenario> {
             &[
                 "name",
                 "title",
+                "total",
                 "base_year",
                 "calibration_year",
                 "end_year",
@@ -186,6 +188,21 @@ fn check_root(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Scenario> {
             }
         }
         title = c.string(t, "title", None).map(|s| s.0);
+        if t.get("total").is_some() {
+            total = None;
+            if let Some((n, span)) = c.string(t, "total", None) {
+                let trimmed = n.trim();
+                if trimmed.is_empty()
+                    || trimmed.chars().count() > 60
+                    || n.chars().any(char::is_control)
+                    || trimmed != n
+                {
+                    c.error(span, format!("`scenario.total` names the sum over the regions (\"Three destination regions\", say): 1 to 60 characters, no control characters and no spaces at either end, found {:?}", crate::error::clip(&n, 80)));
+                } else {
+                    total = Some(n);
+                }
+            }
+        }
         data_revision = c.string(t, "data_revision", Some("the data revision the figures come from, printed on every output (\"IMR 2002\", say)")).map(|s| s.0);
         let base = c.integer(t, "base_year", None, 1000, 3000, "a year");
         let calibration = c.integer(t, "calibration_year", None, 1000, 3000, "a year");
@@ -233,6 +250,18 @@ fn check_root(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Scenario> {
             "`[areas]` needs two regions or more: with one region, that region is the World",
         );
     }
+    if let (Some(total), Some(t)) = (&total, &header) {
+        let span = t.get("total").map(|v| v.span());
+        if let Some(span) = span {
+            if regions.len() == 1 {
+                c.error(span, "`scenario.total` names the sum over several regions; with one region, that region is the total (remove the key, or name the region)");
+            } else if regions.iter().any(|(r, _)| r.name == *total) {
+                c.error(span, format!("`scenario.total` \"{total}\" is also a region's name; the total and the regions share the `region` column of every table"));
+            } else if areas.contains(total) {
+                c.error(span, format!("`scenario.total` \"{total}\" is also an area's name; the total and the areas share the `region` column of every table"));
+            }
+        }
+    }
     for (region, span) in &regions {
         if areas.contains(&region.name) {
             c.error(
@@ -275,7 +304,16 @@ fn check_root(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Scenario> {
     // Events may name a region or an area (MODEL.md section 14): indices past the regions'
     // are areas.
     let places: Vec<String> = region_names.iter().chain(&areas).cloned().collect();
-    let uncertainty = check_uncertainty(c, root, years.as_ref(), &places, &origins, &comparison);
+    let total_name = total.clone().unwrap_or_else(|| DEFAULT_TOTAL.to_string());
+    let uncertainty = check_uncertainty(
+        c,
+        root,
+        years.as_ref(),
+        &places,
+        &total_name,
+        &origins,
+        &comparison,
+    );
     let warnings = check_warnings(c, root);
 
     let years = years?;
@@ -325,6 +363,7 @@ fn check_root(c: &mut Checker<'_>, root: &Table<'_, '_>) -> Option<Scenario> {
         areas,
         name: name.clone()?,
         title: title.or(name)?,
+        total: total?,
         base_year: years.base,
         calibration_year: years.calibration,
         end_year: years.end,

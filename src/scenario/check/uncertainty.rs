@@ -23,6 +23,7 @@ pub(super) fn check_uncertainty(
     root: &Table<'_, '_>,
     years: Option<&Years>,
     regions: &[String],
+    total: &str,
     origins: &[String],
     comparison: &Option<Vec<ComparisonSeries>>,
 ) -> Option<Uncertainty> {
@@ -184,7 +185,7 @@ pub(super) fn check_uncertainty(
         let region = match e.get("region") {
             None => Some(None),
             Some(v) => {
-                let world_alias = matches!(v.get_ref(), DeValue::String(s) if s.as_ref() == "World")
+                let world_alias = matches!(v.get_ref(), DeValue::String(s) if s.as_ref() == total)
                     && regions.len() > 1;
                 if world_alias {
                     Some(None)
