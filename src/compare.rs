@@ -898,7 +898,14 @@ pub fn difference_charts(runs: &[Compared], rows: &[Difference]) -> Vec<Chart> {
                 continue;
             }
             if shown.iter().all(|d| is_none(d)) {
-                unchanged.push(words.to_lowercase());
+                // "Migrants from High income" -> "migrants from High income".
+                let mut chars = words.chars();
+                unchanged.push(
+                    chars
+                        .next()
+                        .map(|c| c.to_lowercase().chain(chars).collect())
+                        .unwrap_or_default(),
+                );
                 continue;
             }
             paired &= shown[0].method == Method::Paired;
@@ -1007,7 +1014,7 @@ pub fn difference_charts(runs: &[Compared], rows: &[Difference]) -> Vec<Chart> {
             title: format!("{} minus {reference}: {world}", run.name),
             subtitle,
             footer: footer(pair),
-            columns: 2,
+            columns: panels.len().clamp(1, 2),
             panels,
             legend,
         });

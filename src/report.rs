@@ -886,6 +886,9 @@ pub fn markdown(
 /// The largest chart embedded in report.html (migproj's charts are 0.1 to 0.5 MB).
 pub const MAX_CHART_BYTES: u64 = 8 << 20;
 
+/// The most chart bytes one report.html embeds: about 500 standard charts.
+pub const MAX_EMBEDDED_BYTES: u64 = 200 << 20;
+
 /// A chart to embed in report.html: a regular file (not a link, device or FIFO) of at most
 /// [`MAX_CHART_BYTES`] that is a PNG, else an error naming it (issue 22 item 25: a link to
 /// /etc/passwd was embedded, and nine 60 MB files of zeros made a 755 MB page).
@@ -962,6 +965,7 @@ pub fn html(
         escape(&title),
         escape(&title)
     );
+    let mut embedded: u64 = 0;
     for block in blocks {
         match block {
             Block::Heading(level, text) => {
@@ -1010,6 +1014,16 @@ pub fn html(
             }
             Block::Figure { png, name, caption } => {
                 let bytes = read_chart(&png)?;
+                // A bound on the whole page, not only on each chart (issue 22 item 33: 40
+                // folders of 8000x8000 charts made a 1.5 GB page and used 1.6 GB of memory).
+                embedded += bytes.len() as u64;
+                if embedded > MAX_EMBEDDED_BYTES {
+                    return Err(Error::InputPlain(format!(
+                        "error: report.html would embed more than {} MiB of charts (at `{}`); report fewer folders at once, or redraw the charts at the standard size with `migproj plot`; nothing was written",
+                        MAX_EMBEDDED_BYTES >> 20,
+                        png.display()
+                    )));
+                }
                 let _ = writeln!(
                     out,
                     "<figure>\n<img alt=\"{}\" src=\"data:image/png;base64,{}\">\n<figcaption>{}</figcaption>\n</figure>",

@@ -172,6 +172,7 @@ fn schema() -> Vec<(&'static str, Vec<(&'static str, Kind)>)> {
             vec![
                 ("check", Text),
                 ("region", Text),
+                ("origin", Text),
                 ("level", Level),
                 ("year", Int),
                 ("figure", Text),

@@ -131,4 +131,30 @@ mod tests {
             + p.powi(MAX_AGE as i32) / m;
         assert!((life_expectancy(&q, m) - expected).abs() < 1e-12);
     }
+
+    /// Issue 22 item 11: the fat top of the 2050 pyramid is the life table's. The women's
+    /// table of baseline's 2050 (e0 86, slope 0.09, Makeham 0.0005) keeps l(100) = 0.171 and
+    /// has 5L95 / 5L90 = 0.61 (docs/model.md, "The top of the pyramid"); at slope 0.11 it
+    /// keeps l(100) = 0.111.
+    #[test]
+    fn the_open_age_group_follows_the_life_table() {
+        let survivors = |gamma: f64| -> (Vec<f64>, Vec<f64>) {
+            let beta = solve_beta(0.0005, gamma, 86.0).unwrap();
+            let q = gompertz_makeham_table(0.0005, beta, gamma);
+            let mut l = vec![1.0];
+            for a in 0..MAX_AGE {
+                l.push(l[a] * (1.0 - q[a]));
+            }
+            let big_l: Vec<f64> = (0..MAX_AGE).map(|a| (l[a] + l[a + 1]) / 2.0).collect();
+            (l, big_l)
+        };
+        let (l, big_l) = survivors(0.09);
+        assert!((l[90] - 0.476).abs() < 0.001, "{}", l[90]);
+        assert!((l[95] - 0.319).abs() < 0.001, "{}", l[95]);
+        assert!((l[100] - 0.171).abs() < 0.001, "{}", l[100]);
+        let ratio = big_l[95..100].iter().sum::<f64>() / big_l[90..95].iter().sum::<f64>();
+        assert!((ratio - 0.611).abs() < 0.001, "{ratio}");
+        let (steeper, _) = survivors(0.11);
+        assert!((steeper[100] - 0.111).abs() < 0.001, "{}", steeper[100]);
+    }
 }

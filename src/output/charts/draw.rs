@@ -447,8 +447,14 @@ pub fn draw_chart<DB: DrawingBackend>(
         let last_row = row + 1 == rows || k + columns >= chart.panels.len();
         // A panel whose y axis measures something other than its left neighbour's keeps its
         // own title (issue 22 item 10: the estimate chart's third panel had none).
+        // The same for the x axis and the panel below.
         let own_y = column == 0 || chart.panels[k - 1].y_desc != panel.y_desc;
-        draw_panel(cell, panel, unit, rows > 1 || columns > 1, own_y, last_row)?;
+        let own_x = last_row
+            || chart
+                .panels
+                .get(k + columns)
+                .is_none_or(|below| below.x_desc != panel.x_desc);
+        draw_panel(cell, panel, unit, rows > 1 || columns > 1, own_y, own_x)?;
     }
     Ok(boxes)
 }

@@ -207,7 +207,7 @@ pub(crate) fn pyramid_chart(tables: &RunTables) -> Chart {
         file_stem: "pyramid".into(),
         title: "Age and sex of international migrants".into(),
         subtitle: format!(
-            "{}: men on the left, women on the right, by five-year age group; deterministic projection{note}",
+            "{}: men on the left, women on the right, five-year age groups, deterministic{note}; 100+ is the open age group (why it is large: docs/model.md)",
             tables.meta.scenario_title
         ),
         footer: footer(tables),
