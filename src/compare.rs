@@ -315,34 +315,34 @@ pub fn differences(runs: &[Compared]) -> Result<Vec<Difference>> {
     Ok(out)
 }
 
+/// The columns of differences.csv, written and read back (the report reads it).
+const DIFFERENCES_COLUMNS: [&str; 21] = [
+    "scenario",
+    "reference",
+    "region",
+    "origin",
+    "level",
+    "year",
+    "variable",
+    "unit",
+    "method",
+    "p2_5",
+    "p10",
+    "p50",
+    "p90",
+    "p97_5",
+    "relative_p2_5",
+    "relative_p10",
+    "relative_p50",
+    "relative_p90",
+    "relative_p97_5",
+    "data_revision",
+    "reference_data_revision",
+];
+
 /// differences.csv.
 pub fn differences_csv(rows: &[Difference]) -> Result<Vec<u8>> {
-    let mut csv = CsvBuffer::new(
-        "differences.csv",
-        &owned(&[
-            "scenario",
-            "reference",
-            "region",
-            "origin",
-            "level",
-            "year",
-            "variable",
-            "unit",
-            "method",
-            "p2_5",
-            "p10",
-            "p50",
-            "p90",
-            "p97_5",
-            "relative_p2_5",
-            "relative_p10",
-            "relative_p50",
-            "relative_p90",
-            "relative_p97_5",
-            "data_revision",
-            "reference_data_revision",
-        ]),
-    )?;
+    let mut csv = CsvBuffer::new("differences.csv", &owned(&DIFFERENCES_COLUMNS))?;
     let cell = |x: f64, relative: bool| {
         if x.is_finite() {
             if relative {
@@ -562,28 +562,7 @@ pub fn read_differences(path: &std::path::Path) -> Result<Vec<Difference>> {
             .position(|h| h == name)
             .ok_or_else(|| bad(format!("no `{name}` column")))
     };
-    let names = [
-        "scenario",
-        "reference",
-        "region",
-        "origin",
-        "level",
-        "year",
-        "variable",
-        "method",
-        "p2_5",
-        "p10",
-        "p50",
-        "p90",
-        "p97_5",
-        "relative_p2_5",
-        "relative_p10",
-        "relative_p50",
-        "relative_p90",
-        "relative_p97_5",
-        "data_revision",
-        "reference_data_revision",
-    ];
+    let names = DIFFERENCES_COLUMNS;
     let columns: Vec<usize> = names.iter().map(|n| col(n)).collect::<Result<_>>()?;
     let mut out = Vec::new();
     for (i, record) in reader.records().enumerate() {
@@ -612,7 +591,7 @@ pub fn read_differences(path: &std::path::Path) -> Result<Vec<Difference>> {
             "origin" => "origin",
             _ => "region",
         };
-        let method = match field(7) {
+        let method = match field(8) {
             "paired" => Method::Paired,
             "unpaired" => Method::Unpaired,
             "deterministic" => Method::Deterministic,
@@ -635,21 +614,21 @@ pub fn read_differences(path: &std::path::Path) -> Result<Vec<Difference>> {
             year,
             method,
             difference: [
-                number(8)?,
                 number(9)?,
                 number(10)?,
                 number(11)?,
                 number(12)?,
+                number(13)?,
             ],
             relative: [
-                number(13)?,
                 number(14)?,
                 number(15)?,
                 number(16)?,
                 number(17)?,
+                number(18)?,
             ],
-            data_revision: field(18).to_string(),
-            reference_data_revision: field(19).to_string(),
+            data_revision: field(19).to_string(),
+            reference_data_revision: field(20).to_string(),
         });
     }
     Ok(out)

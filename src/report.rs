@@ -819,6 +819,57 @@ pub fn relative_path(from: &Path, to: &Path) -> String {
     parts.join("/")
 }
 
+/// The header of the report's tables as CSV (also how `report` knows the file is its own).
+pub const TABLES_CSV_HEADER: &str = "table,caption,row,column,value";
+
+/// Every table of the report in long form (`table` "Table 1", its caption, the row's number
+/// from 1, the column's heading, the cell as the report prints it): the report's figures,
+/// exactly, for a spreadsheet.
+pub fn tables_csv(
+    runs: &[ReportRun],
+    comparisons: &[ReportComparison],
+    options: &ReportOptions,
+) -> Result<String> {
+    let (_, blocks) = document(runs, comparisons, options);
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let failed =
+        |e: csv::Error| Error::Environment(format!("cannot build the report's tables: {e}"));
+    writer
+        .write_record(TABLES_CSV_HEADER.split(','))
+        .map_err(failed)?;
+    for block in blocks {
+        if let Block::Table {
+            caption,
+            header,
+            rows,
+        } = block
+        {
+            let table = caption
+                .split_once(". ")
+                .map(|(number, _)| number.to_string())
+                .unwrap_or_default();
+            for (i, row) in rows.iter().enumerate() {
+                for (column, cell) in header.iter().zip(row) {
+                    writer
+                        .write_record([
+                            crate::output::without_controls(&table),
+                            crate::output::without_controls(&caption),
+                            (i + 1).to_string(),
+                            crate::output::without_controls(column),
+                            crate::output::without_controls(cell),
+                        ])
+                        .map_err(failed)?;
+                }
+            }
+        }
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| Error::Environment(format!("cannot build the report's tables: {e}")))?;
+    String::from_utf8(bytes)
+        .map_err(|e| Error::Environment(format!("cannot build the report's tables: {e}")))
+}
+
 /// The report in Markdown; chart images linked relative to `report_dir`.
 pub fn markdown(
     runs: &[ReportRun],

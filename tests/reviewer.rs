@@ -837,6 +837,32 @@ fn each_ratio_names_whose_receipts_and_how_the_series_continues() {
     );
     // The all-origins amount is labelled as such.
     assert!(md.contains("billion US dollars received at origin in 2050, all origins."));
+
+    // Item 15: report.csv holds the report's tables cell by cell, each as the report prints it.
+    let tables = read_csv(&dir.join("report.csv"));
+    let key_figures: Vec<_> = tables
+        .iter()
+        .filter(|r| r["caption"].starts_with(&format!("{}. Key figures", r["table"])))
+        .collect();
+    assert!(key_figures.len() > 20, "{tables:?}");
+    let stock_2050 = key_figures
+        .iter()
+        .find(|r| {
+            r["column"] == "2050" && r["caption"].contains("Continuation of 1990-2000 trends")
+        })
+        .unwrap();
+    let md_row = md
+        .lines()
+        .find(|l| l.starts_with("| Migrant stock |"))
+        .unwrap();
+    assert!(
+        md_row.contains(&format!("| {} |", stock_2050["value"])),
+        "{md_row} {stock_2050:?}"
+    );
+    for row in &tables {
+        let value = row["value"].replace('|', "\\|");
+        assert!(md.contains(&value), "{row:?} is not in report.md");
+    }
 }
 
 /// Item 12: `ratio_to_oda` was 0 in the rows of origin groups the series is not compared
@@ -1179,4 +1205,64 @@ fn a_keep_stopped_after_its_swap_still_keeps_the_previous_run() {
         .filter(|n| n.starts_with('.'))
         .collect();
     assert!(hidden.is_empty(), "{hidden:?}");
+}
+
+/// Item 16: with several errors, the "regions:" list of a bad region reference left out the
+/// region that had an error of its own. Every declared region is listed.
+#[test]
+fn a_bad_region_reference_lists_every_declared_region() {
+    let dir = temp_dir("reviewer-region-list");
+    let scenario = three_regions(&dir, &|t| {
+        // Africa's 2000 figures lose a group (its own error), and a departure change names a
+        // region that does not exist.
+        let t = t.replacen(
+            "2000 = { \"Low and middle income\" = 13197425, \"High income\" = 653841, \"Unknown\" = 1200411 }",
+            "2000 = { \"Low and middle income\" = -1, \"High income\" = 653841, \"Unknown\" = 1200411 }",
+            1,
+        );
+        t + "\n[[departure.change]]\nfrom = 2010\nmultiplier = 1.5\nregion = \"Atlantis\"\n"
+    });
+    let output = migproj(&["check", scenario.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("region[2].stock"),
+        "Africa's own error: {message}"
+    );
+    assert!(
+        message.contains("\"Atlantis\" (regions: Europe, Northern America, Africa)"),
+        "{message}"
+    );
+}
+
+/// Item 33: estimate took any amount of work without a word (100 regions at the defaults
+/// over 300 s). Work past about half an hour is refused before it starts, the estimate stated.
+#[test]
+fn estimate_refuses_unbounded_work_before_starting() {
+    let out = temp_dir("reviewer-estimate-work");
+    let output = migproj(&[
+        "estimate",
+        "data/history/migrant_stock_country_1960_2000.csv",
+        "--drop-incomplete",
+        "--simulations",
+        "2000",
+        "--bootstrap",
+        "50",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{message}");
+    assert!(
+        message.contains("region histories (")
+            && message.contains("x 2000 simulated histories x 51 fits")
+            && message.contains("lower --simulations or --bootstrap"),
+        "{message}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&out).unwrap().count(),
+        0,
+        "nothing written"
+    );
 }

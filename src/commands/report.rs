@@ -38,8 +38,9 @@ pub fn report(
         .map_err(|e| Error::environment("cannot create", &report_dir, e))?;
     let md_path = out.with_extension("md");
     let html_path = out.with_extension("html");
+    let csv_path = out.with_extension("csv");
     let _lock = Lock::for_target(&md_path, WhenBusy::Refuse)?;
-    for path in [&md_path, &html_path] {
+    for path in [&md_path, &html_path, &csv_path] {
         refuse_to_replace_foreign(path, force)?;
         remove_partials(path);
     }
@@ -65,6 +66,12 @@ pub fn report(
             &html_path,
             crate::report::html(&runs, &comparisons, options)?,
         ),
+        // The report's tables, cell by cell, for readers who take figures from a table
+        // (issue 22 item 15).
+        (
+            &csv_path,
+            crate::report::tables_csv(&runs, &comparisons, options)?,
+        ),
     ];
     // Both written beside their targets first, then renamed: never a half-written report,
     // and no partial file left behind when the disk is full.
@@ -89,7 +96,12 @@ pub fn report(
             Error::environment("cannot write", path, e)
         })?;
     }
-    eprintln!("wrote {} and {}", md_path.display(), html_path.display());
+    eprintln!(
+        "wrote {}, {} and {} (the report's tables)",
+        md_path.display(),
+        html_path.display(),
+        csv_path.display()
+    );
     Ok(())
 }
 
@@ -108,11 +120,16 @@ pub(crate) fn refuse_to_replace_foreign(path: &Path, force: bool) -> Result<()> 
             .ok()
             .and_then(|f| {
                 use std::io::Read;
-                let mut head = vec![0u8; REPORT_MARK.len()];
-                f.take(REPORT_MARK.len() as u64)
-                    .read_exact(&mut head)
-                    .ok()?;
-                Some(head == REPORT_MARK.as_bytes())
+                // report.md and report.html start with the mark; the tables' CSV with its
+                // header.
+                let mark = if path.extension().is_some_and(|e| e == "csv") {
+                    crate::report::TABLES_CSV_HEADER
+                } else {
+                    REPORT_MARK
+                };
+                let mut head = vec![0u8; mark.len()];
+                f.take(mark.len() as u64).read_exact(&mut head).ok()?;
+                Some(head == mark.as_bytes())
             })
             .unwrap_or(false);
     if ours {

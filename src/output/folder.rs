@@ -120,7 +120,7 @@ pub enum WhenBusy {
 pub struct Lock {
     path: PathBuf,
     file: Option<fs::File>,
-    /// A reader's shared lock: dropping it leaves the file (other readers may hold it).
+    /// A reader's shared lock: dropping it leaves the file to the other readers holding it.
     shared: bool,
 }
 
@@ -140,18 +140,23 @@ pub fn lock_path(parent: &Path, name: &str) -> PathBuf {
     parent.join(format!(".{name}.lock"))
 }
 
+/// The lock file guarding `target` (a folder or file path): `.NAME.lock` beside it.
+fn lock_path_of(target: &Path) -> PathBuf {
+    let parent = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".to_string());
+    lock_path(parent, &name)
+}
+
 impl Lock {
     /// Takes the lock guarding `target` (a folder or file path).
     pub fn for_target(target: &Path, when_busy: WhenBusy) -> Result<Lock> {
-        let parent = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "output".to_string());
-        Lock::acquire(&lock_path(parent, &name), target, when_busy)
+        Lock::acquire(&lock_path_of(target), target, when_busy)
     }
 
     /// A reader's lock on `target` (report, compare): shared with other readers, exclusive of
@@ -161,15 +166,7 @@ impl Lock {
     /// file another user left is opened read-only (an OS lock does not outlive its process).
     pub fn for_reading(target: &Path) -> Result<Lock> {
         use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
-        let parent = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "output".to_string());
-        let path = lock_path(parent, &name);
+        let path = lock_path_of(target);
         let unlocked = || Lock {
             path: path.clone(),
             file: None,
@@ -325,10 +322,13 @@ impl Lock {
 
 impl Drop for Lock {
     fn drop(&mut self) {
-        // A writer's file is removed while held, then released (see the type's comment); a
-        // reader's stays (other readers may hold it; the next writer removes it).
-        if !self.shared && self.file.is_some() {
-            let _ = fs::remove_file(&self.path);
+        // A writer's file is removed while held, then released (see the type's comment). A
+        // reader removes it too when it is the last holder (its shared lock turns exclusive
+        // without waiting), so that reading leaves no file behind.
+        if let Some(file) = &self.file {
+            if !self.shared || file.try_lock().is_ok() {
+                let _ = fs::remove_file(&self.path);
+            }
         }
         drop(self.file.take());
     }

@@ -723,7 +723,18 @@ impl<'f> Checker<'f> {
             // The region exists; its own problems are reported where it is declared.
             return None;
         }
-        let candidates: Vec<&str> = regions.iter().map(String::as_str).collect();
+        // Every declared region, those with problems of their own too (issue 22 item 16: the
+        // list left out a region that had its own error), then any place not declared as a
+        // region (areas).
+        let mut all: Vec<String> = self.declared_regions.clone();
+        all.extend(
+            regions
+                .iter()
+                .filter(|r| !all.contains(r))
+                .cloned()
+                .collect::<Vec<_>>(),
+        );
+        let candidates: Vec<&str> = all.iter().map(String::as_str).collect();
         let message = match suggest(&name, &candidates) {
             Some(s) => format!(
                 "`{path}` names no region of this scenario: \"{name}\"; did you mean \"{s}\"?"
@@ -731,7 +742,7 @@ impl<'f> Checker<'f> {
             None => format!(
                 "`{path}` names no region of this scenario: \"{}\" (regions: {})",
                 crate::error::clip(&name, 60),
-                list_some(regions)
+                list_some(&all)
             ),
         };
         self.error(value.span(), message);
