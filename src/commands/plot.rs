@@ -10,7 +10,7 @@ pub fn plot(dir: &Path, size: (u32, u32), regions: &[String]) -> Result<()> {
     // meanwhile waits, so the charts always match the tables beside them.
     // A run inside a compare or hindcast folder is rewritten by that command under the
     // folder's own lock: take it first (issue 22 item 22: plot raced compare's rewrite).
-    let _enclosing = match enclosing_analysis(dir) {
+    let _enclosing = match crate::output::folder::enclosing_analysis(dir) {
         Some(folder) => Some(Lock::for_target(&folder, WhenBusy::Wait)?),
         None => None,
     };
@@ -31,17 +31,4 @@ pub fn plot(dir: &Path, size: (u32, u32), regions: &[String]) -> Result<()> {
     let target = folder.commit()?;
     eprintln!("wrote {} charts to {}", files.len(), target.display());
     Ok(())
-}
-
-/// The compare folder (`OUT/compare/runs/NAME`) or hindcast folder (`OUT/NAME-hindcast/run`)
-/// a run folder lies in, if any.
-fn enclosing_analysis(dir: &Path) -> Option<std::path::PathBuf> {
-    let dir = std::fs::canonicalize(dir).ok()?;
-    let parent = dir.parent()?;
-    if parent.join("hindcast.csv").is_file() {
-        return Some(parent.to_path_buf());
-    }
-    let grandparent = parent.parent()?;
-    (parent.file_name()? == "runs" && grandparent.join("differences.csv").is_file())
-        .then(|| grandparent.to_path_buf())
 }

@@ -17,7 +17,14 @@ pub fn report(
     locked.dedup();
     let _locks = locked
         .iter()
-        .map(|dir| Lock::for_reading(dir))
+        .flat_map(|dir| {
+            // A run inside a compare or hindcast folder: that folder's lock too (issue 22
+            // item 22), taken first, as plot does.
+            crate::output::folder::enclosing_analysis(dir)
+                .into_iter()
+                .chain(std::iter::once(dir.to_path_buf()))
+        })
+        .map(|dir| Lock::for_reading(&dir))
         .collect::<Result<Vec<_>>>()?;
     let mut runs = Vec::new();
     let mut comparisons = Vec::new();

@@ -824,3 +824,25 @@ pub fn slurm(args: &SlurmArgs) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    /// A manifest read back has the checksum it was written with, whatever its timings: the
+    /// JSON parser must give back the float that was written (serde_json's `float_roundtrip`;
+    /// without it one shard in a few failed its own checksum in CI).
+    #[test]
+    fn a_manifest_read_back_keeps_its_checksum() {
+        let mut failures = 0;
+        for i in 0..20_000u64 {
+            let seconds = (i as f64).mul_add(0.001_373_7, 1.0 / 3.0) * 1.000_000_1;
+            let mut manifest = serde_json::json!({ "seconds": seconds, "checksum": "" });
+            manifest["checksum"] = super::manifest_checksum(&manifest).into();
+            let text = serde_json::to_vec_pretty(&manifest).unwrap();
+            let back: serde_json::Value = serde_json::from_slice(&text).unwrap();
+            if back["checksum"].as_str().unwrap() != super::manifest_checksum(&back) {
+                failures += 1;
+            }
+        }
+        assert_eq!(failures, 0);
+    }
+}

@@ -140,6 +140,19 @@ pub fn lock_path(parent: &Path, name: &str) -> PathBuf {
     parent.join(format!(".{name}.lock"))
 }
 
+/// The compare folder (`OUT/compare/runs/NAME`) or hindcast folder (`OUT/NAME-hindcast/run`)
+/// a run folder lies in, if any: that command rewrites the run under the folder's own lock.
+pub fn enclosing_analysis(dir: &Path) -> Option<PathBuf> {
+    let dir = fs::canonicalize(dir).ok()?;
+    let parent = dir.parent()?;
+    if parent.join("hindcast.csv").is_file() {
+        return Some(parent.to_path_buf());
+    }
+    let grandparent = parent.parent()?;
+    (parent.file_name()? == "runs" && grandparent.join("differences.csv").is_file())
+        .then(|| grandparent.to_path_buf())
+}
+
 /// The lock file guarding `target` (a folder or file path): `.NAME.lock` beside it.
 fn lock_path_of(target: &Path) -> PathBuf {
     let parent = target
