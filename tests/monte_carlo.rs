@@ -485,7 +485,8 @@ fn the_deterministic_trend_is_damped_toward_the_pooled_growth() {
 fn results_are_bit_identical_across_instruction_sets_batch_sizes_and_threads() {
     let scenario = scenario_from(
         "scenarios/origins.toml",
-        "[uncertainty]\ntrajectories = 37\nseed = 11\ndeparture_sd = 0.3\n",
+        // 19 = 16 + 2 + 1: full and partial batches of every size below (37 before CI's cut).
+        "[uncertainty]\ntrajectories = 19\nseed = 11\ndeparture_sd = 0.3\n",
     );
     let run = run_deterministic(&scenario).unwrap();
     let on = |engine: Engine, threads: usize| {
@@ -522,10 +523,10 @@ fn results_are_bit_identical_across_instruction_sets_batch_sizes_and_threads() {
     }
     // The trajectories differ from one another (equal lanes would make the test empty).
     let world_stock_2050 = |k: usize| reference[[k, 0, 0, reference.shape()[3] - 1]];
-    assert!((1..37).all(|k| world_stock_2050(k) != world_stock_2050(0)));
+    assert!((1..19).all(|k| world_stock_2050(k) != world_stock_2050(0)));
     // Trajectory k is the same in any range that holds it (MODEL.md section 15: shards),
     // whatever the batches it falls in.
-    for (first, last, batch) in [(5, 23, 4), (0, 1, 8), (36, 37, 16), (11, 37, 8)] {
+    for (first, last, batch) in [(5, 17, 4), (0, 1, 8), (18, 19, 16), (3, 19, 8)] {
         let engine = Engine {
             instruction_set: InstructionSet::chosen(),
             batch,
