@@ -153,6 +153,14 @@ pub fn enclosing_analysis(dir: &Path) -> Option<PathBuf> {
         .then(|| grandparent.to_path_buf())
 }
 
+/// The error for a lock path that holds something other than a regular file.
+fn not_a_regular_lock(path: &Path) -> Error {
+    Error::InputPlain(format!(
+        "error: the lock file `{}` is not a regular file (a symbolic link, folder, FIFO or device was put there); migproj never follows or waits on one: remove it and run again",
+        path.display()
+    ))
+}
+
 /// The lock file guarding `target` (a folder or file path): `.NAME.lock` beside it.
 fn lock_path_of(target: &Path) -> PathBuf {
     let parent = target
@@ -187,12 +195,7 @@ impl Lock {
         };
         let mut told = false;
         loop {
-            let not_regular = || {
-                Error::InputPlain(format!(
-                    "error: the lock file `{}` is not a regular file (a symbolic link, folder, FIFO or device was put there); migproj never follows or waits on one: remove it and run again",
-                    path.display()
-                ))
-            };
+            let not_regular = || not_a_regular_lock(&path);
             if fs::symlink_metadata(&path).is_ok_and(|m| !m.file_type().is_file()) {
                 return Err(not_regular());
             }
@@ -263,12 +266,7 @@ impl Lock {
             use std::os::unix::fs::OpenOptionsExt;
             // A lock is never taken through a symbolic link (O_NOFOLLOW) and must be a regular
             // file: a planted link or FIFO is an error, not something to follow or wait on.
-            let not_regular = || {
-                Error::InputPlain(format!(
-                    "error: the lock file `{}` is not a regular file (a symbolic link, folder, FIFO or device was put there); migproj never follows or waits on one: remove it and run again",
-                    path.display()
-                ))
-            };
+            let not_regular = || not_a_regular_lock(path);
             if fs::symlink_metadata(path).is_ok_and(|m| !m.file_type().is_file()) {
                 return Err(not_regular());
             }
