@@ -77,25 +77,17 @@ fn owned(names: &[&str]) -> Vec<String> {
     names.iter().map(|s| s.to_string()).collect()
 }
 
-/// compare.csv: scenario, reference, region, origin, year, variable, p10, p50, p90,
-/// data_revision.
+/// compare.csv: the leading columns of differences.csv, then p10, p50, p90, data_revision.
 pub fn compare_csv(runs: &[Compared]) -> Result<Vec<u8>> {
     let mut csv = CsvBuffer::new(
         "compare.csv",
-        &owned(&[
-            "scenario",
-            "reference",
-            "region",
-            "origin",
-            "level",
-            "year",
-            "variable",
-            "unit",
-            "p10",
-            "p50",
-            "p90",
-            "data_revision",
-        ]),
+        &owned(
+            &[
+                &DIFFERENCES_COLUMNS[..LEADING_COLUMNS],
+                &["p10", "p50", "p90", "data_revision"][..],
+            ]
+            .concat(),
+        ),
     )?;
     for run in runs {
         let reference = run
@@ -314,6 +306,10 @@ pub fn differences(runs: &[Compared]) -> Result<Vec<Difference>> {
     }
     Ok(out)
 }
+
+/// The leading columns compare.csv and differences.csv share, in one order (issue 22 item
+/// 12): scenario, reference, region, origin, level, year, variable, unit.
+const LEADING_COLUMNS: usize = 8;
 
 /// The columns of differences.csv, written and read back (the report reads it).
 const DIFFERENCES_COLUMNS: [&str; 21] = [

@@ -227,19 +227,18 @@ pub fn read_observations(file: &SourceFile, known: &Known<'_>) -> Result<Vec<Obs
         };
         if let (Some(year), Some(value), true) = (year, value, source_ok) {
             // One observation per region, year and variable: a second would be scored twice.
-            if let Some(first) = seen.get(&(region.clone(), year, variable.clone())) {
+            // The first row's offset is kept; its line is counted only for the error.
+            if let Some(&first) = seen.get(&(region.clone(), year, variable.clone())) {
                 problems.push(Diagnostic::at(
                     row.span.clone(),
                     format!(
-                        "{region} {year} {variable} is observed twice (first on line {first}): give one observation per region, year and variable"
+                        "{region} {year} {variable} is observed twice (first on line {}): give one observation per region, year and variable",
+                        file.line_col(first).0
                     ),
                 ));
                 continue;
             }
-            seen.insert(
-                (region.clone(), year, variable.clone()),
-                file.text[..row.span.start].matches('\n').count() + 1,
-            );
+            seen.insert((region.clone(), year, variable.clone()), row.span.start);
             observations.push(Observation {
                 region,
                 year,

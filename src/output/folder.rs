@@ -177,7 +177,7 @@ fn lock_path_of(target: &Path) -> PathBuf {
 impl Lock {
     /// Takes the lock guarding `target` (a folder or file path).
     pub fn for_target(target: &Path, when_busy: WhenBusy) -> Result<Lock> {
-        Lock::acquire(&lock_path_of(target), target, when_busy)
+        Lock::acquire(&lock_path_of(target), target, when_busy, false)
     }
 
     /// A reader's lock on `target` (report, compare): shared with other readers, exclusive of
@@ -186,110 +186,67 @@ impl Lock {
     /// folder) it reads without a lock, since no writer of its own can be there, and a lock
     /// file another user left is opened read-only (an OS lock does not outlive its process).
     pub fn for_reading(target: &Path) -> Result<Lock> {
-        use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
-        let path = lock_path_of(target);
-        let unlocked = || Lock {
-            path: path.clone(),
-            file: None,
-            shared: true,
-        };
-        let mut told = false;
-        loop {
-            let not_regular = || not_a_regular_lock(&path);
-            if fs::symlink_metadata(&path).is_ok_and(|m| !m.file_type().is_file()) {
-                return Err(not_regular());
-            }
-            let flags = (rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32;
-            let opened = fs::OpenOptions::new()
-                .read(true)
-                .custom_flags(flags)
-                .open(&path)
-                .or_else(|e| {
-                    if e.kind() == std::io::ErrorKind::NotFound {
-                        fs::OpenOptions::new()
-                            .read(true)
-                            .write(true)
-                            .create(true)
-                            .truncate(false)
-                            .custom_flags(flags)
-                            .open(&path)
-                    } else {
-                        Err(e)
-                    }
-                });
-            let file = match opened {
-                Ok(file) => file,
-                Err(e) if not_writable(&e) => return Ok(unlocked()),
-                Err(e) if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => {
-                    return Err(not_regular())
-                }
-                Err(e) => return Err(Error::environment("cannot open the lock file", &path, e)),
-            };
-            if !file.metadata().is_ok_and(|m| m.is_file()) {
-                return Err(not_regular());
-            }
-            match file.try_lock_shared() {
-                Ok(()) => {}
-                Err(fs::TryLockError::WouldBlock) => {
-                    if !told {
-                        eprintln!(
-                            "waiting for another migproj process that is writing `{}`...",
-                            target.display()
-                        );
-                        told = true;
-                    }
-                    file.lock_shared()
-                        .map_err(|e| Error::environment("cannot take the lock", &path, e))?;
-                }
-                Err(fs::TryLockError::Error(e)) => {
-                    return Err(Error::environment("cannot take the lock", &path, e))
-                }
-            }
-            // A writer we waited for removes its file: lock the one at the path, if any.
-            match (file.metadata(), fs::symlink_metadata(&path)) {
-                (Ok(held), Ok(now)) if held.dev() == now.dev() && held.ino() == now.ino() => {
-                    return Ok(Lock {
-                        path: path.clone(),
-                        file: Some(file),
-                        shared: true,
-                    });
-                }
-                _ => continue,
-            }
-        }
+        Lock::acquire(&lock_path_of(target), target, WhenBusy::Wait, true)
     }
 
-    fn acquire(path: &Path, target: &Path, when_busy: WhenBusy) -> Result<Lock> {
-        use std::os::unix::fs::MetadataExt;
+    /// Takes the lock at `path`: exclusive (a writer) or `shared` (a reader).
+    fn acquire(path: &Path, target: &Path, when_busy: WhenBusy, shared: bool) -> Result<Lock> {
+        use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
         let mut told = false;
         loop {
-            use std::os::unix::fs::OpenOptionsExt;
             // A lock is never taken through a symbolic link (O_NOFOLLOW) and must be a regular
             // file: a planted link or FIFO is an error, not something to follow or wait on.
             let not_regular = || not_a_regular_lock(path);
             if fs::symlink_metadata(path).is_ok_and(|m| !m.file_type().is_file()) {
                 return Err(not_regular());
             }
-            let file = fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .custom_flags(
-                    (rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32,
-                )
-                .open(path)
-                .map_err(|e| {
-                    if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
-                        not_regular()
-                    } else {
-                        Error::environment("cannot create the lock file", path, e)
-                    }
-                })?;
+            let flags = (rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32;
+            let create = || {
+                fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .create(true)
+                    .truncate(false)
+                    .custom_flags(flags)
+                    .open(path)
+            };
+            // A reader opens an existing lock file read-only (another user's will do).
+            let opened = if shared {
+                fs::OpenOptions::new()
+                    .read(true)
+                    .custom_flags(flags)
+                    .open(path)
+                    .or_else(|e| match e.kind() {
+                        std::io::ErrorKind::NotFound => create(),
+                        _ => Err(e),
+                    })
+            } else {
+                create()
+            };
+            let file = match opened {
+                Ok(file) => file,
+                // A reader where it may not write reads without a lock (see `for_reading`).
+                Err(e) if shared && not_writable(&e) => {
+                    return Ok(Lock {
+                        path: path.to_path_buf(),
+                        file: None,
+                        shared,
+                    })
+                }
+                Err(e) if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => {
+                    return Err(not_regular())
+                }
+                Err(e) => return Err(Error::environment("cannot create the lock file", path, e)),
+            };
             if !file.metadata().is_ok_and(|m| m.is_file()) {
                 return Err(not_regular());
             }
-            match file.try_lock() {
+            let tried = if shared {
+                file.try_lock_shared()
+            } else {
+                file.try_lock()
+            };
+            match tried {
                 Ok(()) => {}
                 Err(fs::TryLockError::WouldBlock) => match when_busy {
                     WhenBusy::Refuse => {
@@ -307,8 +264,12 @@ impl Lock {
                             );
                             told = true;
                         }
-                        file.lock()
-                            .map_err(|e| Error::environment("cannot take the lock", path, e))?;
+                        let waited = if shared {
+                            file.lock_shared()
+                        } else {
+                            file.lock()
+                        };
+                        waited.map_err(|e| Error::environment("cannot take the lock", path, e))?;
                     }
                 },
                 Err(fs::TryLockError::Error(e)) => {
@@ -324,7 +285,7 @@ impl Lock {
                 return Ok(Lock {
                     path: path.to_path_buf(),
                     file: Some(file),
-                    shared: false,
+                    shared,
                 });
             }
         }
