@@ -36,7 +36,7 @@ fn assumptions_state_each_streams_own_arrival_growth() {
             .unwrap_or_else(|| panic!("no assumption {key}"));
         let calibrated: f64 = row["value"].parse().unwrap();
         assert!(
-            stated["value"].starts_with(&format!("{calibrated:.4} calibrated")),
+            stated["value"].starts_with(&format!("{:+.2}% calibrated", 100.0 * calibrated)),
             "{key}: {} vs {calibrated}",
             stated["value"]
         );

@@ -426,3 +426,90 @@ fn every_table_of_a_multi_origin_run_meets_its_schema() {
     let median = (stocks[19] + stocks[20]) / 2.0;
     assert!((median / p50 - 1.0).abs() < 1e-9, "{median} vs {p50}");
 }
+
+/// Issue 22 item 14: `pandas.read_parquet` of trajectories.parquet gives categoricals for the
+/// string columns (the file's `ARROW:schema` declares them dictionaries), and the same values as
+/// the Parquet reader above. Needs a Python with pyarrow and pandas: `MIGPROJ_PYTHON` (default
+/// `python3`); CI installs them and sets `MIGPROJ_PYARROW_TESTS=1`, which makes the test
+/// required instead of skipped.
+#[test]
+fn pandas_reads_the_trajectories_strings_as_categoricals() {
+    let python = std::env::var("MIGPROJ_PYTHON").unwrap_or_else(|_| "python3".into());
+    let required = std::env::var("MIGPROJ_PYARROW_TESTS").is_ok_and(|v| v == "1");
+    let available = std::process::Command::new(&python)
+        .args(["-c", "import pyarrow, pandas"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !available {
+        assert!(
+            !required,
+            "MIGPROJ_PYARROW_TESTS=1 but `{python} -c 'import pyarrow, pandas'` fails"
+        );
+        eprintln!("skipped: no Python with pyarrow and pandas (set MIGPROJ_PYTHON)");
+        return;
+    }
+    let dir = temp_dir("tables-pandas");
+    let out = dir.join("out");
+    assert_success(&migproj(&[
+        "run",
+        "tests/fixtures/origins/three_by_three.toml",
+        "--trajectories",
+        "20",
+        "--no-charts",
+        "--quiet",
+        "--write-trajectories",
+        "parquet",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let folder = out.join("three-by-three");
+    let script = r#"
+import sys
+import pandas as pd
+frame = pd.read_parquet(sys.argv[1])
+for column in frame.columns:
+    print(column, frame[column].dtype)
+stock = frame[(frame.region == "World") & (frame.origin == "All") & (frame.year == 2030)
+              & (frame.variable == "stock")]
+print("median", repr(float(stock.value.median())), len(stock))
+print("regions", ",".join(sorted(frame.region.cat.categories)))
+"#;
+    let output = std::process::Command::new(&python)
+        .args(["-c", script])
+        .arg(folder.join("trajectories.parquet"))
+        .output()
+        .unwrap();
+    assert_success(&output);
+    let printed = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = printed.lines().collect();
+    assert_eq!(
+        lines[..10],
+        [
+            "scenario category",
+            "trajectory int32",
+            "region category",
+            "origin category",
+            "level category",
+            "year int32",
+            "variable category",
+            "unit category",
+            "value float64",
+            "data_revision category",
+        ]
+    );
+    let summary = std::fs::read_to_string(folder.join("summary.csv")).unwrap();
+    let line = summary
+        .lines()
+        .find(|l| l.starts_with("three-by-three,World,All,world,2030,stock,"))
+        .unwrap();
+    let p50: f64 = line.split(',').nth(11).unwrap().parse().unwrap();
+    let (median, count) = lines[10]
+        .strip_prefix("median ")
+        .unwrap()
+        .split_once(' ')
+        .unwrap();
+    assert_eq!(count, "20");
+    let median: f64 = median.parse().unwrap();
+    assert!((median / p50 - 1.0).abs() < 1e-9, "{median} vs {p50}");
+    assert_eq!(lines[11], "regions Africa,Europe,Northern America,World");
+}

@@ -1,6 +1,7 @@
 //! Outputs: tables (CSV), the run manifest, and the atomic output folder they are written
 //! into. Exporters turn results into bytes; they compute nothing of the model.
 
+pub mod arrow_schema;
 pub mod charts;
 pub mod folder;
 pub mod summary;

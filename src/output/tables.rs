@@ -929,15 +929,19 @@ pub fn assumptions_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
             row(
                 &label,
                 format!(
-                    "{:.4} calibrated to {}; {:.4} in {}, {:.4} in {} (damped trend)",
-                    g_hat,
+                    "{} calibrated to {}; {} in {}, {} in {} (damped trend)",
+                    percent_a_year(g_hat),
                     scenario.calibration_year,
-                    scenario.arrival_growth_after(g_hat, gbar, scenario.calibration_year + 1),
+                    percent_a_year(scenario.arrival_growth_after(
+                        g_hat,
+                        gbar,
+                        scenario.calibration_year + 1
+                    )),
                     scenario.calibration_year + 1,
-                    scenario.arrival_growth_after(g_hat, gbar, ten_after),
+                    percent_a_year(scenario.arrival_growth_after(g_hat, gbar, ten_after)),
                     ten_after,
                 ),
-                "per year",
+                "per cent a year",
             )?;
         }
     }
@@ -946,17 +950,18 @@ pub fn assumptions_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
         row(
             "arrival growth, common trend",
             format!(
-                "{:.4} ({}); each stream's own trend kept at {} a year (trend_damping)",
-                run.calibration.pooled_growth,
+                "{} ({}); each stream's distance from it multiplied by {} each year after {} (trend_damping)",
+                percent_a_year(run.calibration.pooled_growth),
                 match scenario.arrivals.pooling {
                     crate::scenario::Pooling::World =>
                         "the world calibrated as one stream, pooling = \"world\"",
                     crate::scenario::Pooling::Arrivals =>
                         "the streams' growths weighted by their arrivals, pooling = \"arrivals\"",
                 },
-                scenario.arrivals.trend_damping
+                scenario.arrivals.trend_damping,
+                scenario.calibration_year
             ),
-            "per year",
+            "per cent a year",
         )?;
     }
     if let (Some(gbar_m), Growth::Calibrated) = (
@@ -973,10 +978,12 @@ pub fn assumptions_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
             row(
                 "amount per remitter, common growth",
                 format!(
-                    "{:.4} (every origin group together); each group's own growth kept at {} a year (growth_damping)",
-                    gbar_m, scenario.remittances.growth_damping
+                    "{} (every origin group together); each group's distance from it multiplied by {} each year after {} (growth_damping)",
+                    percent_a_year(gbar_m),
+                    scenario.remittances.growth_damping,
+                    scenario.calibration_year
                 ),
-                "per year",
+                "per cent a year",
             )?;
         }
     }
@@ -1157,10 +1164,10 @@ pub fn assumptions_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
         row(
             &format!("growth of the amount after calibration{whose}"),
             match m.growth {
-                Growth::Calibrated => format!("{:.4} (calibrated)", rem.growth),
-                Growth::Fixed(g) => format!("{g}"),
+                Growth::Calibrated => format!("{} (calibrated)", percent_a_year(rem.growth)),
+                Growth::Fixed(g) => percent_a_year(g),
             },
-            "per year",
+            "per cent a year",
         )?;
     }
     let cost = if m.cost.is_empty() {
@@ -1210,8 +1217,28 @@ pub fn assumptions_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
     csv.into_bytes()
 }
 
+/// A yearly growth rate as a signed percentage with two decimals: 0.0644 -> "+6.44%" (issue 22
+/// item 16: rates were printed as fractions, "0.0644 per year", beside percentages elsewhere).
+pub fn percent_a_year(g: f64) -> String {
+    let p = 100.0 * g;
+    // No "-0.00%": a rate that rounds to zero is zero.
+    if p.abs() < 0.005 {
+        "0.00%".to_string()
+    } else {
+        format!("{p:+.2}%")
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn growth_rates_as_percentages() {
+        assert_eq!(super::percent_a_year(0.0644), "+6.44%");
+        assert_eq!(super::percent_a_year(-0.0108), "-1.08%");
+        assert_eq!(super::percent_a_year(-0.00001), "0.00%");
+        assert_eq!(super::percent_a_year(0.02), "+2.00%");
+    }
+
     #[test]
     fn grouped_thousands() {
         assert_eq!(super::grouped(154e6), "154,000,000");

@@ -1,6 +1,7 @@
 //! Every trajectory in long form, streamed to disk (never built in memory): trajectories.csv,
 //! or trajectories.parquet (one row group per block of trajectories, dictionary-encoded
-//! strings, Snappy), readable by pandas (`pd.read_parquet`) and R (`arrow::read_parquet`).
+//! strings, Snappy), readable by pandas (`pd.read_parquet`) and R (`arrow::read_parquet`), whose
+//! Arrow schema makes the strings categoricals (pandas) and factors (R).
 //! Columns: scenario, trajectory, region, origin, level, year, variable, unit, value,
 //! data_revision.
 
@@ -14,6 +15,7 @@ use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
 
+use super::arrow_schema::{arrow_schema_value, ArrowType};
 use super::folder::OutputFolder;
 use super::tables::finite;
 use super::unit_of;
@@ -28,7 +30,7 @@ use crate::simulate::variable_names;
 pub enum TrajectoryFormat {
     /// trajectories.csv (long form, as bayesPop writes)
     Csv,
-    /// trajectories.parquet (the same columns, typed and compressed: about 1/20 of the CSV)
+    /// trajectories.parquet (the same columns, typed and compressed: about a tenth of the CSV; strings read as categoricals by pandas)
     Parquet,
 }
 
@@ -45,6 +47,21 @@ pub const COLUMNS: [&str; 10] = [
     "value",
     "data_revision",
 ];
+
+/// The Arrow types of [`COLUMNS`] in trajectories.parquet: strings as dictionaries.
+fn arrow_columns() -> Vec<(&'static str, ArrowType)> {
+    COLUMNS
+        .iter()
+        .map(|&name| {
+            let kind = match name {
+                "trajectory" | "year" => ArrowType::Int32,
+                "value" => ArrowType::Float64,
+                _ => ArrowType::DictionaryUtf8,
+            };
+            (name, kind)
+        })
+        .collect()
+}
 
 /// Rows per Parquet row group (about 20 MB of column data in memory while writing).
 const ROWS_PER_GROUP: usize = 1 << 20;
@@ -157,6 +174,9 @@ fn write_parquet(folder: &OutputFolder, scenario: &Scenario, mc: &MonteCarlo) ->
                 KeyValue::new("data_revision".into(), scenario.data_revision.clone()),
                 KeyValue::new("seed".into(), scenario.uncertainty.seed.to_string()),
                 KeyValue::new("trajectories".into(), mc.n_trajectories().to_string()),
+                // Arrow readers take the string columns as dictionaries: categoricals in
+                // pandas, factors in R (issue 22 item 14).
+                KeyValue::new("ARROW:schema".into(), arrow_schema_value(&arrow_columns())),
             ]))
             .build(),
     );
