@@ -430,11 +430,12 @@ pub struct RunArgs {
     /// trajectories.parquet (typed and compressed, for pandas and R arrow)
     #[arg(long, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "csv")]
     pub write_trajectories: Option<crate::output::trajectories::TrajectoryFormat>,
-    /// Memory for the Monte Carlo's values (bytes, or with a K, M, G suffix: 512M, 4G). Up
-    /// to it every trajectory's values are kept in memory; beyond it they are spilled, a block
-    /// of trajectories at a time, to Parquet files in OUT/.NAME.spill-PID (deleted at the end)
+    /// Memory for the run (bytes, or with a K, M, G suffix: 512M, 4G): the deterministic run
+    /// (refused above it) and the Monte Carlo's values, counted together. While they fit,
+    /// every trajectory's values are kept in memory; beyond it they are spilled, a block of
+    /// trajectories at a time, to Parquet files in OUT/.NAME.spill-PID (deleted at the end)
     /// and read back one region and variable at a time, with the same results to the byte.
-    /// Also the bound of the deterministic run
+    /// Summaries, tables and charts take some more (README: "Peak memory")
     #[arg(long, default_value = "4G", value_name = "SIZE", value_parser = parse_size)]
     pub max_memory: u64,
     /// Run shard K of N (K = 1..N) of the Monte Carlo: trajectories (K-1)T/N to KT/N - 1 of

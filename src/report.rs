@@ -25,6 +25,22 @@ pub struct ReportOptions {
     pub date: String,
     /// Key-figure years (default: the first year, every tenth year after it, the last).
     pub years: Option<Vec<i32>>,
+    /// This report's id ([`new_report_id`]), in the byline of FILE.md and FILE.html and in the
+    /// last row of FILE.csv: files with different ids come from different reports (a report
+    /// killed between its renames, issue 22 item 31).
+    pub id: String,
+}
+
+/// A new report id: 12 hexadecimal digits of the sha256 of the time, the process and the
+/// report's path (unique to one invocation, the same in its three files).
+pub fn new_report_id(out: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let digest = Sha256::digest(format!("{now} {} {}", std::process::id(), out.display()));
+    digest[..6].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// One run in the report.
@@ -596,6 +612,7 @@ fn document(
     }
     byline.push(options.date.clone());
     byline.push(format!("made with migproj {}", env!("CARGO_PKG_VERSION")));
+    byline.push(format!("report {}", options.id));
     blocks.push(Block::Note(byline.join(" · ")));
     let (mut table_no, mut figure_no) = (0, 0);
 
@@ -863,11 +880,109 @@ pub fn tables_csv(
             }
         }
     }
+    // The report's id: the .md and .html written with this file carry the same.
+    writer
+        .write_record([
+            "report",
+            "The report these tables belong to (its .md and .html carry the same id)",
+            "1",
+            "id",
+            &crate::output::without_controls(&options.id),
+        ])
+        .map_err(failed)?;
     let bytes = writer
         .into_inner()
         .map_err(|e| Error::Environment(format!("cannot build the report's tables: {e}")))?;
     String::from_utf8(bytes)
         .map_err(|e| Error::Environment(format!("cannot build the report's tables: {e}")))
+}
+
+/// The sheets of FILE.xlsx (issue 22 item 15): Contents (what each sheet holds, the report's
+/// id), each of the report's tables as it prints them, then each run's projection,
+/// remittances and summary tables as the run folder holds them (numbers as numbers).
+pub fn workbook_sheets(
+    runs: &[ReportRun],
+    comparisons: &[ReportComparison],
+    options: &ReportOptions,
+) -> Result<Vec<crate::output::xlsx::Sheet>> {
+    use crate::output::xlsx::{sheet_name, Sheet, MAX_ROWS};
+    let (title, blocks) = document(runs, comparisons, options);
+    let mut contents = vec![
+        vec!["sheet".to_string(), "contents".to_string()],
+        vec![String::new(), format!("{title} (report {})", options.id)],
+    ];
+    let mut sheets: Vec<Sheet> = Vec::new();
+    let mut taken: Vec<String> = vec!["Contents".into()];
+    let mut add = |wanted: &str, what: String, rows: Vec<Vec<String>>, sheets: &mut Vec<Sheet>| {
+        let name = sheet_name(wanted, &taken);
+        if rows.len() > MAX_ROWS {
+            contents.push(vec![
+                String::new(),
+                format!(
+                    "{what}: not included ({} rows, over Excel's {MAX_ROWS}; see the CSV)",
+                    rows.len()
+                ),
+            ]);
+            return;
+        }
+        taken.push(name.clone());
+        contents.push(vec![name.clone(), what]);
+        sheets.push(Sheet { name, rows });
+    };
+    for block in blocks {
+        if let Block::Table {
+            caption,
+            header,
+            rows,
+        } = block
+        {
+            let number = caption
+                .split_once(". ")
+                .map(|(number, _)| number.to_string())
+                .unwrap_or_else(|| "Table".into());
+            let mut cells = vec![header.clone()];
+            cells.extend(rows.iter().cloned());
+            add(&number, caption.clone(), cells, &mut sheets);
+        }
+    }
+    for (k, run) in runs.iter().enumerate() {
+        let prefix = if runs.len() == 1 {
+            String::new()
+        } else {
+            format!("Run {} ", k + 1)
+        };
+        for table in ["projection", "remittances", "summary"] {
+            let path = run.dir.join(format!("{table}.csv"));
+            let Ok(bytes) = crate::scenario::read_regular_file(&path) else {
+                continue;
+            };
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(bytes.as_slice());
+            let rows = reader
+                .records()
+                .map(|record| {
+                    record
+                        .map(|r| r.iter().map(crate::output::without_controls).collect())
+                        .map_err(|e| {
+                            Error::Environment(format!("cannot read `{}`: {e}", path.display()))
+                        })
+                })
+                .collect::<Result<Vec<Vec<String>>>>()?;
+            add(
+                &format!("{prefix}{table}"),
+                format!("{table}.csv of {}", run.dir.display()),
+                rows,
+                &mut sheets,
+            );
+        }
+    }
+    let mut all = vec![Sheet {
+        name: "Contents".into(),
+        rows: contents,
+    }];
+    all.extend(sheets);
+    Ok(all)
 }
 
 /// The report in Markdown; chart images linked relative to `report_dir`.

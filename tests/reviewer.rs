@@ -865,6 +865,44 @@ fn each_ratio_names_whose_receipts_and_how_the_series_continues() {
         let value = row["value"].replace('|', "\\|");
         assert!(md.contains(&value), "{row:?} is not in report.md");
     }
+
+    // Item 15: report.xlsx, for readers who never open a CSV: Contents, the report's tables as
+    // it prints them, each run's projection, remittances and summary with numbers as numbers.
+    use calamine::{Data, Reader};
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(dir.join("report.xlsx")).unwrap();
+    let names = book.sheet_names();
+    assert_eq!(names[0], "Contents");
+    for wanted in ["Run 1 projection", "Run 2 projection", "Run 2 remittances"] {
+        assert!(names.iter().any(|n| n == wanted), "{names:?}");
+    }
+    let key_table = &stock_2050["table"];
+    let sheet = book.worksheet_range(key_table).unwrap();
+    let header: Vec<String> = sheet
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let column = header.iter().position(|h| h == "2050").unwrap();
+    let stock_row = sheet
+        .rows()
+        .find(|r| r[0] == Data::String("Migrant stock".into()))
+        .unwrap();
+    assert_eq!(stock_row[column].to_string(), stock_2050["value"]);
+    let projection = book.worksheet_range("Run 1 projection").unwrap();
+    let csv_rows = read_csv(&out.join("baseline/projection.csv"));
+    let header: Vec<String> = projection
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let stock = header.iter().position(|h| h == "stock").unwrap();
+    let last = projection.rows().nth(csv_rows.len()).unwrap();
+    let expected: f64 = csv_rows.last().unwrap()["stock"].parse().unwrap();
+    assert_eq!(last[stock], Data::Float(expected));
 }
 
 /// Item 12: `ratio_to_oda` was 0 in the rows of origin groups the series is not compared
@@ -1267,4 +1305,109 @@ fn estimate_refuses_unbounded_work_before_starting() {
         0,
         "nothing written"
     );
+}
+
+/// The id in the byline of report.md or report.html, or in report.csv's last row.
+fn report_id(path: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    if path.extension().is_some_and(|e| e == "csv") {
+        let last = text.lines().last().unwrap();
+        assert!(last.starts_with("report,"), "{last}");
+        return last.rsplit(',').next().unwrap().to_string();
+    }
+    let at = text
+        .find(" · report ")
+        .unwrap_or_else(|| panic!("no report id in {}", path.display()));
+    text[at + " · report ".len()..][..12].to_string()
+}
+
+/// Item 31 (its first half): a report killed between its renames left the new report.md
+/// beside the old report.html. A SIGTERM (or SIGINT, SIGHUP) there now waits for the last
+/// rename: the files are one report's, with one id. A kill -9 there (the failpoint) can
+/// still leave two reports' files, and their ids tell them apart.
+#[test]
+fn a_report_stopped_between_its_renames_is_told_apart() {
+    let dir = temp_dir("reviewer-report-renames");
+    run_baseline(&dir.join("runs"));
+    let run = dir.join("runs/baseline");
+    let target = dir.join("report");
+    let files = ["md", "html", "csv"].map(|e| target.with_extension(e));
+    let workbook = target.with_extension("xlsx");
+    let report = |env: &[(&str, Option<&str>)]| {
+        common::migproj_with_env(
+            env,
+            &[
+                "report",
+                run.to_str().unwrap(),
+                "--out",
+                target.to_str().unwrap(),
+            ],
+        )
+    };
+    assert_success(&report(&[]));
+    let first = report_id(&files[0]);
+    assert_eq!(first.len(), 12);
+    for file in &files {
+        assert_eq!(report_id(file), first, "{}", file.display());
+    }
+
+    // Killed dead after the first rename: report.md is the new report's, the others the old.
+    let killed = report(&[("MIGPROJ_FAILPOINT", Some("report rename"))]);
+    assert_eq!(killed.status.code(), Some(86));
+    let second = report_id(&files[0]);
+    assert_ne!(second, first);
+    assert_eq!(report_id(&files[1]), first);
+    assert_eq!(report_id(&files[2]), first);
+
+    // SIGTERM between the renames: every file renamed, then the exit (143 = 128 + 15).
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_migproj"))
+        .args([
+            "report",
+            run.to_str().unwrap(),
+            "--out",
+            target.to_str().unwrap(),
+        ])
+        .env("MIGPROJ_PAUSE", "report rename")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("paused at report rename") {
+        line.clear();
+        let read = std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+        assert!(read > 0, "the report ended before its renames");
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    // 143 (128 + 15) when the signal's exit wins the race with the report's own after the
+    // last rename, 0 when the report finishes first: either way every file is renamed.
+    let status = child.wait().unwrap();
+    assert!(matches!(status.code(), Some(143) | Some(0)), "{status:?}");
+    let third = report_id(&files[0]);
+    assert!(third != first && third != second);
+    for file in &files {
+        assert_eq!(report_id(file), third, "{}", file.display());
+    }
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&workbook).unwrap();
+    let contents = book.worksheet_range("Contents").unwrap();
+    assert!(
+        contents
+            .get((1, 1))
+            .unwrap()
+            .to_string()
+            .ends_with(&format!("(report {third})")),
+        "{:?}",
+        contents.get((1, 1))
+    );
+    let partials: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".partial-"))
+        .collect();
+    assert!(partials.is_empty(), "{partials:?}");
 }

@@ -94,6 +94,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
                 author,
                 date: date.unwrap_or_else(crate::report::today),
                 years,
+                id: crate::report::new_report_id(&out),
             };
             report(&dirs, &out, force, &options)
         }

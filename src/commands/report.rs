@@ -1,4 +1,5 @@
-//! `migproj report`: writes FILE.md and FILE.html from run and compare folders.
+//! `migproj report`: writes FILE.md, FILE.html, FILE.csv and FILE.xlsx from run and compare
+//! folders.
 
 #[allow(unused_imports)]
 use super::*;
@@ -46,8 +47,9 @@ pub fn report(
     let md_path = out.with_extension("md");
     let html_path = out.with_extension("html");
     let csv_path = out.with_extension("csv");
+    let xlsx_path = out.with_extension("xlsx");
     let _lock = Lock::for_target(&md_path, WhenBusy::Refuse)?;
-    for path in [&md_path, &html_path, &csv_path] {
+    for path in [&md_path, &html_path, &csv_path, &xlsx_path] {
         refuse_to_replace_foreign(path, force)?;
         remove_partials(path);
     }
@@ -64,24 +66,35 @@ pub fn report(
     if let Some(years) = &options.years {
         crate::report::check_years(years, &runs)?;
     }
-    let files = [
+    let workbook = crate::output::xlsx::workbook(&crate::report::workbook_sheets(
+        &runs,
+        &comparisons,
+        options,
+    )?)
+    .map_err(|e| Error::environment("cannot build", &xlsx_path, e))?;
+    let files: [(&std::path::PathBuf, Vec<u8>); 4] = [
         (
             &md_path,
-            crate::report::markdown(&runs, &comparisons, options, &report_dir),
+            crate::report::markdown(&runs, &comparisons, options, &report_dir).into_bytes(),
         ),
         (
             &html_path,
-            crate::report::html(&runs, &comparisons, options)?,
+            crate::report::html(&runs, &comparisons, options)?.into_bytes(),
         ),
-        // The report's tables, cell by cell, for readers who take figures from a table
+        // The report's tables, cell by cell, for readers who take figures from a table, and
+        // a workbook of them and the runs' main tables, for readers who never open a CSV
         // (issue 22 item 15).
         (
             &csv_path,
-            crate::report::tables_csv(&runs, &comparisons, options)?,
+            crate::report::tables_csv(&runs, &comparisons, options)?.into_bytes(),
         ),
+        (&xlsx_path, workbook),
     ];
-    // Both written beside their targets first, then renamed: never a half-written report,
-    // and no partial file left behind when the disk is full.
+    // All three written beside their targets first, then renamed: never a half-written
+    // report, and no partial file left behind when the disk is full. The partial files are
+    // removed on SIGINT, SIGTERM or SIGHUP, and a signal during the renames waits for the last
+    // one (issue 22 item 31): the three files are the previous report's or this one's. Only a
+    // kill -9 between the renames can leave files of two reports, told apart by their ids.
     let mut partials = Vec::new();
     for (path, text) in &files {
         let partial = path.with_extension(format!(
@@ -90,24 +103,29 @@ pub fn report(
             std::process::id()
         ));
         partials.push(partial.clone());
-        if let Err(e) = write_synced(&partial, text.as_bytes()) {
+        let written = crate::output::folder::create_temporary_file(&partial)
+            .and_then(|file| write_all_synced(file, text));
+        if let Err(e) = written {
             for p in &partials {
                 let _ = std::fs::remove_file(p);
+                crate::output::folder::unregister_temporary(p);
             }
             return Err(Error::environment("cannot write", &partial, e));
         }
     }
-    for ((path, _), partial) in files.iter().zip(&partials) {
-        std::fs::rename(partial, path).map_err(|e| {
-            let _ = std::fs::remove_file(partial);
-            Error::environment("cannot write", path, e)
-        })?;
-    }
+    let renames: Vec<(std::path::PathBuf, std::path::PathBuf)> = partials
+        .iter()
+        .zip(&files)
+        .map(|(partial, (path, _))| (partial.clone(), path.to_path_buf()))
+        .collect();
+    crate::output::folder::rename_temporary_files(&renames, "report rename")
+        .map_err(|(path, e)| Error::environment("cannot write", &path, e))?;
     eprintln!(
-        "wrote {}, {} and {} (the report's tables)",
+        "wrote {}, {}, {} (the report's tables) and {} (a workbook of them and the runs' main tables)",
         md_path.display(),
         html_path.display(),
-        csv_path.display()
+        csv_path.display(),
+        xlsx_path.display()
     );
     Ok(())
 }
@@ -128,7 +146,12 @@ pub(crate) fn refuse_to_replace_foreign(path: &Path, force: bool) -> Result<()> 
             .and_then(|f| {
                 use std::io::Read;
                 // report.md and report.html start with the mark; the tables' CSV with its
-                // header.
+                // header; the workbook's first entry names migproj report.
+                if path.extension().is_some_and(|e| e == "xlsx") {
+                    let mut head = Vec::new();
+                    f.take(1024).read_to_end(&mut head).ok()?;
+                    return Some(crate::output::xlsx::is_ours(&head));
+                }
                 let mark = if path.extension().is_some_and(|e| e == "csv") {
                     crate::report::TABLES_CSV_HEADER
                 } else {
@@ -173,9 +196,8 @@ pub(crate) fn remove_partials(path: &Path) {
     }
 }
 
-pub(crate) fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+fn write_all_synced(mut file: std::fs::File, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
-    let mut file = std::fs::File::create(path)?;
     file.write_all(bytes)?;
     file.sync_all()
 }

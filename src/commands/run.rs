@@ -493,9 +493,12 @@ pub(crate) fn shape_of(run: &DeterministicRun) -> crate::shards::Shape {
 }
 
 /// Trajectories per block when a run's values do not fit in memory: a quarter of
-/// `max_memory` less the batches (the rest is for the deterministic run, the writer and the
-/// reading back), at least one batch of every thread.
+/// `max_memory` less the deterministic run (its estimate,
+/// [`crate::simulate::deterministic_memory_bytes`]) and
+/// the batches (the rest is for the writer and the reading back), at least one batch of every
+/// thread.
 pub(crate) fn block_trajectories(
+    scenario: &Scenario,
     run: &DeterministicRun,
     max_memory: u64,
     threads: usize,
@@ -504,7 +507,10 @@ pub(crate) fn block_trajectories(
     let shape = shape_of(run);
     let per = (shape.entities * shape.variables * shape.years * 8) as u128;
     let batches = threads as u128 * batch_memory_bytes(run, batch);
-    let room = u128::from(max_memory).saturating_sub(batches) / 4;
+    let room = u128::from(max_memory)
+        .saturating_sub(crate::simulate::deterministic_memory_bytes(scenario))
+        .saturating_sub(batches)
+        / 4;
     ((room / per.max(1)) as usize).max(threads * batch)
 }
 
@@ -596,9 +602,12 @@ pub(crate) fn monte_carlo(
         shape.variables,
         shape.years,
     );
-    // Each thread works on one batch at a time, beside the values.
+    // Each thread works on one batch at a time, beside the values and the deterministic run
+    // (which stays in memory: issue 22 item 23, a run at --max-memory 1.6 GB peaked at 1.92 GB
+    // when only the values and batches were counted).
     let batches = threads as u128 * batch_memory_bytes(run, engine.batch);
-    let in_memory = values + batches <= u128::from(args.max_memory);
+    let deterministic = crate::simulate::deterministic_memory_bytes(scenario);
+    let in_memory = deterministic + values + batches <= u128::from(args.max_memory);
     let pool = pool_of(threads)?;
     let bar = trajectory_bar(
         args.quiet,
@@ -626,7 +635,7 @@ pub(crate) fn monte_carlo(
         }
         mc
     } else {
-        let block = block_trajectories(run, args.max_memory, threads, engine.batch);
+        let block = block_trajectories(scenario, run, args.max_memory, threads, engine.batch);
         let folder = args
             .out
             .join(format!(".{}.spill-{}", scenario.name, std::process::id()));

@@ -155,7 +155,13 @@ pub fn run_shard(args: &RunArgs, loaded: &LoadedScenario) -> Result<PathBuf> {
     let identity = identity(loaded, &uncertainty, &names);
     let threads = threads_of(args.threads);
     let engine = crate::simulate::monte_carlo::Engine::default();
-    let block = super::run::block_trajectories(&run, args.max_memory, threads, engine.batch);
+    let block = super::run::block_trajectories(
+        &loaded.scenario,
+        &run,
+        args.max_memory,
+        threads,
+        engine.batch,
+    );
     let folder = OutputFolder::create(&args.out, &name, crate::output::folder::Kind::Shard)?;
     let pool = pool_of(threads)?;
     let bar = trajectory_bar(

@@ -42,6 +42,48 @@ pub fn creating<T>(create: impl FnOnce() -> T) -> T {
     create()
 }
 
+/// Creates a file that only this process uses until it is renamed into place (a report's
+/// partial files), registered as [`create_temporary`] registers a folder.
+pub fn create_temporary_file(path: &Path) -> std::io::Result<fs::File> {
+    let mut list = TEMPORARY.lock();
+    let file = fs::File::create(path)?;
+    if let Ok(list) = &mut list {
+        list.push(path.to_path_buf());
+    }
+    Ok(file)
+}
+
+/// Renames each registered temporary file `(from, to)` into place, in order, holding the lock
+/// that a signal's clean-up takes: a SIGINT, SIGTERM or SIGHUP meanwhile waits until every
+/// file is renamed, so the targets are all the previous ones or all the new ones (issue 22
+/// item 31). The failpoint `step` sits between two renames (a kill -9 there). On an error the
+/// files not renamed are removed; the error names the target.
+pub fn rename_temporary_files(
+    renames: &[(PathBuf, PathBuf)],
+    step: &str,
+) -> std::result::Result<(), (PathBuf, std::io::Error)> {
+    let mut list = TEMPORARY.lock();
+    let mut forget = |path: &Path| {
+        if let Ok(list) = &mut list {
+            list.retain(|p| p != path);
+        }
+    };
+    for (k, (from, to)) in renames.iter().enumerate() {
+        if k > 0 {
+            failpoint(step);
+        }
+        if let Err(e) = fs::rename(from, to) {
+            for (from, _) in &renames[k..] {
+                let _ = fs::remove_file(from);
+                forget(from);
+            }
+            return Err((to.clone(), e));
+        }
+        forget(from);
+    }
+    Ok(())
+}
+
 /// Unregisters a temporary folder: it is committed, removed, or about to be swapped in.
 pub fn unregister_temporary(path: &Path) {
     if let Ok(mut list) = TEMPORARY.lock() {
@@ -68,12 +110,16 @@ pub fn remove_temporaries_on_signal() {
                 Err(_) => Vec::new(),
             };
             for path in &removed {
-                let _ = fs::remove_dir_all(path);
+                // Folders (staging, spills) and files (a report's partial files).
+                if fs::remove_dir_all(path).is_err() {
+                    let _ = fs::remove_file(path);
+                }
             }
             if !removed.is_empty() {
                 eprintln!(
-                    "interrupted: removed {} unfinished folder{} ({}); nothing else was changed",
+                    "interrupted: removed {} unfinished file{} or folder{} ({}); nothing else was changed",
                     removed.len(),
+                    if removed.len() == 1 { "" } else { "s" },
                     if removed.len() == 1 { "" } else { "s" },
                     removed
                         .iter()
@@ -89,7 +135,14 @@ pub fn remove_temporaries_on_signal() {
 
 /// Stops the process at the N-th failpoint when `MIGPROJ_FAILPOINT=N`, or at the first
 /// failpoint of a step when `MIGPROJ_FAILPOINT=STEP` ("remove previous", say): a testing aid.
+///
+/// With `MIGPROJ_PAUSE=STEP`, the process says "paused at STEP" on standard error and sleeps
+/// three seconds at each failpoint of that step instead: a test sends a signal meanwhile.
 pub fn failpoint(step: &str) {
+    if std::env::var("MIGPROJ_PAUSE").is_ok_and(|pause| pause.trim() == step) {
+        eprintln!("paused at {step}");
+        std::thread::sleep(std::time::Duration::from_secs(3));
+    }
     let Ok(setting) = std::env::var("MIGPROJ_FAILPOINT") else {
         return;
     };

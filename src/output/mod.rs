@@ -7,6 +7,7 @@ pub mod folder;
 pub mod summary;
 pub mod tables;
 pub mod trajectories;
+pub mod xlsx;
 
 /// The unit of a variable of projection.csv, summary.csv, markers.csv and the trajectories.
 pub fn unit_of(variable: &str) -> &'static str {
