@@ -213,7 +213,7 @@ fn schema_message(columns: &[(&str, ArrowType)]) -> Vec<u8> {
 /// message's length, the message padded to 8 bytes), base64-encoded.
 pub fn arrow_schema_value(columns: &[(&str, ArrowType)]) -> String {
     let mut message = schema_message(columns);
-    while message.len() % 8 != 0 {
+    while !message.len().is_multiple_of(8) {
         message.push(0);
     }
     let mut framed = Vec::with_capacity(message.len() + 8);
