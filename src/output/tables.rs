@@ -1163,9 +1163,32 @@ pub fn assumptions_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
         )?;
         row(
             &format!("growth of the amount after calibration{whose}"),
-            match m.growth {
-                Growth::Calibrated => format!("{} (calibrated)", percent_a_year(rem.growth)),
-                Growth::Fixed(g) => percent_a_year(g),
+            match (m.growth, run.calibration.pooled_remittance_growth) {
+                // Damped toward the common growth after the calibration year (MODEL.md
+                // section 7, revision 3): the row says where it goes, as arrivals' rows do.
+                (Growth::Calibrated, Some(_)) => {
+                    let after = |year: i32| {
+                        percent_a_year(crate::simulate::amount_growth_after(
+                            scenario,
+                            &run.calibration,
+                            o,
+                            (year - scenario.calibration_year) as usize,
+                        ))
+                    };
+                    format!(
+                        "{} calibrated to {}; {} in {}, {} in {} (damped trend)",
+                        percent_a_year(rem.growth),
+                        scenario.calibration_year,
+                        after(scenario.calibration_year + 1),
+                        scenario.calibration_year + 1,
+                        after(scenario.calibration_year + 10),
+                        scenario.calibration_year + 10,
+                    )
+                }
+                (Growth::Calibrated, None) => {
+                    format!("{} (calibrated)", percent_a_year(rem.growth))
+                }
+                (Growth::Fixed(g), _) => percent_a_year(g),
             },
             "per cent a year",
         )?;
