@@ -928,18 +928,11 @@ pub fn assumptions_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
             }
             row(
                 &label,
-                format!(
-                    "{} calibrated to {}; {} in {}, {} in {} (damped trend)",
-                    percent_a_year(g_hat),
+                growth_path(
+                    g_hat,
                     scenario.calibration_year,
-                    percent_a_year(scenario.arrival_growth_after(
-                        g_hat,
-                        gbar,
-                        scenario.calibration_year + 1
-                    )),
-                    scenario.calibration_year + 1,
-                    percent_a_year(scenario.arrival_growth_after(g_hat, gbar, ten_after)),
-                    ten_after,
+                    scenario.arrival_growth_after(g_hat, gbar, scenario.calibration_year + 1),
+                    scenario.arrival_growth_after(g_hat, gbar, ten_after),
                 ),
                 "per cent a year",
             )?;
@@ -1167,23 +1160,10 @@ pub fn assumptions_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
                 // Damped toward the common growth after the calibration year (MODEL.md
                 // section 7, revision 3): the row says where it goes, as arrivals' rows do.
                 (Growth::Calibrated, Some(_)) => {
-                    let after = |year: i32| {
-                        percent_a_year(crate::simulate::amount_growth_after(
-                            scenario,
-                            &run.calibration,
-                            o,
-                            (year - scenario.calibration_year) as usize,
-                        ))
+                    let after = |j: usize| {
+                        crate::simulate::amount_growth_after(scenario, &run.calibration, o, j)
                     };
-                    format!(
-                        "{} calibrated to {}; {} in {}, {} in {} (damped trend)",
-                        percent_a_year(rem.growth),
-                        scenario.calibration_year,
-                        after(scenario.calibration_year + 1),
-                        scenario.calibration_year + 1,
-                        after(scenario.calibration_year + 10),
-                        scenario.calibration_year + 10,
-                    )
+                    growth_path(rem.growth, scenario.calibration_year, after(1), after(10))
                 }
                 (Growth::Calibrated, None) => {
                     format!("{} (calibrated)", percent_a_year(rem.growth))
@@ -1238,6 +1218,27 @@ pub fn assumptions_csv(scenario: &Scenario, run: &DeterministicRun) -> Result<Ve
         )?;
     }
     csv.into_bytes()
+}
+
+/// A calibrated growth and where it goes: "+6.42% calibrated to 2000; +1.20% in 2001, +1.20%
+/// in 2010 (damped trend)", or "+1.23% calibrated to 2000, and after it" when the damped trend
+/// does not move it (one stream, or a trend equal to the common one, or no damping).
+fn growth_path(calibrated: f64, calibration_year: i32, next: f64, ten_after: f64) -> String {
+    let same = |g: f64| percent_a_year(g) == percent_a_year(calibrated);
+    if same(next) && same(ten_after) {
+        return format!(
+            "{} calibrated to {calibration_year}, and after it",
+            percent_a_year(calibrated)
+        );
+    }
+    format!(
+        "{} calibrated to {calibration_year}; {} in {}, {} in {} (damped trend)",
+        percent_a_year(calibrated),
+        percent_a_year(next),
+        calibration_year + 1,
+        percent_a_year(ten_after),
+        calibration_year + 10,
+    )
 }
 
 /// A yearly growth rate as a signed percentage with two decimals: 0.0644 -> "+6.44%" (issue 22
