@@ -1256,6 +1256,18 @@ pub fn percent_a_year(g: f64) -> String {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn a_growth_path_says_where_the_trend_goes() {
+        assert_eq!(
+            super::growth_path(0.0642, 2000, 0.012, 0.012),
+            "+6.42% calibrated to 2000; +1.20% in 2001, +1.20% in 2010 (damped trend)"
+        );
+        assert_eq!(
+            super::growth_path(0.0123, 2000, 0.0123, 0.01230000001),
+            "+1.23% calibrated to 2000, and after it"
+        );
+    }
+
+    #[test]
     fn growth_rates_as_percentages() {
         assert_eq!(super::percent_a_year(0.0644), "+6.44%");
         assert_eq!(super::percent_a_year(-0.0108), "-1.08%");
