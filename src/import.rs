@@ -1685,3 +1685,15 @@ pub fn read_wdi(wdi: &Input, meta: &Input, years: [i32; 2]) -> Result<Receipts> 
     }
     Ok(receipts)
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn column_letters_as_excel_names_them() {
+        assert_eq!(super::column_letters(0), "A");
+        assert_eq!(super::column_letters(25), "Z");
+        assert_eq!(super::column_letters(26), "AA");
+        assert_eq!(super::column_letters(701), "ZZ");
+        assert_eq!(super::column_letters(702), "AAA");
+    }
+}

@@ -854,29 +854,19 @@ pub fn tables_csv(
     writer
         .write_record(TABLES_CSV_HEADER.split(','))
         .map_err(failed)?;
-    for block in blocks {
-        if let Block::Table {
-            caption,
-            header,
-            rows,
-        } = block
-        {
-            let table = caption
-                .split_once(". ")
-                .map(|(number, _)| number.to_string())
-                .unwrap_or_default();
-            for (i, row) in rows.iter().enumerate() {
-                for (column, cell) in header.iter().zip(row) {
-                    writer
-                        .write_record([
-                            crate::output::without_controls(&table),
-                            crate::output::without_controls(&caption),
-                            (i + 1).to_string(),
-                            crate::output::without_controls(column),
-                            crate::output::without_controls(cell),
-                        ])
-                        .map_err(failed)?;
-                }
+    for (number, caption, header, rows) in report_tables(blocks) {
+        let table = number.unwrap_or_default();
+        for (i, row) in rows.iter().enumerate() {
+            for (column, cell) in header.iter().zip(row) {
+                writer
+                    .write_record([
+                        crate::output::without_controls(&table),
+                        crate::output::without_controls(&caption),
+                        (i + 1).to_string(),
+                        crate::output::without_controls(column),
+                        crate::output::without_controls(cell),
+                    ])
+                    .map_err(failed)?;
             }
         }
     }
@@ -895,6 +885,29 @@ pub fn tables_csv(
         .map_err(|e| Error::Environment(format!("cannot build the report's tables: {e}")))?;
     String::from_utf8(bytes)
         .map_err(|e| Error::Environment(format!("cannot build the report's tables: {e}")))
+}
+
+/// The report's tables: `(number, caption, header, rows)`, the number ("Table 2") read from
+/// the caption ("Table 2. Key figures of ...").
+type ReportTable = (Option<String>, String, Vec<String>, Vec<Vec<String>>);
+
+fn report_tables(blocks: Vec<Block>) -> Vec<ReportTable> {
+    blocks
+        .into_iter()
+        .filter_map(|block| match block {
+            Block::Table {
+                caption,
+                header,
+                rows,
+            } => {
+                let number = caption
+                    .split_once(". ")
+                    .map(|(number, _)| number.to_string());
+                Some((number, caption, header, rows))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// The sheets of FILE.xlsx (issue 22 item 15): Contents (what each sheet holds, the report's
@@ -929,21 +942,15 @@ pub fn workbook_sheets(
         contents.push(vec![name.clone(), what]);
         sheets.push(Sheet { name, rows });
     };
-    for block in blocks {
-        if let Block::Table {
+    for (number, caption, header, rows) in report_tables(blocks) {
+        let mut cells = vec![header];
+        cells.extend(rows);
+        add(
+            &number.unwrap_or_else(|| "Table".into()),
             caption,
-            header,
-            rows,
-        } = block
-        {
-            let number = caption
-                .split_once(". ")
-                .map(|(number, _)| number.to_string())
-                .unwrap_or_else(|| "Table".into());
-            let mut cells = vec![header.clone()];
-            cells.extend(rows.iter().cloned());
-            add(&number, caption.clone(), cells, &mut sheets);
-        }
+            cells,
+            &mut sheets,
+        );
     }
     for (k, run) in runs.iter().enumerate() {
         let prefix = if runs.len() == 1 {

@@ -1526,7 +1526,16 @@ fn no_file_points_outside_the_repository() {
         }
     }
     let mut found = Vec::new();
-    for top in ["src", "docs", "scenarios", "data", "tools", "fuzz", "tests", "benches"] {
+    for top in [
+        "src",
+        "docs",
+        "scenarios",
+        "data",
+        "tools",
+        "fuzz",
+        "tests",
+        "benches",
+    ] {
         walk(&manifest_dir().join(top), &mut found);
     }
     for file in ["README.md", "Cargo.toml", ".ci/run"] {

@@ -417,12 +417,7 @@ fn every_table_of_a_multi_origin_run_meets_its_schema() {
     }
     assert_eq!(stocks.len(), 40);
     stocks.sort_by(f64::total_cmp);
-    let summary = std::fs::read_to_string(folder.join("summary.csv")).unwrap();
-    let line = summary
-        .lines()
-        .find(|l| l.starts_with("three-by-three,World,All,world,2030,stock,"))
-        .unwrap();
-    let p50: f64 = line.split(',').nth(11).unwrap().parse().unwrap();
+    let p50 = world_stock_median_2030(&folder);
     let median = (stocks[19] + stocks[20]) / 2.0;
     assert!((median / p50 - 1.0).abs() < 1e-9, "{median} vs {p50}");
 }
@@ -497,12 +492,7 @@ print("regions", ",".join(sorted(frame.region.cat.categories)))
             "data_revision category",
         ]
     );
-    let summary = std::fs::read_to_string(folder.join("summary.csv")).unwrap();
-    let line = summary
-        .lines()
-        .find(|l| l.starts_with("three-by-three,World,All,world,2030,stock,"))
-        .unwrap();
-    let p50: f64 = line.split(',').nth(11).unwrap().parse().unwrap();
+    let p50 = world_stock_median_2030(&folder);
     let (median, count) = lines[10]
         .strip_prefix("median ")
         .unwrap()
@@ -512,4 +502,14 @@ print("regions", ",".join(sorted(frame.region.cat.categories)))
     let median: f64 = median.parse().unwrap();
     assert!((median / p50 - 1.0).abs() < 1e-9, "{median} vs {p50}");
     assert_eq!(lines[11], "regions Africa,Europe,Northern America,World");
+}
+
+/// summary.csv's median of the World's stock in 2030 (the three-by-three fixture).
+fn world_stock_median_2030(folder: &Path) -> f64 {
+    let summary = std::fs::read_to_string(folder.join("summary.csv")).unwrap();
+    let line = summary
+        .lines()
+        .find(|l| l.starts_with("three-by-three,World,All,world,2030,stock,"))
+        .unwrap();
+    line.split(',').nth(11).unwrap().parse().unwrap()
 }

@@ -69,20 +69,6 @@ fn xml_text(s: &str) -> String {
     out
 }
 
-/// The column letters of a 0-based index: 0 -> A, 25 -> Z, 26 -> AA.
-fn column_letters(mut index: usize) -> String {
-    let mut letters = Vec::new();
-    loop {
-        letters.push(b'A' + (index % 26) as u8);
-        if index < 26 {
-            break;
-        }
-        index = index / 26 - 1;
-    }
-    letters.reverse();
-    String::from_utf8(letters).unwrap_or_default()
-}
-
 /// A cell's number, when its text is one (as a CSV reader would take it).
 fn as_number(text: &str) -> Option<f64> {
     let trimmed = text.trim();
@@ -110,7 +96,7 @@ fn worksheet(sheet: &Sheet) -> String {
     for (r, row) in sheet.rows.iter().take(MAX_ROWS).enumerate() {
         xml.push_str(&format!("<row r=\"{}\">", r + 1));
         for (c, cell) in row.iter().enumerate() {
-            let at = format!("{}{}", column_letters(c), r + 1);
+            let at = format!("{}{}", crate::import::column_letters(c), r + 1);
             match as_number(cell).filter(|_| r > 0) {
                 Some(x) => xml.push_str(&format!("<c r=\"{at}\"><v>{x:?}</v></c>")),
                 None if cell.is_empty() => {}
@@ -233,15 +219,6 @@ pub fn is_ours(head: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn column_letters_as_excel_names_them() {
-        assert_eq!(column_letters(0), "A");
-        assert_eq!(column_letters(25), "Z");
-        assert_eq!(column_letters(26), "AA");
-        assert_eq!(column_letters(701), "ZZ");
-        assert_eq!(column_letters(702), "AAA");
-    }
 
     #[test]
     fn sheet_names_are_valid_and_unique() {
