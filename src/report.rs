@@ -960,8 +960,19 @@ pub fn workbook_sheets(
         };
         for table in ["projection", "remittances", "summary"] {
             let path = run.dir.join(format!("{table}.csv"));
-            let Ok(bytes) = crate::scenario::read_regular_file(&path) else {
-                continue;
+            // A run without origin groups has no remittances.csv, a deterministic run no
+            // summary.csv; a table that is there but unreadable (damaged, not UTF-8, not a
+            // regular file) is refused like any other input (exit 2).
+            let refused = |e: &dyn std::fmt::Display| {
+                Error::InputPlain(format!(
+                    "error: cannot read `{}` for the workbook: {e}",
+                    path.display()
+                ))
+            };
+            let bytes = match crate::scenario::read_regular_file(&path) {
+                Ok(bytes) => bytes,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(refused(&e)),
             };
             let mut reader = csv::ReaderBuilder::new()
                 .has_headers(false)
@@ -971,9 +982,7 @@ pub fn workbook_sheets(
                 .map(|record| {
                     record
                         .map(|r| r.iter().map(crate::output::without_controls).collect())
-                        .map_err(|e| {
-                            Error::Environment(format!("cannot read `{}`: {e}", path.display()))
-                        })
+                        .map_err(|e| refused(&e))
                 })
                 .collect::<Result<Vec<Vec<String>>>>()?;
             add(
