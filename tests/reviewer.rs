@@ -1151,6 +1151,27 @@ fn tampered_run_folders_are_refused() {
             "{file}"
         );
     }
+    // A table the workbook copies (remittances.csv) that is not UTF-8: exit 2 naming it,
+    // the previous report left as it was.
+    let before = std::fs::read(dir.join("report.md")).unwrap();
+    std::fs::write(
+        run.join("remittances.csv"),
+        b"region,origin\nWorld,\xff\xfe\n",
+    )
+    .unwrap();
+    let output = migproj(&[
+        "report",
+        run.to_str().unwrap(),
+        "--out",
+        dir.join("report").to_str().unwrap(),
+    ]);
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{message}");
+    assert!(
+        message.contains("remittances.csv") && message.contains("line 2"),
+        "{message}"
+    );
+    assert_eq!(std::fs::read(dir.join("report.md")).unwrap(), before);
 }
 
 /// Item 32: hindcast observations scored duplicates twice and took look-alike region names,
