@@ -176,16 +176,20 @@ pub enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
-    /// Write a report (Markdown and self-contained HTML) of one or more run folders
+    /// Write a report (Markdown, self-contained HTML, its tables as CSV and an Excel workbook)
+    /// of one or more run folders
     Report {
         /// Run folders, such as output/baseline, and compare folders (output/compare: their
         /// differences and charts are added)
         #[arg(required = true, value_name = "DIR")]
         dirs: Vec<PathBuf>,
-        /// The report's path without extension: writes FILE.md and FILE.html
+        /// The report's path without extension: writes FILE.md, FILE.html, FILE.csv (the
+        /// report's tables, cell by cell) and FILE.xlsx (those tables and each run's
+        /// projection, remittances and summary)
         #[arg(long, default_value = "output/report", value_name = "FILE")]
         out: PathBuf,
-        /// Replace FILE.md and FILE.html even if they were not written by migproj report
+        /// Replace FILE.md, FILE.html, FILE.csv and FILE.xlsx even if they were not written by
+        /// migproj report
         #[arg(long)]
         force: bool,
         /// The report's title (default: "Projections of international migrants and

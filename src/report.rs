@@ -26,13 +26,13 @@ pub struct ReportOptions {
     /// Key-figure years (default: the first year, every tenth year after it, the last).
     pub years: Option<Vec<i32>>,
     /// This report's id ([`new_report_id`]), in the byline of FILE.md and FILE.html and in the
-    /// last row of FILE.csv: files with different ids come from different reports (a report
-    /// killed between its renames, issue 22 item 31).
+    /// last row of FILE.csv and the Contents sheet of FILE.xlsx: files with different ids come
+    /// from different reports (a report killed between its renames, issue 22 item 31).
     pub id: String,
 }
 
 /// A new report id: 12 hexadecimal digits of the sha256 of the time, the process and the
-/// report's path (unique to one invocation, the same in its three files).
+/// report's path (unique to one invocation, the same in its four files).
 pub fn new_report_id(out: &Path) -> String {
     use sha2::{Digest, Sha256};
     let now = std::time::SystemTime::now()

@@ -90,10 +90,10 @@ pub fn report(
         ),
         (&xlsx_path, workbook),
     ];
-    // All three written beside their targets first, then renamed: never a half-written
+    // All four written beside their targets first, then renamed: never a half-written
     // report, and no partial file left behind when the disk is full. The partial files are
     // removed on SIGINT, SIGTERM or SIGHUP, and a signal during the renames waits for the last
-    // one (issue 22 item 31): the three files are the previous report's or this one's. Only a
+    // one (issue 22 item 31): the four files are the previous report's or this one's. Only a
     // kill -9 between the renames can leave files of two reports, told apart by their ids.
     let mut partials = Vec::new();
     for (path, text) in &files {
