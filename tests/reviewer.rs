@@ -2,7 +2,7 @@
 //! before its fix.
 
 mod common;
-use common::{assert_success, migproj, read_csv, temp_dir};
+use common::{assert_success, migproj, names_in, read_csv, temp_dir};
 
 /// Item 1: with `[origins]`, assumptions.csv gave each region another stream's arrival
 /// growth. Every stream's row now states its own calibrated growth, as calibration.csv does.
@@ -139,11 +139,7 @@ fn only_folders_migproj_wrote_are_replaced() {
         std::fs::read_to_string(dir.join("notes")).unwrap(),
         "a file"
     );
-    let leftovers: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("partial"))
-        .collect();
+    let leftovers: Vec<_> = names_in(&dir, |n| n.contains("partial"));
     assert!(leftovers.is_empty(), "{leftovers:?}");
     // An empty folder, and then the run's own folder, are replaced.
     std::fs::remove_file(dir.join("notes")).unwrap();
@@ -663,11 +659,9 @@ fn an_interrupted_run_leaves_no_partial_folder() {
         assert_eq!(output.status.code(), Some(code), "{stderr}");
         assert!(stderr.contains("interrupted: removed"), "{stderr}");
         assert!(!hidden.exists(), "{} was left", hidden.display());
-        let left: Vec<String> = std::fs::read_dir(&out)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.starts_with(".baseline.spill-") || n.starts_with(".baseline.partial-"))
-            .collect();
+        let left: Vec<String> = names_in(&out, |n| {
+            n.starts_with(".baseline.spill-") || n.starts_with(".baseline.partial-")
+        });
         assert!(left.is_empty(), "{left:?}");
     }
 }
@@ -1303,11 +1297,7 @@ fn a_keep_stopped_after_its_swap_still_keeps_the_previous_run() {
         first,
         "the run before the stopped --keep is kept"
     );
-    let hidden: Vec<_> = std::fs::read_dir(&out)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with('.'))
-        .collect();
+    let hidden: Vec<_> = names_in(&out, |n| n.starts_with('.'));
     assert!(hidden.is_empty(), "{hidden:?}");
 }
 
@@ -1468,11 +1458,7 @@ fn a_report_stopped_between_its_renames_is_told_apart() {
         "{:?}",
         contents.get((1, 1))
     );
-    let partials: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".partial-"))
-        .collect();
+    let partials: Vec<String> = names_in(&dir, |n| n.contains(".partial-"));
     assert!(partials.is_empty(), "{partials:?}");
 }
 

@@ -138,3 +138,12 @@ pub fn assert_same_run(expected: &std::path::Path, found: &std::path::Path, what
     }
     assert!(a.contains_key("summary.csv") && a.contains_key("charts/stock.png"));
 }
+
+/// The names of the entries of `dir` that `keep` accepts (leftover partial or hidden files).
+pub fn names_in(dir: &std::path::Path, keep: impl Fn(&String) -> bool) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| keep(n))
+        .collect()
+}
