@@ -935,7 +935,7 @@ fn header_column(sheet: &calamine::Range<calamine::Data>, name: &str) -> usize {
         .next()
         .unwrap()
         .iter()
-        .position(|c| c.to_string() == name)
+        .position(|c| matches!(c, calamine::Data::String(s) if s == name))
         .unwrap_or_else(|| panic!("no column {name}"))
 }
 
