@@ -184,6 +184,7 @@ pub fn warnings(
             .find(|(y, _, _)| *y == scenario.base_year);
         let short = match known {
             Some((_, count, source)) if stock < COVERAGE * count => Some((
+                "stock / the world's migrants in the base year",
                 stock / count,
                 COVERAGE,
                 format!(
@@ -195,6 +196,7 @@ pub fn warnings(
                 ),
             )),
             None if share.is_finite() && share < WORLD_SHARE_FLOOR => Some((
+                "share of world population in the base year",
                 share,
                 WORLD_SHARE_FLOOR,
                 format!(
@@ -205,17 +207,13 @@ pub fn warnings(
             )),
             _ => None,
         };
-        if let Some((value, bound, said)) = short {
+        if let Some((figure, value, bound, said)) = short {
             out.push(Warning {
                 check: "coverage",
                 region: names[world].clone(),
                 origin: crate::scenario::ALL_ORIGINS.to_string(),
                 year: year(0),
-                figure: if known.is_some() {
-                    "stock / the world's migrants in the base year".into()
-                } else {
-                    "share of world population in the base year".into()
-                },
+                figure: figure.into(),
                 value,
                 bound,
                 message: format!(

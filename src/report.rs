@@ -595,8 +595,24 @@ fn summary_of(run: &ReportRun, years: &[i32]) -> String {
     out
 }
 
+/// The report built once: its title and blocks, which FILE.md, FILE.html, FILE.csv and
+/// FILE.xlsx are written from.
+pub struct Document {
+    pub title: String,
+    blocks: Vec<Block>,
+}
+
 /// Builds the document.
-fn document(
+pub fn document(
+    runs: &[ReportRun],
+    comparisons: &[ReportComparison],
+    options: &ReportOptions,
+) -> Document {
+    let (title, blocks) = document_parts(runs, comparisons, options);
+    Document { title, blocks }
+}
+
+fn document_parts(
     runs: &[ReportRun],
     comparisons: &[ReportComparison],
     options: &ReportOptions,
@@ -842,26 +858,21 @@ pub const TABLES_CSV_HEADER: &str = "table,caption,row,column,value";
 /// Every table of the report in long form (`table` "Table 1", its caption, the row's number
 /// from 1, the column's heading, the cell as the report prints it): the report's figures,
 /// exactly, for a spreadsheet.
-pub fn tables_csv(
-    runs: &[ReportRun],
-    comparisons: &[ReportComparison],
-    options: &ReportOptions,
-) -> Result<String> {
-    let (_, blocks) = document(runs, comparisons, options);
+pub fn tables_csv(document: &Document, options: &ReportOptions) -> Result<String> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let failed =
         |e: csv::Error| Error::Environment(format!("cannot build the report's tables: {e}"));
     writer
         .write_record(TABLES_CSV_HEADER.split(','))
         .map_err(failed)?;
-    for (number, caption, header, rows) in report_tables(blocks) {
+    for (number, caption, header, rows) in report_tables(&document.blocks) {
         let table = number.unwrap_or_default();
         for (i, row) in rows.iter().enumerate() {
             for (column, cell) in header.iter().zip(row) {
                 writer
                     .write_record([
                         crate::output::without_controls(&table),
-                        crate::output::without_controls(&caption),
+                        crate::output::without_controls(caption),
                         (i + 1).to_string(),
                         crate::output::without_controls(column),
                         crate::output::without_controls(cell),
@@ -889,11 +900,11 @@ pub fn tables_csv(
 
 /// The report's tables: `(number, caption, header, rows)`, the number ("Table 2") read from
 /// the caption ("Table 2. Key figures of ...").
-type ReportTable = (Option<String>, String, Vec<String>, Vec<Vec<String>>);
+type ReportTable<'a> = (Option<String>, &'a str, &'a [String], &'a [Vec<String>]);
 
-fn report_tables(blocks: Vec<Block>) -> Vec<ReportTable> {
+fn report_tables(blocks: &[Block]) -> Vec<ReportTable<'_>> {
     blocks
-        .into_iter()
+        .iter()
         .filter_map(|block| match block {
             Block::Table {
                 caption,
@@ -903,7 +914,7 @@ fn report_tables(blocks: Vec<Block>) -> Vec<ReportTable> {
                 let number = caption
                     .split_once(". ")
                     .map(|(number, _)| number.to_string());
-                Some((number, caption, header, rows))
+                Some((number, caption.as_str(), header.as_slice(), rows.as_slice()))
             }
             _ => None,
         })
@@ -914,15 +925,17 @@ fn report_tables(blocks: Vec<Block>) -> Vec<ReportTable> {
 /// id), each of the report's tables as it prints them, then each run's projection,
 /// remittances and summary tables as the run folder holds them (numbers as numbers).
 pub fn workbook_sheets(
+    document: &Document,
     runs: &[ReportRun],
-    comparisons: &[ReportComparison],
     options: &ReportOptions,
 ) -> Result<Vec<crate::output::xlsx::Sheet>> {
     use crate::output::xlsx::{sheet_name, Sheet, MAX_ROWS};
-    let (title, blocks) = document(runs, comparisons, options);
     let mut contents = vec![
         vec!["sheet".to_string(), "contents".to_string()],
-        vec![String::new(), format!("{title} (report {})", options.id)],
+        vec![
+            String::new(),
+            format!("{} (report {})", document.title, options.id),
+        ],
     ];
     let mut sheets: Vec<Sheet> = Vec::new();
     let mut taken: Vec<String> = vec!["Contents".into()];
@@ -942,12 +955,12 @@ pub fn workbook_sheets(
         contents.push(vec![name.clone(), what]);
         sheets.push(Sheet { name, rows });
     };
-    for (number, caption, header, rows) in report_tables(blocks) {
-        let mut cells = vec![header];
-        cells.extend(rows);
+    for (number, caption, header, rows) in report_tables(&document.blocks) {
+        let mut cells = vec![header.to_vec()];
+        cells.extend_from_slice(rows);
         add(
             &number.unwrap_or_else(|| "Table".into()),
-            caption,
+            caption.to_string(),
             cells,
             &mut sheets,
         );
@@ -1002,28 +1015,23 @@ pub fn workbook_sheets(
 }
 
 /// The report in Markdown; chart images linked relative to `report_dir`.
-pub fn markdown(
-    runs: &[ReportRun],
-    comparisons: &[ReportComparison],
-    options: &ReportOptions,
-    report_dir: &Path,
-) -> String {
-    let (title, blocks) = document(runs, comparisons, options);
-    let mut out = format!("{REPORT_MARK}\n# {}\n\n", md(&title));
+pub fn markdown(document: &Document, report_dir: &Path) -> String {
+    let Document { title, blocks } = document;
+    let mut out = format!("{REPORT_MARK}\n# {}\n\n", md(title));
     for block in blocks {
         match block {
             Block::Heading(level, text) => {
-                let _ = writeln!(out, "{} {}\n", "#".repeat(level), md(&text));
+                let _ = writeln!(out, "{} {}\n", "#".repeat(*level), md(text));
             }
             Block::Paragraph(text) => {
-                let _ = writeln!(out, "{}\n", md(&text));
+                let _ = writeln!(out, "{}\n", md(text));
             }
             Block::Note(text) => {
-                let _ = writeln!(out, "*{}*\n", md(&text));
+                let _ = writeln!(out, "*{}*\n", md(text));
             }
             Block::List(items) => {
                 for item in items {
-                    let _ = writeln!(out, "- {}", md(&item));
+                    let _ = writeln!(out, "- {}", md(item));
                 }
                 out.push('\n');
             }
@@ -1032,7 +1040,7 @@ pub fn markdown(
                 header,
                 rows,
             } => {
-                let _ = writeln!(out, "{}\n", md(&caption));
+                let _ = writeln!(out, "{}\n", md(caption));
                 let _ = writeln!(
                     out,
                     "| {} |\n|{}",
@@ -1052,12 +1060,12 @@ pub fn markdown(
                 let _ = writeln!(
                     out,
                     "![{}]({})\n\n{}\n",
-                    md(&name),
-                    relative_path(report_dir, &png)
+                    md(name),
+                    relative_path(report_dir, png)
                         .replace(' ', "%20")
                         .replace('(', "%28")
                         .replace(')', "%29"),
-                    md(&caption)
+                    md(caption)
                 );
             }
         }
@@ -1126,12 +1134,8 @@ fn base64(bytes: &[u8]) -> String {
 
 /// The report as one HTML file, charts embedded as PNG (they show the embedded fonts on any
 /// machine and need no other file).
-pub fn html(
-    runs: &[ReportRun],
-    comparisons: &[ReportComparison],
-    options: &ReportOptions,
-) -> Result<String> {
-    let (title, blocks) = document(runs, comparisons, options);
+pub fn html(document: &Document) -> Result<String> {
+    let Document { title, blocks } = document;
     let mut out = format!(
         "{REPORT_MARK}\n<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\n\
          body {{ font-family: 'DejaVu Sans', Verdana, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }}\n\
@@ -1144,25 +1148,25 @@ pub fn html(
          figcaption {{ font-style: italic; margin-top: 0.4em; }}\n\
          .note {{ color: #666; font-size: 0.9em; }}\n\
          </style>\n</head>\n<body>\n<h1>{}</h1>\n",
-        escape(&title),
-        escape(&title)
+        escape(title),
+        escape(title)
     );
     let mut embedded: u64 = 0;
     for block in blocks {
         match block {
             Block::Heading(level, text) => {
-                let _ = writeln!(out, "<h{level}>{}</h{level}>", escape(&text));
+                let _ = writeln!(out, "<h{level}>{}</h{level}>", escape(text));
             }
             Block::Paragraph(text) => {
-                let _ = writeln!(out, "<p>{}</p>", escape(&text));
+                let _ = writeln!(out, "<p>{}</p>", escape(text));
             }
             Block::Note(text) => {
-                let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(&text));
+                let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(text));
             }
             Block::List(items) => {
                 out.push_str("<ul>\n");
                 for item in items {
-                    let _ = writeln!(out, "<li>{}</li>", escape(&item));
+                    let _ = writeln!(out, "<li>{}</li>", escape(item));
                 }
                 out.push_str("</ul>\n");
             }
@@ -1174,7 +1178,7 @@ pub fn html(
                 let _ = writeln!(
                     out,
                     "<table>\n<caption>{}</caption>\n<tr>{}</tr>",
-                    escape(&caption),
+                    escape(caption),
                     header
                         .iter()
                         .map(|h| format!("<th>{}</th>", escape(h)))
@@ -1195,7 +1199,7 @@ pub fn html(
                 out.push_str("</table>\n");
             }
             Block::Figure { png, name, caption } => {
-                let bytes = read_chart(&png)?;
+                let bytes = read_chart(png)?;
                 // A bound on the whole page, not only on each chart (issue 22 item 33: 40
                 // folders of 8000x8000 charts made a 1.5 GB page and used 1.6 GB of memory).
                 embedded += bytes.len() as u64;
@@ -1209,9 +1213,9 @@ pub fn html(
                 let _ = writeln!(
                     out,
                     "<figure>\n<img alt=\"{}\" src=\"data:image/png;base64,{}\">\n<figcaption>{}</figcaption>\n</figure>",
-                    escape(&caption),
+                    escape(caption),
                     base64(&bytes),
-                    escape(&caption)
+                    escape(caption)
                 );
                 let _ = name;
             }

@@ -66,27 +66,22 @@ pub fn report(
     if let Some(years) = &options.years {
         crate::report::check_years(years, &runs)?;
     }
-    let workbook = crate::output::xlsx::workbook(&crate::report::workbook_sheets(
-        &runs,
-        &comparisons,
-        options,
-    )?)
-    .map_err(|e| Error::environment("cannot build", &xlsx_path, e))?;
+    let document = crate::report::document(&runs, &comparisons, options);
+    let workbook =
+        crate::output::xlsx::workbook(&crate::report::workbook_sheets(&document, &runs, options)?)
+            .map_err(|e| Error::environment("cannot build", &xlsx_path, e))?;
     let files: [(&std::path::PathBuf, Vec<u8>); 4] = [
         (
             &md_path,
-            crate::report::markdown(&runs, &comparisons, options, &report_dir).into_bytes(),
+            crate::report::markdown(&document, &report_dir).into_bytes(),
         ),
-        (
-            &html_path,
-            crate::report::html(&runs, &comparisons, options)?.into_bytes(),
-        ),
+        (&html_path, crate::report::html(&document)?.into_bytes()),
         // The report's tables, cell by cell, for readers who take figures from a table, and
         // a workbook of them and the runs' main tables, for readers who never open a CSV
         // (issue 22 item 15).
         (
             &csv_path,
-            crate::report::tables_csv(&runs, &comparisons, options)?.into_bytes(),
+            crate::report::tables_csv(&document, options)?.into_bytes(),
         ),
         (&xlsx_path, workbook),
     ];
